@@ -1,0 +1,122 @@
+"""genai_base: the foundation API SDKs are built on.
+
+A transport-neutral core (requests, retries, parsing, streams, pages), a
+sync client on ``requests``, an async client on ``aiohttp``, and a
+dependency-injection container whose components are found through entry
+points.
+"""
+
+from ._async import AsyncAPIClient
+from ._auth import APIKeyAuth, Auth, BearerAuth, NoAuth, ResponseHead
+from ._base import BaseClient
+from ._container import ClientContainer
+from ._errors import (
+    APIConnectionError,
+    APIError,
+    APIResponseValidationError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    ConfigurationError,
+    ConflictError,
+    GenaiBaseError,
+    InternalServerError,
+    NotFoundError,
+    PermissionDeniedError,
+    PluginConflictError,
+    PluginLoadError,
+    PluginNotFoundError,
+    PoolTimeoutError,
+    RateLimitError,
+    StreamInterruptedError,
+    TooManyRedirectsError,
+    UnprocessableEntityError,
+)
+from ._hooks import ErrorEvent, Hook, LoggingHook, RequestEvent, ResponseEvent, RetryEvent
+from ._options import (
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT,
+    FinalRequestOptions,
+    RequestOptions,
+    Timeout,
+    make_request_options,
+)
+from ._querystring import Querystring
+from ._request import PreparedRequest
+from ._response import APIResponse, AsyncAPIResponse
+from ._retry import (
+    BudgetedRetryPolicy,
+    ExponentialRetryPolicy,
+    NoRetryPolicy,
+    RetryOutcome,
+    RetryPolicy,
+)
+from ._serializers import JSONSerializer, Serializer
+from ._session import AsyncSessionFactory, SessionFactory
+from ._sync import SyncAPIClient
+from ._types import NOT_GIVEN, NotGiven, Omit, omit
+from ._version import __version__
+
+__all__ = [
+    "__version__",
+    "SyncAPIClient",
+    "AsyncAPIClient",
+    "BaseClient",
+    "ClientContainer",
+    "FinalRequestOptions",
+    "RequestOptions",
+    "make_request_options",
+    "Timeout",
+    "DEFAULT_TIMEOUT",
+    "DEFAULT_MAX_RETRIES",
+    "NOT_GIVEN",
+    "NotGiven",
+    "Omit",
+    "omit",
+    "Querystring",
+    "PreparedRequest",
+    "APIResponse",
+    "AsyncAPIResponse",
+    "GenaiBaseError",
+    "APIError",
+    "APIStatusError",
+    "BadRequestError",
+    "AuthenticationError",
+    "PermissionDeniedError",
+    "NotFoundError",
+    "ConflictError",
+    "UnprocessableEntityError",
+    "RateLimitError",
+    "InternalServerError",
+    "APIConnectionError",
+    "APITimeoutError",
+    "PoolTimeoutError",
+    "TooManyRedirectsError",
+    "StreamInterruptedError",
+    "APIResponseValidationError",
+    "ConfigurationError",
+    "PluginNotFoundError",
+    "PluginLoadError",
+    "PluginConflictError",
+    "Auth",
+    "NoAuth",
+    "APIKeyAuth",
+    "BearerAuth",
+    "ResponseHead",
+    "Hook",
+    "LoggingHook",
+    "RequestEvent",
+    "ResponseEvent",
+    "RetryEvent",
+    "ErrorEvent",
+    "RetryPolicy",
+    "RetryOutcome",
+    "ExponentialRetryPolicy",
+    "NoRetryPolicy",
+    "BudgetedRetryPolicy",
+    "Serializer",
+    "JSONSerializer",
+    "SessionFactory",
+    "AsyncSessionFactory",
+]

@@ -1,0 +1,245 @@
+"""The async client: :class:`AsyncAPIClient`, an I/O shell on ``aiohttp`` over the shared core."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import time
+from typing import Any, Mapping, Optional, cast
+
+import aiohttp
+
+from ._auth import ResponseHead
+from ._base import BaseClient
+from ._call import Attempt, Call, retrying
+from ._errors import APIConnectionError, APIError, APITimeoutError, StreamInterruptedError
+from ._options import FinalRequestOptions, RequestOptions, Timeout
+from ._parse import is_raw_response_type, raw_response_inner
+from ._request import PreparedRequest
+from ._response import AsyncAPIResponse
+
+__all__ = ["AsyncAPIClient"]
+
+
+class _SharedAsync:
+    """What a client and its copies share: the session (made lazily in the loop) and the retry policy."""
+
+    def __init__(self, retry_policy: Any) -> None:
+        self.session: Optional[aiohttp.ClientSession] = None
+        self.retry_policy = retry_policy
+        self.closed = False
+
+
+def map_aiohttp_error(exc: BaseException, request: PreparedRequest) -> APIError:
+    """The library's exception for an ``aiohttp``/``asyncio`` one."""
+    where = f"({request.method} {request.url})"
+    if isinstance(exc, aiohttp.ConnectionTimeoutError):
+        return APITimeoutError(f"connect timed out {where}", request=request)
+    if isinstance(exc, (asyncio.TimeoutError, aiohttp.ServerTimeoutError)):
+        return APITimeoutError(f"read timed out {where}", request=request)
+    if isinstance(exc, (aiohttp.ClientPayloadError, aiohttp.ServerDisconnectedError)):
+        return StreamInterruptedError(f"the response was cut off: {exc} {where}", request=request)
+    return APIConnectionError(f"connection error: {exc} {where}", request=request)
+
+
+@functools.lru_cache(maxsize=256)
+def client_timeout(timeout: Timeout) -> aiohttp.ClientTimeout:
+    """aiohttp's timeouts for ours (cached: Timeout is immutable and hashable)."""
+    # aiohttp's ``connect`` covers waiting for a pooled connection and connecting.
+    pool_and_connect = None if timeout.pool is None or timeout.connect is None else timeout.pool + timeout.connect
+    return aiohttp.ClientTimeout(
+        total=timeout.total, connect=pool_and_connect, sock_connect=timeout.connect, sock_read=timeout.read
+    )
+
+
+class AsyncAPIClient(BaseClient):
+    """A client on an ``aiohttp.ClientSession``: build, send, retry and parse, with ``await``."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        shared: Optional[_SharedAsync] = kwargs.get("_shared")
+        super().__init__(**kwargs)
+        self._shared = shared if shared is not None else _SharedAsync(self._retry_policy)
+        self._attempt_with_retries = retrying(self._attempt)
+
+    # -- public API ------------------------------------------------------
+
+    async def request(
+        self,
+        cast_to: Any,
+        options: FinalRequestOptions,
+        *,
+        stream: bool = False,
+        stream_cls: Optional[type] = None,
+    ) -> Any:
+        """Send ``options``, retrying as the policy says, and return ``cast_to`` (or a stream)."""
+        if self._shared.closed:
+            raise APIConnectionError("the client is closed")
+        raw_type = is_raw_response_type(cast_to)
+        call = Call(self, options, raw_3xx=raw_type)
+        attempt: Attempt = await self._attempt_with_retries(call, stream)
+        if not attempt.ok or raw_type or stream:
+            return call.finish(attempt, lambda done: self._respond(call, done, cast_to, raw_type, stream, stream_cls))
+        response = call.finish(attempt, lambda done: self._respond(call, done, cast_to, True, False, None))
+        return await response.parse()
+
+    def _respond(self, call: Call, done: Attempt, cast_to: Any, raw_type: bool, stream: bool,
+                 stream_cls: Optional[type]) -> Any:
+        response: AsyncAPIResponse[Any] = AsyncAPIResponse(
+            raw=done.raw,
+            status_code=cast(int, done.status_code),
+            headers=cast(Mapping[str, str], done.headers),
+            http_request=done.request,
+            cast_to=raw_response_inner(cast_to) if is_raw_response_type(cast_to) else cast_to,
+            serializers=self._serializers,
+            strict=self._strict_response_validation,
+            retries_taken=call.retries_taken,
+            elapsed=done.elapsed,
+            content=done.content,
+        )
+        if stream and done.ok and not raw_type:
+            from ._streaming import AsyncStream
+
+            cls = stream_cls or AsyncStream[cast_to]  # type: ignore[valid-type]
+            return cls(cast_to=cast_to, response=response, client=self)
+        return response
+
+    async def get(self, path: str, *, cast_to: Any, options: RequestOptions = {}, stream: bool = False,
+                  stream_cls: Optional[type] = None) -> Any:
+        """``GET path``."""
+        return await self.request(cast_to, FinalRequestOptions(method="get", url=path, **options), stream=stream,
+                                  stream_cls=stream_cls)
+
+    async def post(self, path: str, *, cast_to: Any, body: Any = None, content: Any = None, files: Any = None,
+                   options: RequestOptions = {}, stream: bool = False, stream_cls: Optional[type] = None) -> Any:
+        """``POST path`` with a JSON ``body``, raw ``content`` or multipart ``files``."""
+        return await self._with_body("post", path, cast_to, body, content, files, options, stream, stream_cls)
+
+    async def put(self, path: str, *, cast_to: Any, body: Any = None, content: Any = None, files: Any = None,
+                  options: RequestOptions = {}) -> Any:
+        """``PUT path``."""
+        return await self._with_body("put", path, cast_to, body, content, files, options, False, None)
+
+    async def patch(self, path: str, *, cast_to: Any, body: Any = None, content: Any = None, files: Any = None,
+                    options: RequestOptions = {}) -> Any:
+        """``PATCH path``."""
+        return await self._with_body("patch", path, cast_to, body, content, files, options, False, None)
+
+    async def delete(self, path: str, *, cast_to: Any, body: Any = None, content: Any = None,
+                     options: RequestOptions = {}) -> Any:
+        """``DELETE path``."""
+        return await self._with_body("delete", path, cast_to, body, content, None, options, False, None)
+
+    async def _with_body(self, method: str, path: str, cast_to: Any, body: Any, content: Any, files: Any,
+                         options: RequestOptions, stream: bool, stream_cls: Optional[type]) -> Any:
+        opts = FinalRequestOptions(method=method, url=path, json_data=body, content=content, files=files, **options)
+        return await self.request(cast_to, opts, stream=stream, stream_cls=stream_cls)
+
+    def copy(self, **overrides: Any) -> "AsyncAPIClient":
+        """A client configured like this one with ``overrides``, sharing its connection pool."""
+        return type(self)(**self._copy_kwargs(overrides), _shared=self._shared)
+
+    with_options = copy
+
+    async def close(self) -> None:
+        """Close the connection pool (shared with copies)."""
+        if not self._shared.closed:
+            self._shared.closed = True
+            if self._shared.session is not None:
+                await self._shared.session.close()
+
+    aclose = close
+
+    def is_closed(self) -> bool:
+        """True once :meth:`close` was called on this client or a copy."""
+        return self._shared.closed
+
+    async def __aenter__(self) -> "AsyncAPIClient":
+        return self
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        await self.close()
+
+    # -- I/O ---------------------------------------------------------------
+
+    def _session(self) -> aiohttp.ClientSession:
+        session = self._shared.session
+        if session is None:
+            # Made on first use so it binds to the loop that runs the calls.
+            session = self._container.async_session_factory()(self._settings)
+            self._shared.session = session
+        return session
+
+    async def _attempt(self, call: Call, stream: bool) -> Attempt:
+        request = call.next_request()
+        started = time.monotonic()
+        raw = None
+        try:
+            raw = await self._send_handling_auth(call, request)
+            content = None
+            if not stream or not call.accepts(raw.status):
+                content = await raw.read()  # read here so a cut body is retried like any failed attempt
+                raw.release()
+        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+            if raw is not None:
+                raw.close()
+            return call.failed(request, map_aiohttp_error(exc, request), started)
+        except APIError as exc:
+            return call.failed(request, exc, started)
+        except BaseException:
+            if raw is not None:
+                raw.close()  # cancelled: never hand a half-read connection back to the pool
+            raise
+        return call.received(request, raw, raw.status, raw.headers, content, started)
+
+    async def _send_handling_auth(self, call: Call, request: PreparedRequest) -> aiohttp.ClientResponse:
+        async_flow = getattr(self._auth, "async_auth_flow", None)
+        if async_flow is not None:
+            aflow = async_flow(request)
+            signed = await aflow.__anext__()
+            while True:
+                raw = await self._send_handling_redirects(call, signed)
+                try:
+                    signed = await aflow.asend(ResponseHead(raw.status, raw.headers))
+                except StopAsyncIteration:
+                    return raw
+                raw.release()
+        flow = self._auth.auth_flow(request)
+        signed = next(flow)
+        while True:
+            raw = await self._send_handling_redirects(call, signed)
+            try:
+                signed = flow.send(ResponseHead(raw.status, raw.headers))
+            except StopIteration:
+                return raw
+            raw.release()
+
+    async def _send_handling_redirects(self, call: Call, request: PreparedRequest) -> aiohttp.ClientResponse:
+        while True:
+            raw = await self._send_once(request)
+            try:
+                following = call.redirect(request, raw.status, raw.headers)
+            except APIError:
+                raw.release()
+                raise
+            if following is None:
+                return raw
+            raw.release()
+            request = following
+
+    async def _send_once(self, request: PreparedRequest) -> aiohttp.ClientResponse:
+        data: Any = request.content
+        if request.files is not None:
+            form = aiohttp.FormData()
+            for name, value in request.form or []:
+                form.add_field(name, value)
+            for name, (filename, content, content_type) in request.files:
+                form.add_field(name, content, filename=filename, content_type=content_type)
+            data = form
+        return await self._session().request(
+            request.method,
+            request.url,
+            headers=request.headers,
+            data=data,
+            timeout=client_timeout(request.timeout),
+            allow_redirects=False,
+        )

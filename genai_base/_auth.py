@@ -1,0 +1,164 @@
+"""Auth components: the :class:`Auth` protocol and the ``api_key`` and ``bearer`` built-ins.
+
+An auth flow is a generator, as in httpx: it yields the signed request,
+receives the response head back, and may yield again to retry once its
+credentials are refreshed. The shells drive it; nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, replace
+from typing import Any, AsyncGenerator, Awaitable, Callable, Generator, Mapping, Optional, Protocol, Union
+from urllib.parse import parse_qsl, urlencode
+
+from ._request import PreparedRequest
+
+__all__ = ["Auth", "ResponseHead", "NoAuth", "APIKeyAuth", "BearerAuth"]
+
+
+@dataclass(frozen=True)
+class ResponseHead:
+    """What an auth flow sees of a response: its status and headers."""
+
+    status_code: int
+    headers: Mapping[str, str]
+
+
+class Auth(Protocol):
+    """Signs each attempt of a request.
+
+    ``sensitive_headers`` / ``sensitive_query_params`` name what must be
+    dropped on a redirect to another origin and never logged.
+    """
+
+    sensitive_headers: frozenset[str]
+    sensitive_query_params: frozenset[str]
+
+    def auth_flow(self, request: PreparedRequest) -> Generator[PreparedRequest, ResponseHead, None]:
+        """Yield the signed request; receive the response head; yield again to retry."""
+        ...
+
+
+class NoAuth:
+    """Sends requests as they are."""
+
+    sensitive_headers: frozenset[str] = frozenset()
+    sensitive_query_params: frozenset[str] = frozenset()
+
+    def auth_flow(self, request: PreparedRequest) -> Generator[PreparedRequest, ResponseHead, None]:
+        yield request
+
+    def __repr__(self) -> str:
+        return "NoAuth()"
+
+
+def _add_query_param(url: str, name: str, value: str) -> str:
+    base, _, query = url.partition("?")
+    pairs = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k != name]
+    pairs.append((name, value))
+    return f"{base}?{urlencode(pairs)}"
+
+
+class APIKeyAuth:
+    """An API key in a header (default ``x-api-key``) or in a query parameter."""
+
+    def __init__(self, key: str, *, header: Optional[str] = "x-api-key", query_param: Optional[str] = None) -> None:
+        if not key:
+            raise ValueError("APIKeyAuth needs a non-empty key")
+        self._key = key
+        self.header = None if query_param else header
+        self.query_param = query_param
+        self.sensitive_headers = frozenset({self.header.lower()}) if self.header else frozenset()
+        self.sensitive_query_params = frozenset({query_param}) if query_param else frozenset()
+
+    def auth_flow(self, request: PreparedRequest) -> Generator[PreparedRequest, ResponseHead, None]:
+        if self.query_param:
+            yield replace(request, url=_add_query_param(request.url, self.query_param, self._key))
+        else:
+            assert self.header is not None
+            yield request.with_headers(**{self.header: self._key})
+
+    def __repr__(self) -> str:
+        where = f"query_param={self.query_param!r}" if self.query_param else f"header={self.header!r}"
+        return f"APIKeyAuth(key=<redacted>, {where})"
+
+
+TokenProvider = Callable[[], Union[str, Awaitable[str]]]
+
+
+class BearerAuth:
+    """``Authorization: Bearer <token>``, static or from a provider.
+
+    With ``token_provider``, the provider is called for the first request
+    and once more after a 401, and the request is retried with the new
+    token before the error is raised. An async provider works on the async
+    client (``async_auth_flow``).
+    """
+
+    sensitive_headers = frozenset({"authorization"})
+    sensitive_query_params: frozenset[str] = frozenset()
+
+    def __init__(self, token: Optional[str] = None, *, token_provider: Optional[TokenProvider] = None) -> None:
+        if (token is None) == (token_provider is None):
+            raise ValueError("BearerAuth takes either a token or a token_provider")
+        self._token = token
+        self._provider = token_provider
+
+    def _sign(self, request: PreparedRequest, token: str) -> PreparedRequest:
+        return request.with_headers(Authorization=f"Bearer {token}")
+
+    def _sync_token(self, refresh: bool) -> str:
+        if self._provider is None:
+            assert self._token is not None
+            return self._token
+        if self._token is None or refresh:
+            token = self._provider()
+            if inspect.isawaitable(token):
+                close = getattr(token, "close", None)
+                if close:
+                    close()  # don't leave a never-awaited coroutine behind
+                raise TypeError("an async token_provider needs the async client")
+            self._token = token
+        return self._token
+
+    def auth_flow(self, request: PreparedRequest) -> Generator[PreparedRequest, ResponseHead, None]:
+        head = yield self._sign(request, self._sync_token(refresh=False))
+        if head.status_code == 401 and self._provider is not None:
+            yield self._sign(request, self._sync_token(refresh=True))
+
+    async def _async_token(self, refresh: bool) -> str:
+        if self._provider is None:
+            assert self._token is not None
+            return self._token
+        if self._token is None or refresh:
+            token: Any = self._provider()
+            if inspect.isawaitable(token):
+                token = await token
+            self._token = token
+        assert self._token is not None
+        return self._token
+
+    async def async_auth_flow(self, request: PreparedRequest) -> AsyncGenerator[PreparedRequest, ResponseHead]:
+        head = yield self._sign(request, await self._async_token(refresh=False))
+        if head.status_code == 401 and self._provider is not None:
+            yield self._sign(request, await self._async_token(refresh=True))
+
+    def __repr__(self) -> str:
+        return "BearerAuth(token=<redacted>)" if self._provider is None else "BearerAuth(token_provider=...)"
+
+
+def api_key_from_settings(settings: Any) -> APIKeyAuth:
+    """Factory for the ``api_key`` entry point: ``auth_options`` gives ``key`` and ``header`` or ``query_param``."""
+    options = dict(settings["auth_options"])
+    if "key" not in options:
+        raise ValueError("auth 'api_key' needs auth_options.key")
+    return APIKeyAuth(**options)
+
+
+def bearer_from_settings(settings: Any) -> BearerAuth:
+    """Factory for the ``bearer`` entry point: ``auth_options`` gives ``token``."""
+    options = dict(settings["auth_options"])
+    if "token" not in options:
+        raise ValueError("auth 'bearer' needs auth_options.token")
+    return BearerAuth(options["token"])

@@ -1,0 +1,151 @@
+"""What both clients share: configuration, components from the container, and status errors."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Optional, Union
+
+from ._auth import NoAuth
+from ._container import ClientContainer, load_component
+from ._errors import APIStatusError, status_error_class
+from ._hooks import HookRunner
+from ._options import DEFAULT_TIMEOUT, TimeoutTypes
+from ._platform import platform_headers
+from ._querystring import Querystring
+from ._request import RequestBuilder, redact_url
+from ._types import NOT_GIVEN, NotGiven, Omit
+
+__all__ = ["BaseClient"]
+
+
+class BaseClient:
+    """Configuration and components shared by :class:`SyncAPIClient` and :class:`AsyncAPIClient`.
+
+    Explicit constructor arguments win over every configuration source;
+    the documented defaults apply only where nothing else sets a value.
+    """
+
+    def __init__(
+        self,
+        *,
+        version: str,
+        base_url: str,
+        _strict_response_validation: bool = False,
+        max_retries: Union[int, NotGiven] = NOT_GIVEN,
+        timeout: Union[TimeoutTypes, NotGiven] = NOT_GIVEN,
+        custom_headers: Optional[Mapping[str, Union[str, Omit]]] = None,
+        custom_query: Optional[Mapping[str, object]] = None,
+        auth: Any = None,
+        idempotency_header: Union[str, None, NotGiven] = NOT_GIVEN,
+        container: Optional[Any] = None,
+        deadline: Union[float, None, NotGiven] = NOT_GIVEN,
+        querystring: Optional[Querystring] = None,
+        max_redirects: Union[int, NotGiven] = NOT_GIVEN,
+        _shared: Any = None,
+    ) -> None:
+        if max_retries is None:
+            raise TypeError(
+                "max_retries cannot be None: pass 0 to disable retries, or a number; "
+                "leave it out for the default (genai_base.DEFAULT_MAX_RETRIES)"
+            )
+        self._init_kwargs: dict[str, Any] = dict(
+            version=version,
+            base_url=base_url,
+            _strict_response_validation=_strict_response_validation,
+            max_retries=max_retries,
+            timeout=timeout,
+            custom_headers=custom_headers,
+            custom_query=custom_query,
+            auth=auth,
+            idempotency_header=idempotency_header,
+            container=container,
+            deadline=deadline,
+            querystring=querystring,
+            max_redirects=max_redirects,
+        )
+        self._container = container if container is not None else ClientContainer()
+        settings = self._container.settings()
+        self._settings = settings
+        self._version = version
+        self._strict_response_validation = _strict_response_validation
+        self.max_retries: int = max_retries if isinstance(max_retries, int) else settings["max_retries"]
+        if isinstance(timeout, NotGiven):
+            timeout = settings["timeout"] if settings.is_set("timeout") else DEFAULT_TIMEOUT
+        self.timeout: TimeoutTypes = timeout
+        if isinstance(deadline, NotGiven):
+            deadline = settings["deadline"]
+        self.deadline: Optional[float] = deadline
+        self.max_redirects: int = max_redirects if isinstance(max_redirects, int) else settings["max_redirects"]
+        if isinstance(idempotency_header, NotGiven):
+            idempotency_header = settings["idempotency_header"]
+        self._idempotency_header = idempotency_header
+        self._custom_headers = dict(custom_headers or {})
+        self._custom_query = dict(custom_query or {})
+
+        self._serializers = self._container.serializers()
+        if _shared is not None:
+            self._retry_policy = _shared.retry_policy
+        else:
+            self._retry_policy = self._container.retry_policy()
+        self._hooks = HookRunner(self._container.hooks())
+        self._auth = self._resolve_auth(auth, settings)
+        self._builder = RequestBuilder(
+            base_url=base_url,
+            default_headers=self.default_headers,
+            custom_query=self._custom_query,
+            querystring=querystring
+            or Querystring(settings["query_array_format"], settings["query_nested_format"]),
+            serializer=self._container.serializer(),
+            idempotency_header=idempotency_header,
+        )
+
+    def _resolve_auth(self, auth: Any, settings: Any) -> Any:
+        if auth is None:
+            auth = self._container.auth()
+        elif isinstance(auth, str):
+            auth = load_component("auth", auth, settings)
+        return auth if auth is not None else NoAuth()
+
+    @property
+    def base_url(self) -> str:
+        """The base URL, always with a trailing ``/``."""
+        return self._builder.base_url
+
+    @property
+    def user_agent(self) -> str:
+        """``<ClassName>/Python <version>``."""
+        return f"{type(self).__name__}/Python {self._version}"
+
+    @property
+    def auth_headers(self) -> dict[str, str]:
+        """Headers every request carries for auth (auth components sign requests instead)."""
+        return {}
+
+    @property
+    def default_headers(self) -> dict[str, Union[str, Omit]]:
+        """Headers sent with every request unless a call overrides them."""
+        return {
+            "Accept": "application/json",
+            "Content-Type": "application/json",
+            "User-Agent": self.user_agent,
+            **platform_headers(self._version),
+            **self.auth_headers,
+            **self._custom_headers,
+        }
+
+    def _make_status_error(self, err_msg: str, *, body: object, response: Any) -> APIStatusError:
+        """The exception for a non-success response; SDKs override it for their own classes."""
+        return status_error_class(response.status_code)(err_msg, response=response, body=body)
+
+    def _copy_kwargs(self, overrides: dict[str, Any]) -> dict[str, Any]:
+        unknown = set(overrides) - set(self._init_kwargs)
+        if unknown:
+            raise TypeError(f"copy() got unexpected options: {', '.join(sorted(unknown))}")
+        kwargs = {**self._init_kwargs, **overrides}
+        kwargs["container"] = self._container
+        return kwargs
+
+    def __repr__(self) -> str:
+        return (
+            f"<{type(self).__name__} base_url={redact_url(self.base_url)!r} max_retries={self.max_retries} "
+            f"auth={self._auth!r}>"
+        )

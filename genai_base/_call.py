@@ -1,0 +1,284 @@
+"""One call's decisions, shared by both shells: attempts, retries, redirects, errors.
+
+A shell makes a :class:`Call`, then runs its one-attempt function under
+:func:`retrying` (``backoff`` drives the loop, sleeping with ``time.sleep``
+or ``asyncio.sleep``). The attempt function does the I/O and reports an
+:class:`Attempt`; every decision about it is made here.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional, TypeVar
+from urllib.parse import parse_qsl, urlencode, urljoin
+
+import backoff
+
+from ._errors import (
+    APIError,
+    APIStatusError,
+    APITimeoutError,
+    RetryBudgetExhaustedError,
+    TooManyRedirectsError,
+)
+from ._hooks import ErrorEvent, RequestEvent, ResponseEvent, RetryEvent
+from ._options import FinalRequestOptions, Timeout, redact_headers
+from ._parse import decode_text
+from ._request import RETRY_COUNT_HEADER, PreparedRequest, origin_of, redact_url
+from ._retry import RetryOutcome
+from ._types import NotGiven
+
+if TYPE_CHECKING:
+    from ._base import BaseClient
+
+__all__ = ["Call", "Attempt", "retrying"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+_ALWAYS_SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
+
+
+@dataclass
+class Attempt:
+    """What one attempt ended with, as the shell saw it."""
+
+    call: "Call"
+    request: PreparedRequest
+    raw: Any = None
+    status_code: Optional[int] = None
+    headers: Optional[Mapping[str, str]] = None
+    content: Optional[bytes] = None
+    error: Optional[APIError] = None
+    elapsed: timedelta = timedelta(0)
+
+    @property
+    def ok(self) -> bool:
+        """True when the attempt got a response the call accepts."""
+        return self.error is None and self.status_code is not None and self.call.accepts(self.status_code)
+
+
+class Call:
+    """The state and the decisions of one logical call (all its attempts)."""
+
+    def __init__(self, client: "BaseClient", options: FinalRequestOptions, *, raw_3xx: bool = False) -> None:
+        self.client = client
+        self.options = options
+        self.max_retries = options.get_max_retries(client.max_retries)
+        timeout = client.timeout if isinstance(options.timeout, NotGiven) else options.timeout
+        self.timeout = Timeout.coerce(timeout)
+        deadline = client.deadline if isinstance(options.deadline, NotGiven) else options.deadline
+        self.deadline: Optional[float] = deadline
+        self.started = time.monotonic()
+        self.request = client._builder.build(options, self.timeout)
+        self.follow_redirects = True if options.follow_redirects is None else options.follow_redirects
+        self.raw_3xx = raw_3xx
+        self.retries_taken = 0
+        self.redirects = 0
+        self.refusal: Optional[str] = None
+        self._wait = 0.0
+        self.hooks = client._hooks
+
+    # -- attempts --------------------------------------------------------
+
+    def next_request(self) -> PreparedRequest:
+        """The request for the next attempt: retry count header, timeouts cut to the deadline."""
+        request = self.request.with_headers(**{RETRY_COUNT_HEADER: str(self.retries_taken)})
+        if self.deadline is not None:
+            remaining = max(self.deadline - (time.monotonic() - self.started), 0.001)
+            request.timeout = _clip(request.timeout, remaining)
+        if self.hooks.wants_request:
+            self.hooks.emit(
+                "on_request",
+                RequestEvent(request.method, redact_url(request.url), redact_headers(request.headers), self.retries_taken),
+            )
+        return request
+
+    def accepts(self, status_code: int) -> bool:
+        """True for a status the call returns rather than raises."""
+        return 200 <= status_code < 300 or (self.raw_3xx and 300 <= status_code < 400)
+
+    def received(self, request: PreparedRequest, raw: Any, status: int, headers: Mapping[str, str],
+                 content: Optional[bytes], started: float) -> Attempt:
+        """An attempt that got a response (the body read if it is an error)."""
+        elapsed = timedelta(seconds=time.monotonic() - started)
+        if self.hooks.wants_response:
+            self.hooks.emit(
+                "on_response",
+                ResponseEvent(request.method, redact_url(request.url), status, headers, elapsed, self.retries_taken),
+            )
+        return Attempt(self, request, raw, status, headers, content, None, elapsed)
+
+    def failed(self, request: PreparedRequest, error: APIError, started: float) -> Attempt:
+        """An attempt that got no (complete) response."""
+        if error.request is None:
+            error.request = request
+        elapsed = timedelta(seconds=time.monotonic() - started)
+        return Attempt(self, request, error=error, elapsed=elapsed)
+
+    # -- retries (run by backoff) ----------------------------------------
+
+    def outcome(self, attempt: Attempt) -> RetryOutcome:
+        """The frozen record a retry policy judges."""
+        return RetryOutcome(
+            retries_taken=self.retries_taken,
+            max_retries=self.max_retries,
+            options=self.options,
+            status_code=attempt.status_code,
+            headers=attempt.headers,
+            exception=attempt.error,
+        )
+
+    def should_retry(self, attempt: Attempt) -> bool:
+        """Decide once per failed attempt; the wait is kept for :meth:`wait`."""
+        policy = self.client._retry_policy
+        if attempt.ok:
+            on_success = getattr(policy, "on_success", None)
+            if on_success is not None:
+                on_success(self.outcome(attempt))
+            return False
+        if self.retries_taken >= self.max_retries:
+            return False
+        outcome = self.outcome(attempt)
+        try:
+            if not policy.should_retry(outcome):
+                return False
+        except RetryBudgetExhaustedError as exc:
+            self.refusal = exc.message
+            return False
+        wait = max(float(policy.wait(outcome)), 0.0)
+        if self.deadline is not None and (time.monotonic() - self.started) + wait >= self.deadline:
+            self.refusal = f"the call's deadline of {self.deadline:g}s would pass before the next attempt"
+            return False
+        self._wait = wait
+        return True
+
+    def wait(self, attempt: Attempt) -> float:
+        """Seconds to sleep, as decided by :meth:`should_retry`."""
+        return self._wait
+
+    def before_retry(self, attempt: Attempt, wait: float) -> None:
+        """Count the retry and tell the hooks, just before the shell sleeps."""
+        if self.hooks.wants_retry:
+            budget = getattr(self.client._retry_policy, "available_tokens", None)
+            reason = str(attempt.error) if attempt.error else f"status {attempt.status_code}"
+            self.hooks.emit(
+                "on_retry",
+                RetryEvent(attempt.request.method, redact_url(attempt.request.url), self.retries_taken, reason, wait, budget),
+            )
+        self.retries_taken += 1
+
+    # -- the end -----------------------------------------------------------
+
+    def finish(self, attempt: Attempt, make_response: Callable[[Attempt], Any]) -> Any:
+        """The accepted attempt's response (from ``make_response``), or the final error raised."""
+        if attempt.ok:
+            return make_response(attempt)
+        if attempt.error is not None:
+            error: APIError = attempt.error
+        else:
+            error = self.status_error(attempt, make_response(attempt))
+        if self.refusal is not None:
+            if "deadline" in self.refusal:
+                timeout = APITimeoutError(f"{self.refusal}; last error: {error}", request=attempt.request)
+                timeout.__cause__ = error
+                error = timeout
+            else:
+                error.message = f"{error.message} ({self.refusal})"
+                error.args = (error.message,)
+        if self.hooks.wants_error:
+            self.hooks.emit(
+                "on_error", ErrorEvent(attempt.request.method, redact_url(attempt.request.url), error, self.retries_taken)
+            )
+        raise error
+
+    def status_error(self, attempt: Attempt, response: Any) -> APIStatusError:
+        """The status error for a non-accepted response, built by the client's factory."""
+        status = attempt.status_code or 0
+        text = decode_text(attempt.content or b"", (attempt.headers or {}).get("content-type")).strip()
+        body: object = text
+        try:
+            body = json.loads(text)
+            message = f"Error code: {status} - {body}"
+        except ValueError:
+            message = f"Error code: {status} - {text}" if text else f"Error code: {status}"
+        message = f"{message} ({attempt.request.method} {redact_url(attempt.request.url)})"
+        return self.client._make_status_error(message, body=body, response=response)
+
+    # -- redirects ---------------------------------------------------------
+
+    def redirect(self, request: PreparedRequest, status: int, headers: Mapping[str, str]) -> Optional[PreparedRequest]:
+        """The next hop for a 3xx, or ``None`` to stop here; raises past ``max_redirects``."""
+        location = headers.get("location")
+        if status not in _REDIRECT_STATUSES or not location or not self.follow_redirects:
+            return None
+        self.redirects += 1
+        if self.redirects > self.client.max_redirects:
+            raise TooManyRedirectsError(
+                f"more than {self.client.max_redirects} redirects (last to {redact_url(location)})", request=request
+            )
+        url = urljoin(request.url, location)
+        method, content, form, files = request.method, request.content, request.form, request.files
+        new_headers = dict(request.headers)
+        if (status == 303 and method != "HEAD") or (status in (301, 302) and method == "POST"):
+            method, content, form, files = "GET", None, None, None
+            for name in list(new_headers):
+                if name.lower() in ("content-type", "content-length", "transfer-encoding"):
+                    del new_headers[name]
+        if origin_of(url) != origin_of(request.url):
+            url, new_headers = self._strip_credentials(url, new_headers)
+        return replace(request, method=method, url=url, headers=new_headers, content=content, form=form, files=files)
+
+    def _strip_credentials(self, url: str, headers: dict[str, str]) -> tuple[str, dict[str, str]]:
+        auth = self.client._auth
+        secret_headers = _ALWAYS_SECRET_HEADERS | {h.lower() for h in getattr(auth, "sensitive_headers", ())}
+        kept = {k: v for k, v in headers.items() if k.lower() not in secret_headers}
+        secret_params = set(getattr(auth, "sensitive_query_params", ()))
+        if secret_params and "?" in url:
+            base, _, query = url.partition("?")
+            pairs = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k not in secret_params]
+            url = f"{base}?{urlencode(pairs)}" if pairs else base
+        return url, kept
+
+
+def _clip(timeout: Timeout, remaining: float) -> Timeout:
+    def cut(value: Optional[float]) -> float:
+        return remaining if value is None else min(value, remaining)
+
+    return Timeout(
+        cut(timeout.timeout),
+        connect=cut(timeout.connect),
+        read=cut(timeout.read),
+        write=cut(timeout.write),
+        pool=cut(timeout.pool),
+        total=cut(timeout.total),
+    )
+
+
+def _should_retry(attempt: Attempt) -> bool:
+    return attempt.call.should_retry(attempt)
+
+
+def _wait(attempt: Attempt) -> float:
+    return attempt.call.wait(attempt)
+
+
+def _before_retry(details: Any) -> None:
+    attempt: Attempt = details["value"]
+    attempt.call.before_retry(attempt, details["wait"])
+
+
+def retrying(attempt_fn: F) -> F:
+    """``attempt_fn(call) -> Attempt`` wrapped in backoff's retry loop (sync or async)."""
+    return backoff.on_predicate(  # type: ignore[no-any-return]
+        backoff.runtime,
+        predicate=_should_retry,
+        value=_wait,
+        jitter=None,
+        max_tries=None,
+        on_backoff=_before_retry,
+        logger=None,
+    )(attempt_fn)

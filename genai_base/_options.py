@@ -1,0 +1,184 @@
+"""Per-call options: :class:`FinalRequestOptions`, :class:`Timeout`, :func:`make_request_options`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, Mapping, Optional, TypedDict, Union
+
+from ._types import NOT_GIVEN, NotGiven, Omit, is_given
+
+__all__ = [
+    "Timeout",
+    "TimeoutTypes",
+    "FinalRequestOptions",
+    "RequestOptions",
+    "make_request_options",
+    "DEFAULT_TIMEOUT",
+    "DEFAULT_MAX_RETRIES",
+    "DEFAULT_MAX_REDIRECTS",
+    "FileTypes",
+]
+
+FileTypes = Any  # (filename, bytes | file, content_type) tuples, or bare bytes / file objects
+
+
+@dataclass(frozen=True)
+class Timeout:
+    """Timeouts in seconds for each phase of one attempt; ``None`` disables a phase.
+
+    The first argument is the default of every phase that is not named, as in
+    httpx (``Timeout(60, connect=5)``: connect 5 s, read/write/pool 60 s).
+    ``total`` bounds a whole attempt; it is off unless given. On the
+    ``requests`` shell only ``connect`` and ``read`` (also applied while
+    sending) and ``pool`` exist; ``total`` there is enforced as the call's
+    deadline when no tighter one is set.
+    """
+
+    timeout: Optional[float] = None
+    connect: Optional[float] = None
+    read: Optional[float] = None
+    write: Optional[float] = None
+    pool: Optional[float] = None
+    total: Optional[float] = None
+
+    def __init__(
+        self,
+        timeout: Optional[float] = None,
+        *,
+        connect: Optional[float] | NotGiven = NOT_GIVEN,
+        read: Optional[float] | NotGiven = NOT_GIVEN,
+        write: Optional[float] | NotGiven = NOT_GIVEN,
+        pool: Optional[float] | NotGiven = NOT_GIVEN,
+        total: Optional[float] = None,
+    ) -> None:
+        def pick(value: Optional[float] | NotGiven) -> Optional[float]:
+            chosen = timeout if isinstance(value, NotGiven) else value
+            if chosen is not None and (not isinstance(chosen, (int, float)) or chosen < 0):
+                raise ValueError(f"timeouts must be non-negative numbers or None, got {chosen!r}")
+            return None if chosen is None else float(chosen)
+
+        object.__setattr__(self, "timeout", pick(timeout))
+        object.__setattr__(self, "connect", pick(connect))
+        object.__setattr__(self, "read", pick(read))
+        object.__setattr__(self, "write", pick(write))
+        object.__setattr__(self, "pool", pick(pool))
+        object.__setattr__(self, "total", pick(total) if total is not None else None)
+
+    @classmethod
+    def coerce(cls, value: "TimeoutTypes") -> "Timeout":
+        """A :class:`Timeout` from a number, ``None`` or a :class:`Timeout`."""
+        if isinstance(value, Timeout):
+            return value
+        if value is None:
+            return _NO_TIMEOUT
+        return cls(value)
+
+
+_NO_TIMEOUT = Timeout(None)
+TimeoutTypes = Union[float, int, Timeout, None]
+
+DEFAULT_TIMEOUT = Timeout(60.0, connect=5.0)
+DEFAULT_MAX_RETRIES = 5
+DEFAULT_MAX_REDIRECTS = 20
+
+_SECRET_HEADERS = frozenset(
+    {"authorization", "proxy-authorization", "x-api-key", "api-key", "cookie", "x-goog-api-key"}
+)
+
+
+def redact_headers(headers: Mapping[str, Any], secret: frozenset[str] = _SECRET_HEADERS) -> dict[str, Any]:
+    """A copy of ``headers`` whose credential values read ``<redacted>``."""
+    return {k: ("<redacted>" if k.lower() in secret else v) for k, v in headers.items()}
+
+
+@dataclass
+class FinalRequestOptions:
+    """Everything one call needs: the method, URL and what to send, plus per-call settings.
+
+    Fields left ``NOT_GIVEN`` fall back to the client's defaults.
+    """
+
+    method: str
+    url: str
+    params: Mapping[str, object] = field(default_factory=dict)
+    headers: Union[Mapping[str, Union[str, Omit]], NotGiven] = NOT_GIVEN
+    json_data: Any = None
+    extra_json: Optional[Mapping[str, object]] = None
+    content: Union[bytes, str, Any, None] = None
+    files: Optional[Mapping[str, FileTypes]] = None
+    max_retries: Union[int, NotGiven] = NOT_GIVEN
+    timeout: Union[TimeoutTypes, NotGiven] = NOT_GIVEN
+    idempotency_key: Optional[str] = None
+    follow_redirects: Optional[bool] = None
+    deadline: Union[float, None, NotGiven] = NOT_GIVEN
+
+    @classmethod
+    def construct(cls, **values: Any) -> "FinalRequestOptions":
+        """Alias of the constructor, kept for users of the seed client."""
+        return cls(**values)
+
+    def get_max_retries(self, default: int) -> int:
+        """The per-call ``max_retries`` if given, else ``default``."""
+        return self.max_retries if isinstance(self.max_retries, int) else default
+
+    def copy(self, **changes: Any) -> "FinalRequestOptions":
+        """A copy with some fields replaced."""
+        return replace(self, **changes)
+
+    def __repr__(self) -> str:
+        shown = []
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value is NOT_GIVEN or value is None or value == {}:
+                continue
+            if f.name == "headers" and isinstance(value, Mapping):
+                value = redact_headers(value)
+            elif f.name in ("content", "files"):
+                value = f"<{type(value).__name__}>"
+            shown.append(f"{f.name}={value!r}")
+        return f"FinalRequestOptions({', '.join(shown)})"
+
+
+class RequestOptions(TypedDict, total=False):
+    """The per-call options a resource method forwards into :class:`FinalRequestOptions`."""
+
+    headers: Mapping[str, Union[str, Omit]]
+    params: Mapping[str, object]
+    extra_json: Mapping[str, object]
+    timeout: TimeoutTypes
+    idempotency_key: str
+    max_retries: int
+    follow_redirects: bool
+    deadline: Optional[float]
+
+
+def make_request_options(
+    *,
+    extra_headers: Optional[Mapping[str, Union[str, Omit]]] = None,
+    extra_query: Optional[Mapping[str, object]] = None,
+    extra_body: Optional[Mapping[str, object]] = None,
+    timeout: Union[TimeoutTypes, NotGiven] = NOT_GIVEN,
+    idempotency_key: Optional[str] = None,
+    max_retries: Union[int, NotGiven] = NOT_GIVEN,
+    follow_redirects: Optional[bool] = None,
+    deadline: Union[float, None, NotGiven] = NOT_GIVEN,
+) -> RequestOptions:
+    """Build :class:`RequestOptions` from the usual ``extra_*`` keyword arguments."""
+    options: RequestOptions = {}
+    if extra_headers is not None:
+        options["headers"] = extra_headers
+    if extra_query is not None:
+        options["params"] = extra_query
+    if extra_body is not None:
+        options["extra_json"] = extra_body
+    if is_given(timeout):
+        options["timeout"] = timeout  # type: ignore[typeddict-item]
+    if idempotency_key is not None:
+        options["idempotency_key"] = idempotency_key
+    if is_given(max_retries):
+        options["max_retries"] = max_retries  # type: ignore[typeddict-item]
+    if follow_redirects is not None:
+        options["follow_redirects"] = follow_redirects
+    if is_given(deadline):
+        options["deadline"] = deadline  # type: ignore[typeddict-item]
+    return options

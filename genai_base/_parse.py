@@ -1,0 +1,125 @@
+"""Turning a response body into ``cast_to``: decode by media type, then load as the type."""
+
+from __future__ import annotations
+
+from typing import Any, Optional, get_args, get_origin
+
+from ._errors import APIResponseValidationError
+from ._serializers import SerializerRegistry, media_type_of
+
+__all__ = ["parse_body", "charset_of", "is_raw_response_type"]
+
+_NONE_TYPES = (None, type(None))
+
+
+def charset_of(content_type: Optional[str]) -> str:
+    """The ``charset=`` of a ``Content-Type`` value, UTF-8 when absent."""
+    if content_type:
+        for part in content_type.split(";")[1:]:
+            name, _, value = part.strip().partition("=")
+            if name.lower() == "charset" and value:
+                return value.strip('"')
+    return "utf-8"
+
+
+def decode_text(content: bytes, content_type: Optional[str]) -> str:
+    """The body as text, in its declared charset; undecodable bytes become U+FFFD."""
+    try:
+        return content.decode(charset_of(content_type), errors="replace")
+    except LookupError:  # an unknown charset name
+        return content.decode("utf-8", errors="replace")
+
+
+def is_raw_response_type(cast_to: Any) -> bool:
+    """True for ``APIResponse`` / ``APIResponse[T]`` (and the async twin)."""
+    from ._response import BaseAPIResponse
+
+    origin = get_origin(cast_to) or cast_to
+    return isinstance(origin, type) and issubclass(origin, BaseAPIResponse)
+
+
+def raw_response_inner(cast_to: Any) -> Any:
+    """``T`` of ``APIResponse[T]``; ``object`` when unparameterised."""
+    args = get_args(cast_to)
+    return args[0] if args else object
+
+
+def parse_body(
+    cast_to: Any,
+    content: bytes,
+    *,
+    content_type: Optional[str],
+    serializers: SerializerRegistry,
+    strict: bool,
+    response: Any = None,
+) -> Any:
+    """Decode ``content`` by its ``Content-Type`` and load it as ``cast_to``.
+
+    ``None`` ignores the body; ``str`` and ``bytes`` take it as it is. A body
+    that cannot be decoded raises :class:`APIResponseValidationError` in both
+    modes; field mismatches raise it only when ``strict``.
+    """
+    if cast_to in _NONE_TYPES:
+        return None
+    if cast_to is bytes:
+        return content
+    if cast_to is str:
+        return decode_text(content, content_type)
+    data = decode_data(content, content_type=content_type, serializers=serializers, cast_to=cast_to, response=response)
+    if cast_to is object or cast_to is Any:
+        return data
+    if cast_to is dict or cast_to is list:
+        if strict and not isinstance(data, cast_to):
+            raise APIResponseValidationError(
+                f"expected a JSON {'object' if cast_to is dict else 'array'}, got {type(data).__name__}",
+                response=response,
+                body=data,
+            )
+        return data
+    return load_data(cast_to, data, strict=strict, response=response)
+
+
+def decode_data(
+    content: bytes,
+    *,
+    content_type: Optional[str],
+    serializers: SerializerRegistry,
+    cast_to: Any = object,
+    response: Any = None,
+) -> Any:
+    """The decoded body; raises :class:`APIResponseValidationError` when it can't be."""
+    media = media_type_of(content_type)
+    # No Content-Type at all: JSON is the only sensible guess for an API.
+    serializer = serializers.for_content_type(content_type or "application/json")
+    if serializer is None:
+        if cast_to is object or cast_to is Any:
+            return decode_text(content, content_type)
+        raise APIResponseValidationError(
+            f"cannot parse a {media!r} response into {_type_name(cast_to)}: no serializer for that media type "
+            f"(available: {', '.join(serializers.media_types)})",
+            response=response,
+            body=decode_text(content[:1000], content_type),
+        )
+    try:
+        return serializer.loads(content)
+    except Exception as exc:
+        raise APIResponseValidationError(
+            f"could not decode the {media or 'untyped'} response body as {_type_name(cast_to)}: {exc}",
+            response=response,
+            body=decode_text(content[:1000], content_type),
+        ) from exc
+
+
+def load_data(cast_to: Any, data: Any, *, strict: bool, response: Any = None) -> Any:
+    """Load decoded ``data`` as ``cast_to``, turning model errors into response validation errors."""
+    from ._models import ModelValidationError, load_as
+
+    try:
+        return load_as(cast_to, data, strict=strict)
+    except ModelValidationError as exc:
+        raise APIResponseValidationError(str(exc), response=response, body=data) from exc
+
+
+def _type_name(tp: Any) -> str:
+    return getattr(tp, "__name__", None) or repr(tp)
+

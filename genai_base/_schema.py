@@ -1,0 +1,386 @@
+"""Translation of model annotations into type nodes and marshmallow fields.
+
+An annotation is first turned into a :class:`TypeNode`, a small resolved
+description of the type (forward references evaluated, ``Optional`` folded
+into ``nullable``).  The same node then drives three things: the marshmallow
+field used for validated loading (:func:`make_field`), the non-validating
+construction of lenient mode and the error-path walk in ``_models``.
+"""
+
+from __future__ import annotations
+
+import collections.abc
+import datetime as dt
+import enum
+import types
+import typing
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from marshmallow import ValidationError
+from marshmallow import fields as ma
+
+if TYPE_CHECKING:
+    from ._models import Model
+
+__all__ = ["TypeNode", "annotation_node", "make_field", "LiteralField", "UnionField"]
+
+_NONE_TYPE = type(None)
+_UNSET: Any = object()
+
+_LIST_ORIGINS = (list, collections.abc.Sequence, collections.abc.MutableSequence)
+_DICT_ORIGINS = (dict, collections.abc.Mapping, collections.abc.MutableMapping)
+_SIMPLE_KINDS: dict[type, str] = {
+    str: "str",
+    int: "int",
+    float: "float",
+    bool: "bool",
+    dt.datetime: "datetime",
+    dt.date: "date",
+}
+
+
+class TypeNode:
+    """A resolved annotation: its kind plus what the kind needs.
+
+    ``kind`` is one of ``any``, ``none``, ``str``, ``int``, ``float``,
+    ``bool``, ``datetime``, ``date``, ``enum``, ``literal``, ``model``,
+    ``list``, ``dict`` and ``union``.  ``item`` is the element type of a list
+    or the value type of a dict.
+    """
+
+    __slots__ = ("_disc", "_field", "choices", "enum", "item", "kind", "members", "model", "nullable")
+
+    def __init__(
+        self,
+        kind: str,
+        *,
+        nullable: bool = False,
+        model: type[Model] | None = None,
+        item: TypeNode | None = None,
+        members: tuple[TypeNode, ...] = (),
+        choices: tuple[Any, ...] = (),
+        enum_cls: type[enum.Enum] | None = None,
+    ) -> None:
+        self.kind = kind
+        self.nullable = nullable
+        self.model = model
+        self.item = item
+        self.members = members
+        self.choices = choices
+        self.enum = enum_cls
+        self._field: ma.Field | None = None
+        self._disc: Any = _UNSET
+
+    def as_nullable(self) -> TypeNode:
+        """A copy of this node that also accepts ``None``."""
+        if self.nullable:
+            return self
+        return TypeNode(
+            self.kind,
+            nullable=True,
+            model=self.model,
+            item=self.item,
+            members=self.members,
+            choices=self.choices,
+            enum_cls=self.enum,
+        )
+
+    @property
+    def display(self) -> str:
+        """A readable name of the type, used in error messages."""
+        kind = self.kind
+        if kind == "model" and self.model is not None:
+            name = self.model.__name__
+        elif kind == "enum" and self.enum is not None:
+            name = self.enum.__name__
+        elif kind == "list" and self.item is not None:
+            name = f"list[{self.item.display}]"
+        elif kind == "dict" and self.item is not None:
+            name = f"dict[str, {self.item.display}]"
+        elif kind == "union":
+            name = " | ".join(m.display for m in self.members)
+        elif kind == "literal":
+            name = "Literal[" + ", ".join(repr(_json_value(c)) for c in self.choices) + "]"
+        else:
+            name = kind
+        if self.nullable and kind not in ("any", "none"):
+            name += " | None"
+        return name
+
+    def field(self) -> ma.Field:
+        """A standalone (unbound) marshmallow field for this node, built once."""
+        if self._field is None:
+            self._field = make_field(self)
+        return self._field
+
+    def discriminator(self) -> tuple[str, dict[tuple[type, Any], TypeNode]] | None:
+        """For a union of models sharing a ``Literal`` field: its JSON name and tag table.
+
+        Computed on first use rather than when the node is built, because it
+        needs the member models' own fields, which may not be resolvable yet
+        (a model can be a member of a union declared inside itself).
+        """
+        if self._disc is _UNSET:
+            self._disc = _find_discriminator(self.members)
+        return typing.cast("tuple[str, dict[tuple[type, Any], TypeNode]] | None", self._disc)
+
+
+def _json_value(choice: Any) -> Any:
+    """The JSON form of a ``Literal`` choice (an Enum member appears as its value)."""
+    return choice.value if isinstance(choice, enum.Enum) else choice
+
+
+def tag_key(value: Any) -> tuple[type, Any]:
+    """A lookup key that keeps ``True`` and ``1`` apart (they are equal in Python)."""
+    return (type(value), value)
+
+
+def _find_discriminator(
+    members: tuple[TypeNode, ...],
+) -> tuple[str, dict[tuple[type, Any], TypeNode]] | None:
+    from ._models import model_field_nodes
+
+    models = [m for m in members if m.kind == "model" and m.model is not None]
+    if len(models) < 2:
+        return None
+    tables = [model_field_nodes(typing.cast("type[Model]", m.model)) for m in models]
+    for key, first in tables[0].items():
+        if first.kind != "literal":
+            continue
+        if not all(key in t and t[key].kind == "literal" for t in tables):
+            continue
+        by_tag: dict[tuple[type, Any], TypeNode] = {}
+        clash = False
+        for member, table in zip(models, tables, strict=True):
+            for choice in table[key].choices:
+                k = tag_key(_json_value(choice))
+                if k in by_tag and by_tag[k] is not member:
+                    clash = True  # two members claim one tag: not a usable discriminator
+                by_tag[k] = member
+        if not clash:
+            return key, by_tag
+    return None
+
+
+def annotation_node(tp: Any, resolve: Callable[[str], Any]) -> TypeNode:
+    """Translate an annotation into a :class:`TypeNode`.
+
+    ``resolve`` evaluates a forward reference given as a string.  Raises
+    :class:`TypeError` for annotations this library cannot load.
+    """
+    if isinstance(tp, str):
+        return annotation_node(resolve(tp), resolve)
+    if isinstance(tp, typing.ForwardRef):
+        return annotation_node(resolve(tp.__forward_arg__), resolve)
+    if tp is typing.Any or tp is object:
+        return TypeNode("any", nullable=True)
+    if tp is None or tp is _NONE_TYPE:
+        return TypeNode("none", nullable=True)
+
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if origin is typing.Annotated:
+        return annotation_node(args[0], resolve)
+    if origin is typing.Union or origin is types.UnionType:
+        present = [a for a in args if a is not _NONE_TYPE and a is not None]
+        nullable = len(present) < len(args)
+        if len(present) == 1:
+            node = annotation_node(present[0], resolve)
+            return node.as_nullable() if nullable else node
+        members = tuple(annotation_node(a, resolve) for a in present)
+        return TypeNode("union", nullable=nullable, members=members)
+    if origin is typing.Literal:
+        choices = tuple(a for a in args if a is not None)
+        return TypeNode("literal", nullable=len(choices) < len(args), choices=choices)
+    if origin in _LIST_ORIGINS or tp in (list, typing.List):
+        item = annotation_node(args[0], resolve) if args else TypeNode("any", nullable=True)
+        return TypeNode("list", item=item)
+    if origin in _DICT_ORIGINS or tp in (dict, typing.Dict):
+        if args:
+            key = annotation_node(args[0], resolve)
+            if key.kind not in ("str", "any"):
+                raise TypeError(f"dict keys must be str in a model annotation, not {args[0]!r}")
+            item = annotation_node(args[1], resolve)
+        else:
+            item = TypeNode("any", nullable=True)
+        return TypeNode("dict", item=item)
+    if isinstance(tp, type):
+        from ._models import Model
+
+        if issubclass(tp, Model):
+            return TypeNode("model", model=tp)
+        if issubclass(tp, enum.Enum):
+            return TypeNode("enum", enum_cls=tp)
+        # bool before int and datetime before date: both are subclasses.
+        for simple in (bool, str, int, float, dt.datetime, dt.date):
+            if tp is simple:
+                return TypeNode(_SIMPLE_KINDS[simple])
+    raise TypeError(f"unsupported annotation for a model field: {tp!r}")
+
+
+# --- marshmallow fields --------------------------------------------------------------------
+
+
+class _Float(ma.Float):
+    """``float``: ints and floats only (marshmallow's Float also parses strings such as "1.5")."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> Any:
+        if not isinstance(value, (int, float)):
+            raise self.make_error("invalid", input=value)
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class _Boolean(ma.Boolean):
+    """``bool``: JSON true/false only (marshmallow's Boolean also takes "yes", 1, "0", ...)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> Any:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
+class _DateTime(ma.DateTime):
+    """ISO 8601 datetime that also takes a trailing ``Z`` where ``fromisoformat`` does not (3.10)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> Any:
+        if isinstance(value, str) and value[-1:] in ("Z", "z"):
+            value = value[:-1] + "+00:00"
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class _Enum(ma.Enum):
+    """Enum by value that does not take ``True`` for a member whose value is 1."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> Any:
+        if isinstance(value, bool) and not any(isinstance(m.value, bool) for m in self.enum):
+            raise self.make_error("unknown", choices=self.choices_text)
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+def _schema_of(model: type[Model]) -> Any:
+    from ._models import model_schema
+
+    return model_schema(model)
+
+
+def make_field(node: TypeNode, **kwargs: Any) -> ma.Field:
+    """Build a marshmallow field for ``node``; ``kwargs`` go to the field (``data_key``, ...)."""
+    kwargs["allow_none"] = node.nullable
+    kind = node.kind
+    if kind == "any":
+        return ma.Raw(**kwargs)
+    if kind == "str":
+        return ma.String(**kwargs)
+    if kind == "int":
+        # strict: "5" and 5.0 are not integers; marshmallow already refuses booleans.
+        return ma.Integer(strict=True, **kwargs)
+    if kind == "float":
+        # allow_nan: Python's json module decodes NaN and Infinity; they are floats.
+        return _Float(allow_nan=True, **kwargs)
+    if kind == "bool":
+        return _Boolean(**kwargs)
+    if kind == "datetime":
+        return _DateTime(format="iso", **kwargs)
+    if kind == "date":
+        return ma.Date(format="iso", **kwargs)
+    if kind == "enum" and node.enum is not None:
+        return _Enum(node.enum, by_value=True, **kwargs)
+    if kind in ("literal", "none"):
+        return LiteralField(node.choices, **kwargs)
+    if kind == "model" and node.model is not None:
+        model = node.model
+        return ma.Nested(lambda: _schema_of(model), **kwargs)
+    if kind == "list" and node.item is not None:
+        item = node.item
+        if item.kind == "model" and not item.nullable and item.model is not None:
+            # One many=True load of the nested schema instead of a field call per element.
+            model = item.model
+            return ma.Nested(lambda: _schema_of(model), many=True, **kwargs)
+        return ma.List(make_field(item), **kwargs)
+    if kind == "dict" and node.item is not None:
+        if node.item.kind == "any":
+            return ma.Dict(**kwargs)
+        return ma.Dict(keys=ma.String(), values=make_field(node.item), **kwargs)
+    if kind == "union":
+        return UnionField(node, **kwargs)
+    raise TypeError(f"cannot build a field for {node.display}")  # pragma: no cover - nodes are checked
+
+
+class LiteralField(ma.Field):
+    """Accepts exactly one of the ``Literal`` choices (same JSON type, same value)."""
+
+    default_error_messages = {"invalid": "Must be one of: {choices}."}
+
+    def __init__(self, choices: tuple[Any, ...], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.choices = choices
+        self.choices_text = ", ".join(repr(_json_value(c)) for c in choices) or "None"
+
+    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> Any:
+        for choice in self.choices:
+            target = _json_value(choice)
+            # The type check keeps Literal[1] from matching True (and 1.0).
+            if type(value) is type(target) and value == target:
+                return choice
+        raise self.make_error("invalid", choices=self.choices_text)
+
+
+def _count_messages(messages: Any) -> int:
+    if isinstance(messages, dict):
+        return sum(_count_messages(v) for v in messages.values())
+    if isinstance(messages, list):
+        return max(len(messages), 1)
+    return 1
+
+
+class UnionField(ma.Field):
+    """A ``Union[...]``: chosen by discriminator when there is one, else first member that loads."""
+
+    default_error_messages = {
+        "invalid": "Does not match any of: {expected}.",
+        "tag": "Must be one of: {choices}.",
+    }
+
+    def __init__(self, node: TypeNode, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.node = node
+
+    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> Any:
+        members = self.node.members
+        disc = self.node.discriminator()
+        if disc is not None and isinstance(value, Mapping):
+            key, by_tag = disc
+            member = lookup_tag(by_tag, value.get(key))
+            if member is not None:
+                return member.field().deserialize(value)
+            if not any(m.kind in ("dict", "any") for m in members):
+                choices = ", ".join(repr(v) for _, v in by_tag)
+                raise ValidationError({key: self.make_error("tag", choices=choices).messages})
+        failures: list[tuple[TypeNode, ValidationError]] = []
+        for member in members:
+            try:
+                return member.field().deserialize(value)
+            except ValidationError as error:
+                failures.append((member, error))
+        if isinstance(value, Mapping):
+            # Report the model member that came closest: its field errors are more
+            # useful than "matches nothing".
+            candidates = [
+                (m, e)
+                for m, e in failures
+                if m.kind == "model" and isinstance(e.messages, dict) and "_schema" not in e.messages
+            ]
+            if candidates:
+                _, best = min(candidates, key=lambda c: _count_messages(c[1].messages))
+                raise ValidationError(best.messages)
+        expected = ", ".join(m.display for m in members)
+        raise self.make_error("invalid", expected=expected)
+
+
+def lookup_tag(by_tag: dict[tuple[type, Any], TypeNode], tag: Any) -> TypeNode | None:
+    """The union member whose discriminator accepts ``tag`` (``None`` if none does)."""
+    try:
+        return by_tag.get(tag_key(tag))
+    except TypeError:  # an unhashable tag (a list or dict from the wire) matches nothing
+        return None

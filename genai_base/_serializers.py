@@ -1,0 +1,81 @@
+"""Serializers (bytes <-> data for one media type) and the registry that picks one per response."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Iterable, Optional, Protocol, runtime_checkable
+
+from ._errors import ConfigurationError
+
+__all__ = ["Serializer", "JSONSerializer", "SerializerRegistry", "media_type_of"]
+
+
+@runtime_checkable
+class Serializer(Protocol):
+    """Encodes request bodies and decodes response bodies of some media types."""
+
+    media_types: tuple[str, ...]
+
+    def dumps(self, data: Any) -> bytes:
+        """Encode ``data``."""
+        ...
+
+    def loads(self, raw: bytes) -> Any:
+        """Decode ``raw``; raise ``ValueError`` (or a subclass) on malformed input."""
+        ...
+
+
+class JSONSerializer:
+    """``application/json`` (and every ``application/*+json``) with the standard library."""
+
+    media_types: tuple[str, ...] = ("application/json",)
+
+    def dumps(self, data: Any) -> bytes:
+        return json.dumps(data, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
+
+    def loads(self, raw: bytes) -> Any:
+        # json.loads detects UTF-8/16/32 itself; invalid bytes raise a ValueError subclass.
+        return json.loads(raw)
+
+    def __repr__(self) -> str:
+        return "JSONSerializer()"
+
+
+def media_type_of(content_type: Optional[str]) -> str:
+    """``application/json`` from ``application/json; charset=utf-8``."""
+    if not content_type:
+        return ""
+    return content_type.split(";", 1)[0].strip().lower()
+
+
+class SerializerRegistry:
+    """Serializers keyed by media type; ``application/json`` also serves ``application/*+json``."""
+
+    def __init__(self, serializers: Iterable[Serializer]) -> None:
+        self._by_type: dict[str, Serializer] = {}
+        for serializer in serializers:
+            for media in serializer.media_types:
+                self._by_type[media.lower()] = serializer
+
+    @property
+    def media_types(self) -> list[str]:
+        """Every media type some serializer handles."""
+        return sorted(self._by_type)
+
+    def for_content_type(self, content_type: Optional[str]) -> Optional[Serializer]:
+        """The serializer for a ``Content-Type`` header value, or ``None``."""
+        media = media_type_of(content_type)
+        found = self._by_type.get(media)
+        if found is None and media.endswith("+json"):
+            found = self._by_type.get("application/json")
+        return found
+
+    def require(self, content_type: Optional[str]) -> Serializer:
+        """Like :meth:`for_content_type`, raising a clear error when none fits."""
+        found = self.for_content_type(content_type)
+        if found is None:
+            raise ConfigurationError(
+                f"no serializer for media type {media_type_of(content_type) or '(none)'!r}; "
+                f"available: {', '.join(self.media_types)}"
+            )
+        return found

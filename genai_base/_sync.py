@@ -1,0 +1,233 @@
+"""The sync client: :class:`SyncAPIClient`, an I/O shell on ``requests`` over the shared core."""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Mapping, Optional, TypeVar, cast
+
+import requests
+import urllib3.exceptions
+
+from ._auth import ResponseHead
+from ._base import BaseClient
+from ._call import Attempt, Call, retrying
+from ._errors import APIConnectionError, APIError, APITimeoutError, PoolTimeoutError, StreamInterruptedError
+from ._options import FinalRequestOptions, RequestOptions
+from ._parse import is_raw_response_type, raw_response_inner
+from ._request import PreparedRequest, origin_of
+from ._response import APIResponse
+
+__all__ = ["SyncAPIClient"]
+
+T = TypeVar("T")
+
+
+class _SharedSync:
+    """What a client and its copies share: the session (the pool) and the retry policy."""
+
+    def __init__(self, session: requests.Session, retry_policy: Any) -> None:
+        self.session = session
+        self.retry_policy = retry_policy
+        self.closed = False
+        self.env_by_origin: dict[Any, dict[str, Any]] = {}
+
+
+def map_requests_error(exc: BaseException, request: PreparedRequest) -> APIError:
+    """The library's exception for a ``requests``/``urllib3`` one."""
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return APITimeoutError(f"connect timed out ({request.method} {request.url})", request=request)
+    if isinstance(exc, requests.exceptions.Timeout):
+        return APITimeoutError(f"read timed out ({request.method} {request.url})", request=request)
+    if isinstance(exc, urllib3.exceptions.EmptyPoolError) or "Pool is empty" in str(exc):
+        return PoolTimeoutError(f"no pooled connection became free ({request.method} {request.url})", request=request)
+    if isinstance(exc, (requests.exceptions.ChunkedEncodingError, urllib3.exceptions.ProtocolError)):
+        return StreamInterruptedError(f"the response was cut off: {exc}", request=request)
+    return APIConnectionError(f"connection error: {exc}", request=request)
+
+
+class SyncAPIClient(BaseClient):
+    """A client on a ``requests.Session``: build, send, retry and parse, synchronously."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        shared: Optional[_SharedSync] = kwargs.get("_shared")
+        super().__init__(**kwargs)
+        if shared is None:
+            session = self._container.session_factory()(self._settings)
+            shared = _SharedSync(session, self._retry_policy)
+        self._shared = shared
+        self._attempt_with_retries = retrying(self._attempt)
+
+    # -- public API ------------------------------------------------------
+
+    def request(
+        self,
+        cast_to: Any,
+        options: FinalRequestOptions,
+        *,
+        stream: bool = False,
+        stream_cls: Optional[type] = None,
+    ) -> Any:
+        """Send ``options``, retrying as the policy says, and return ``cast_to`` (or a stream)."""
+        if self._shared.closed:
+            raise APIConnectionError("the client is closed")
+        raw_type = is_raw_response_type(cast_to)
+        call = Call(self, options, raw_3xx=raw_type)
+        attempt: Attempt = self._attempt_with_retries(call, stream)
+
+        def respond(done: Attempt) -> Any:
+            response: APIResponse[Any] = APIResponse(
+                raw=done.raw,
+                status_code=cast(int, done.status_code),
+                headers=cast(Mapping[str, str], done.headers),
+                http_request=done.request,
+                cast_to=raw_response_inner(cast_to) if raw_type else cast_to,
+                serializers=self._serializers,
+                strict=self._strict_response_validation,
+                retries_taken=call.retries_taken,
+                elapsed=done.elapsed,
+                content=done.content,
+            )
+            if raw_type or not done.ok:
+                return response
+            if stream:
+                return self._make_stream(stream_cls, cast_to, response)
+            return response.parse()
+
+        return call.finish(attempt, respond)
+
+    def get(self, path: str, *, cast_to: Any, options: RequestOptions = {}, stream: bool = False,
+            stream_cls: Optional[type] = None) -> Any:
+        """``GET path``."""
+        return self.request(cast_to, FinalRequestOptions(method="get", url=path, **options), stream=stream,
+                            stream_cls=stream_cls)
+
+    def post(self, path: str, *, cast_to: Any, body: Any = None, content: Any = None, files: Any = None,
+             options: RequestOptions = {}, stream: bool = False, stream_cls: Optional[type] = None) -> Any:
+        """``POST path`` with a JSON ``body``, raw ``content`` or multipart ``files``."""
+        return self._with_body("post", path, cast_to, body, content, files, options, stream, stream_cls)
+
+    def put(self, path: str, *, cast_to: Any, body: Any = None, content: Any = None, files: Any = None,
+            options: RequestOptions = {}) -> Any:
+        """``PUT path``."""
+        return self._with_body("put", path, cast_to, body, content, files, options, False, None)
+
+    def patch(self, path: str, *, cast_to: Any, body: Any = None, content: Any = None, files: Any = None,
+              options: RequestOptions = {}) -> Any:
+        """``PATCH path``."""
+        return self._with_body("patch", path, cast_to, body, content, files, options, False, None)
+
+    def delete(self, path: str, *, cast_to: Any, body: Any = None, content: Any = None,
+               options: RequestOptions = {}) -> Any:
+        """``DELETE path``."""
+        return self._with_body("delete", path, cast_to, body, content, None, options, False, None)
+
+    def _with_body(self, method: str, path: str, cast_to: Any, body: Any, content: Any, files: Any,
+                   options: RequestOptions, stream: bool, stream_cls: Optional[type]) -> Any:
+        opts = FinalRequestOptions(method=method, url=path, json_data=body, content=content, files=files, **options)
+        return self.request(cast_to, opts, stream=stream, stream_cls=stream_cls)
+
+    def copy(self, **overrides: Any) -> "SyncAPIClient":
+        """A client configured like this one with ``overrides``, sharing its connection pool."""
+        return type(self)(**self._copy_kwargs(overrides), _shared=self._shared)
+
+    with_options = copy
+
+    def close(self) -> None:
+        """Close the connection pool (shared with copies)."""
+        if not self._shared.closed:
+            self._shared.closed = True
+            self._shared.session.close()
+
+    def is_closed(self) -> bool:
+        """True once :meth:`close` was called on this client or a copy."""
+        return self._shared.closed
+
+    def __enter__(self) -> "SyncAPIClient":
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
+    # -- I/O ---------------------------------------------------------------
+
+    def _make_stream(self, stream_cls: Optional[type], cast_to: Any, response: APIResponse[Any]) -> Any:
+        from ._streaming import Stream
+
+        cls = stream_cls or Stream[cast_to]  # type: ignore[valid-type]
+        return cls(cast_to=cast_to, response=response, client=self)
+
+    def _attempt(self, call: Call, stream: bool) -> Attempt:
+        request = call.next_request()
+        started = time.monotonic()
+        raw = None
+        try:
+            raw = self._send_handling_auth(call, request)
+            content = None
+            if not stream or not call.accepts(raw.status_code):
+                content = raw.content  # read here so a cut body is retried like any failed attempt
+                raw.close()
+        except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
+            if raw is not None:
+                raw.close()
+            return call.failed(request, map_requests_error(exc, request), started)
+        except APIError as exc:
+            return call.failed(request, exc, started)
+        return call.received(request, raw, raw.status_code, raw.headers, content, started)
+
+    def _send_handling_auth(self, call: Call, request: PreparedRequest) -> requests.Response:
+        flow = self._auth.auth_flow(request)
+        signed = next(flow)
+        while True:
+            raw = self._send_handling_redirects(call, signed)
+            try:
+                signed = flow.send(ResponseHead(raw.status_code, raw.headers))
+            except StopIteration:
+                return raw
+            raw.close()
+
+    def _send_handling_redirects(self, call: Call, request: PreparedRequest) -> requests.Response:
+        while True:
+            raw = self._send_once(request)
+            try:
+                following = call.redirect(request, raw.status_code, raw.headers)
+            except APIError:
+                raw.close()
+                raise
+            if following is None:
+                return raw
+            raw.close()
+            request = following
+
+    def _send_once(self, request: PreparedRequest) -> requests.Response:
+        session = self._shared.session
+        prepared = session.prepare_request(
+            requests.Request(
+                request.method,
+                request.url,
+                headers=request.headers,
+                data=request.content if request.files is None else request.form,
+                files=request.files,
+            )
+        )
+        timeout = request.timeout
+        return session.send(
+            prepared,
+            timeout=(timeout.connect, timeout.read) if timeout.connect is not None or timeout.read is not None else None,
+            allow_redirects=False,
+            stream=True,
+            **self._environment_for(request.url),
+        )
+
+    def _environment_for(self, url: str) -> dict[str, Any]:
+        # requests merges proxies/verify/cert from the environment on every
+        # Session.request; do it once per origin instead (same trust_env rules).
+        origin = origin_of(url)
+        cached = self._shared.env_by_origin.get(origin)
+        if cached is None:
+            session = self._shared.session
+            merged = session.merge_environment_settings(url, {}, None, None, None)
+            cached = {"proxies": merged["proxies"], "verify": merged["verify"], "cert": merged["cert"]}
+            self._shared.env_by_origin[origin] = cached
+        return cached
+
+

@@ -1,0 +1,116 @@
+"""Plain data types of the fake API server: scripted replies and recorded requests."""
+
+from __future__ import annotations
+
+import json as _json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Final
+
+__all__ = ["NOT_GIVEN", "RESET_MODES", "RecordedRequest", "Reply"]
+
+RESET_MODES: Final = ("before_headers", "mid_body")
+
+
+class _NotGiven:
+    """Type of the sentinel meaning "no JSON payload was given"."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "NOT_GIVEN"
+
+
+NOT_GIVEN: Final = _NotGiven()
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One scripted answer of the fake server (see ``FakeAPIServer.script``)."""
+
+    status: int = 200
+    headers: Mapping[str, str] = field(default_factory=dict)
+    json: object = NOT_GIVEN
+    body: bytes | str | None = None
+    content_type: str | None = None
+    delay: float = 0.0
+    chunks: Sequence[bytes] | None = None
+    chunk_delay: float = 0.0
+    reset: str | None = None
+    truncate: int | None = None
+
+    def __post_init__(self) -> None:
+        """Reject contradictory combinations early, in the test's own thread."""
+        if self.reset is not None and self.reset not in RESET_MODES:
+            raise ValueError(f"reset must be one of {RESET_MODES} or None, got {self.reset!r}")
+        if self.has_json and self.body is not None:
+            raise ValueError("give either json or body, not both")
+        if self.chunks is not None:
+            if self.has_json or self.body is not None:
+                raise ValueError("chunks replace json/body; give only one of them")
+            if self.reset is not None or self.truncate is not None:
+                raise ValueError("chunks cannot be combined with reset or truncate")
+        if self.reset is not None and self.truncate is not None:
+            raise ValueError("give either reset or truncate, not both")
+        if self.truncate is not None and self.truncate < 0:
+            raise ValueError("truncate must be >= 0")
+        if self.delay < 0 or self.chunk_delay < 0:
+            raise ValueError("delays must be >= 0")
+
+    @property
+    def has_json(self) -> bool:
+        """Whether a JSON payload was given (``None`` counts: it is sent as ``null``)."""
+        return self.json is not NOT_GIVEN
+
+    def payload(self) -> bytes:
+        """The full response body as bytes."""
+        if self.chunks is not None:
+            return b"".join(self.chunks)
+        if self.has_json:
+            return _json.dumps(self.json).encode("utf-8")
+        if isinstance(self.body, str):
+            return self.body.encode("utf-8")
+        return self.body or b""
+
+    def effective_content_type(self) -> str | None:
+        """Content type to send, or None when ``headers`` carries one or none applies."""
+        if self.content_type is not None:
+            return self.content_type
+        if any(name.lower() == "content-type" for name in self.headers):
+            return None
+        if self.has_json:
+            return "application/json"
+        if isinstance(self.body, str):
+            return "text/plain; charset=utf-8"
+        if self.body is not None or self.chunks is not None:
+            return "application/octet-stream"
+        return None
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One request (one attempt) as the fake server received it."""
+
+    method: str
+    path: str
+    query_string: str
+    query: list[tuple[str, str]]
+    headers: dict[str, str]
+    header_items: list[tuple[str, str]]
+    body: bytes
+    url: str
+
+    def json(self) -> object:
+        """The body parsed as JSON."""
+        return _json.loads(self.body)
+
+    def text(self) -> str:
+        """The body decoded as UTF-8 (undecodable bytes replaced)."""
+        return self.body.decode("utf-8", errors="replace")
+
+    def query_dict(self) -> dict[str, list[str]]:
+        """Query parameters grouped by name, values in order."""
+        grouped: dict[str, list[str]] = {}
+        for name, value in self.query:
+            grouped.setdefault(name, []).append(value)
+        return grouped

@@ -1,0 +1,181 @@
+"""The transport-neutral core: URLs, query strings, headers and bodies, with no I/O."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+
+from genai_base import FinalRequestOptions, Omit, Querystring, Timeout, make_request_options, omit
+from genai_base._request import RequestBuilder, redact_url
+from genai_base._serializers import JSONSerializer
+
+
+def builder(base_url: str = "https://api.example.com/v1", **kwargs: object) -> RequestBuilder:
+    defaults: dict[str, object] = dict(
+        base_url=base_url,
+        default_headers={"Accept": "application/json", "Content-Type": "application/json", "User-Agent": "X/1"},
+        custom_query={},
+        querystring=Querystring(),
+        serializer=JSONSerializer(),
+        idempotency_header=None,
+    )
+    defaults.update(kwargs)
+    return RequestBuilder(**defaults)  # type: ignore[arg-type]
+
+
+def build(b: RequestBuilder, **options: object):  # type: ignore[no-untyped-def]
+    options.setdefault("method", "get")
+    options.setdefault("url", "/items")
+    return b.build(FinalRequestOptions(**options), Timeout(5))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("base", "path", "expected"),
+    [
+        ("https://h/v1", "/items", "https://h/v1/items"),
+        ("https://h/v1/", "items", "https://h/v1/items"),
+        ("https://h/v1/", "/items/1", "https://h/v1/items/1"),
+        ("https://h", "/items", "https://h/items"),
+        ("https://h/v1", "https://other.example/x", "https://other.example/x"),
+    ],
+)
+def test_url_joining_keeps_the_base_path(base: str, path: str, expected: str) -> None:
+    assert build(builder(base), url=path).url == expected
+
+
+def test_base_url_gets_a_trailing_slash_and_must_be_absolute() -> None:
+    assert builder("https://h/v1").base_url == "https://h/v1/"
+    with pytest.raises(ValueError, match="absolute"):
+        builder("/relative/only")
+
+
+def test_query_precedence_custom_then_url_then_params() -> None:
+    b = builder(custom_query={"a": "custom", "c": "custom"})
+    request = build(b, url="/items?a=url&b=url", params={"b": "param", "d": None, "flag": True})
+    pairs = parse_qsl(urlsplit(request.url).query)
+    assert dict(pairs) == {"a": "url", "c": "custom", "b": "param", "flag": "true"}
+
+
+def test_custom_query_is_added_to_every_call() -> None:
+    b = builder(custom_query={"tenant": "t1"})
+    assert build(b).url.endswith("?tenant=t1")
+    assert "tenant=t1" in build(b, url="/x", params={"q": "1"}).url
+
+
+@pytest.mark.parametrize(
+    ("array_format", "expected"),
+    [
+        ("comma", [("ids", "1,2")]),
+        ("repeat", [("ids", "1"), ("ids", "2")]),
+        ("indices", [("ids[0]", "1"), ("ids[1]", "2")]),
+        ("brackets", [("ids[]", "1"), ("ids[]", "2")]),
+    ],
+)
+def test_array_formats(array_format: str, expected: list[tuple[str, str]]) -> None:
+    qs = Querystring(array_format=array_format)  # type: ignore[arg-type]
+    assert qs.stringify_items({"ids": [1, 2]}) == expected
+
+
+def test_nested_formats() -> None:
+    value = {"filter": {"owner": {"id": 7}, "open": False}}
+    assert Querystring(nested_format="brackets").stringify_items(value) == [
+        ("filter[owner][id]", "7"),
+        ("filter[open]", "false"),
+    ]
+    assert Querystring(nested_format="dots").stringify_items(value) == [
+        ("filter.owner.id", "7"),
+        ("filter.open", "false"),
+    ]
+
+
+def test_bad_querystring_format_is_a_clear_error() -> None:
+    with pytest.raises(ValueError, match="array_format"):
+        Querystring(array_format="semicolon")  # type: ignore[arg-type]
+
+
+def test_headers_merge_case_insensitively_and_omit_removes() -> None:
+    b = builder()
+    request = build(b, headers={"user-agent": "Mine/2", "accept": omit, "X-Extra": "1"})
+    lowered = {k.lower(): v for k, v in request.headers.items()}
+    assert lowered["user-agent"] == "Mine/2"
+    assert "accept" not in lowered
+    assert lowered["x-extra"] == "1"
+    assert len([k for k in request.headers if k.lower() == "user-agent"]) == 1
+
+
+def test_client_level_omit_removes_a_default() -> None:
+    b = builder(default_headers={"Accept": "application/json", "Content-Type": Omit()})
+    assert "Content-Type" not in build(b).headers
+
+
+def test_json_body_merges_extra_json() -> None:
+    request = build(builder(), method="post", json_data={"a": 1, "b": 1}, extra_json={"b": 2})
+    assert request.content == b'{"a":1,"b":2}'
+
+
+def test_get_never_carries_a_json_body() -> None:
+    assert build(builder()).content is None
+    with pytest.raises(ValueError, match="GET request carries no body"):
+        build(builder(), json_data={"a": 1})
+
+
+def test_raw_content_is_sent_as_given() -> None:
+    request = build(builder(), method="put", content=b"\x00raw")
+    assert request.content == b"\x00raw"
+
+
+def test_multipart_turns_body_into_form_fields_and_drops_content_type() -> None:
+    request = build(
+        builder(),
+        method="post",
+        json_data={"purpose": "test", "tags": ["a", "b"], "none": None},
+        files={"file": ("a.txt", b"hello", "text/plain")},
+    )
+    assert request.form == [("purpose", "test"), ("tags", "a"), ("tags", "b")]
+    assert request.files == [("file", ("a.txt", b"hello", "text/plain"))]
+    assert all(k.lower() != "content-type" for k in request.headers)
+    assert request.content is None
+
+
+def test_idempotency_key_only_when_configured_and_not_on_get() -> None:
+    assert "Idempotency-Key" not in build(builder(), method="post", json_data={}).headers
+    b = builder(idempotency_header="Idempotency-Key")
+    post = build(b, method="post", json_data={})
+    assert post.headers["Idempotency-Key"].startswith("genai-base-retry-")
+    assert "Idempotency-Key" not in build(b).headers
+    given = build(b, method="post", json_data={}, idempotency_key="mine")
+    assert given.headers["Idempotency-Key"] == "mine"
+
+
+def test_make_request_options_maps_extras() -> None:
+    options = make_request_options(
+        extra_headers={"X": "1"}, extra_query={"q": 1}, extra_body={"b": 2}, timeout=3, max_retries=1
+    )
+    assert options == {"headers": {"X": "1"}, "params": {"q": 1}, "extra_json": {"b": 2}, "timeout": 3,
+                       "max_retries": 1}
+    assert make_request_options() == {}
+
+
+def test_timeout_defaults_each_phase_from_the_first_argument() -> None:
+    t = Timeout(60, connect=5)
+    assert (t.connect, t.read, t.write, t.pool, t.total) == (5, 60, 60, 60, None)
+    assert Timeout.coerce(None).read is None
+    assert Timeout.coerce(2.5).read == 2.5
+    with pytest.raises(ValueError):
+        Timeout(-1)
+
+
+def test_repr_of_options_and_requests_hide_secrets() -> None:
+    options = FinalRequestOptions(method="get", url="/x", headers={"Authorization": "Bearer s3cret"})
+    assert "s3cret" not in repr(options)
+    request = build(builder(), url="/x?key=s3cret", headers={"x-api-key": "s3cret"})
+    assert "s3cret" not in repr(request)
+    assert "s3cret" not in redact_url("https://h/x?key=s3cret&a=1")
+    assert "a=1" in redact_url("https://h/x?key=s3cret&a=1")
+
+
+def test_construct_alias_and_max_retries_fallback() -> None:
+    options = FinalRequestOptions.construct(method="get", url="/x")
+    assert options.get_max_retries(4) == 4
+    assert options.copy(max_retries=1).get_max_retries(4) == 1
