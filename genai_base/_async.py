@@ -134,6 +134,13 @@ class AsyncAPIClient(BaseClient):
         opts = FinalRequestOptions(method=method, url=path, json_data=body, content=content, files=files, **options)
         return await self.request(cast_to, opts, stream=stream, stream_cls=stream_cls)
 
+    def get_api_list(self, path: str, *, model: Any, paginator: Any = None, body: Any = None,
+                     options: RequestOptions = {}, method: str = "get") -> Any:
+        """An awaitable (the first page) that is also async-iterable (every item across pages)."""
+        from ._pagination import AsyncPager
+
+        return AsyncPager(self, path, model=model, paginator=paginator, body=body, options=options, method=method)
+
     def copy(self, **overrides: Any) -> "AsyncAPIClient":
         """A client configured like this one with ``overrides``, sharing its connection pool."""
         return type(self)(**self._copy_kwargs(overrides), _shared=self._shared)

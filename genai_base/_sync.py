@@ -126,6 +126,13 @@ class SyncAPIClient(BaseClient):
         opts = FinalRequestOptions(method=method, url=path, json_data=body, content=content, files=files, **options)
         return self.request(cast_to, opts, stream=stream, stream_cls=stream_cls)
 
+    def get_api_list(self, path: str, *, model: Any, paginator: Any = None, body: Any = None,
+                     options: RequestOptions = {}, method: str = "get") -> Any:
+        """The first page of a listing; iterating it yields every item across all pages."""
+        from ._pagination import SyncPage
+
+        return SyncPage.first(self, path, model=model, paginator=paginator, body=body, options=options, method=method)
+
     def copy(self, **overrides: Any) -> "SyncAPIClient":
         """A client configured like this one with ``overrides``, sharing its connection pool."""
         return type(self)(**self._copy_kwargs(overrides), _shared=self._shared)

@@ -25,7 +25,7 @@ class ServerThread:
         host: str = "127.0.0.1",
         port: int = 0,
         ssl_context: ssl.SSLContext | None = None,
-        shutdown_timeout: float = 0.2,
+        shutdown_timeout: float = 0.1,
     ) -> None:
         self._app_factory = app_factory
         self._host = host
