@@ -54,6 +54,8 @@ from ._retry import (
 )
 from ._serializers import JSONSerializer, Serializer
 from ._session import AsyncSessionFactory, SessionFactory
+from ._streaming import AsyncStream, Stream
+from ._sse import ServerSentEvent, SSEDecoder
 from ._sync import SyncAPIClient
 from ._types import NOT_GIVEN, NotGiven, Omit, omit
 from ._version import __version__
@@ -77,6 +79,10 @@ __all__ = [
     "Querystring",
     "PreparedRequest",
     "APIResponse",
+    "Stream",
+    "AsyncStream",
+    "ServerSentEvent",
+    "SSEDecoder",
     "AsyncAPIResponse",
     "GenaiBaseError",
     "APIError",

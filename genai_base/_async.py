@@ -97,10 +97,10 @@ class AsyncAPIClient(BaseClient):
             content=done.content,
         )
         if stream and done.ok and not raw_type:
-            from ._streaming import AsyncStream
+            from ._streaming import AsyncStream, stream_item_type
 
-            cls = stream_cls or AsyncStream[cast_to]  # type: ignore[valid-type]
-            return cls(cast_to=cast_to, response=response, client=self)
+            cls = stream_cls or AsyncStream
+            return cls(cast_to=stream_item_type(stream_cls, cast_to), response=response, client=self)
         return response
 
     async def get(self, path: str, *, cast_to: Any, options: RequestOptions = {}, stream: bool = False,

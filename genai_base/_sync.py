@@ -158,10 +158,9 @@ class SyncAPIClient(BaseClient):
     # -- I/O ---------------------------------------------------------------
 
     def _make_stream(self, stream_cls: Optional[type], cast_to: Any, response: APIResponse[Any]) -> Any:
-        from ._streaming import Stream
+        from ._streaming import Stream, stream_item_type
 
-        cls = stream_cls or Stream[cast_to]  # type: ignore[valid-type]
-        return cls(cast_to=cast_to, response=response, client=self)
+        return (stream_cls or Stream)(cast_to=stream_item_type(stream_cls, cast_to), response=response, client=self)
 
     def _attempt(self, call: Call, stream: bool) -> Attempt:
         request = call.next_request()

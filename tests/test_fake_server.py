@@ -22,6 +22,8 @@ import requests
 
 from genai_base.testing import FakeAPIServer, RecordedRequest, Reply
 
+_Params = dict[str, str | int]
+
 
 @pytest.fixture(scope="module")
 def _module_server() -> Iterator[FakeAPIServer]:
@@ -105,9 +107,7 @@ def test_echo_multipart_and_urlencoded_forms(server: FakeAPIServer) -> None:
 def test_echo_with_aiohttp(server: FakeAPIServer) -> None:
     async def call() -> dict[str, Any]:
         async with aiohttp.ClientSession() as session:
-            async with session.put(
-                server.url_for("/echo"), params={"q": "é"}, data=b"raw text"
-            ) as response:
+            async with session.put(server.url_for("/echo"), params={"q": "é"}, data=b"raw text") as response:
                 assert response.status == 200
                 result: dict[str, Any] = await response.json()
                 return result
@@ -119,9 +119,7 @@ def test_echo_with_aiohttp(server: FakeAPIServer) -> None:
 
 
 def test_recorded_request_fields(server: FakeAPIServer) -> None:
-    requests.post(
-        server.url_for("/echo?x=1&x=2&y="), json={"k": [1, 2]}, headers={"X-Trace": "abc"}
-    )
+    requests.post(server.url_for("/echo?x=1&x=2&y="), json={"k": [1, 2]}, headers={"X-Trace": "abc"})
     [recorded] = server.requests
     assert isinstance(recorded, RecordedRequest)
     assert recorded.method == "POST"
@@ -306,7 +304,9 @@ def test_cursor_paging_get_and_post(server: FakeAPIServer) -> None:
     token: str | None = None
     tokens: list[str | None] = []
     while True:
-        params = {"total": 25, "limit": 10, **({"page_token": token} if token else {})}
+        params: _Params = {"total": 25, "limit": 10}
+        if token:
+            params["page_token"] = token
         page = requests.get(server.url_for("/items/cursor"), params=params).json()
         seen += _ids(page["data"])
         token = page["next_page_token"]
@@ -315,9 +315,7 @@ def test_cursor_paging_get_and_post(server: FakeAPIServer) -> None:
             break
     assert seen == list(range(25))
     assert tokens[-1] is None and len(tokens) == 3
-    posted = requests.post(
-        server.url_for("/items/cursor?limit=2"), json={"limit": 4, "page_token": "4"}
-    ).json()
+    posted = requests.post(server.url_for("/items/cursor?limit=2"), json={"limit": 4, "page_token": "4"}).json()
     assert _ids(posted["data"]) == [4, 5, 6, 7]
     assert posted["data"][0] == {"id": "item_4", "index": 4}
     bad = requests.get(server.url_for("/items/cursor?page_token=zzz"))
@@ -331,21 +329,19 @@ def test_cursor_variants(server: FakeAPIServer) -> None:
     url = server.url_for("/items/cursor-empty-page")
     page = requests.get(url, params={"total": 5, "limit": 5}).json()
     assert _ids(page["data"]) == [0, 1, 2, 3, 4]
-    extra = requests.get(url, params={"total": 5, "page_token": page["next_page_token"]}).json()
+    params: _Params = {"total": 5, "page_token": page["next_page_token"]}
+    extra = requests.get(url, params=params).json()
     assert extra == {"data": [], "next_page_token": "more"}
-    again = requests.get(url, params={"total": 5, "page_token": "more"}).json()
+    again = requests.get(url + "?total=5&page_token=more").json()
     assert again == extra
     repeat_url = server.url_for("/items/cursor-repeat?limit=2&page_token=same")
     repeat = requests.get(repeat_url).json()
-    assert repeat == {"data": [{"id": "item_0", "index": 0}, {"id": "item_1", "index": 1}],
-                      "next_page_token": "same"}
+    assert repeat == {"data": [{"id": "item_0", "index": 0}, {"id": "item_1", "index": 1}], "next_page_token": "same"}
 
 
 def test_offset_and_page_paging(server: FakeAPIServer) -> None:
     url = server.url_for("/items/offset")
-    assert _ids(requests.get(url, params={"offset": 20, "limit": 10}).json()["data"]) == list(
-        range(20, 25)
-    )
+    assert _ids(requests.get(url, params={"offset": 20, "limit": 10}).json()["data"]) == list(range(20, 25))
     assert requests.get(url, params={"offset": 30}).json() == {"data": []}
     by_post = requests.post(url, json={"offset": 2, "limit": 2}).json()
     assert _ids(by_post["data"]) == [2, 3]
@@ -393,7 +389,8 @@ def _event(index: int, eol: str, text: str | None = None) -> str:
 
 @pytest.mark.parametrize(("framing", "eol"), [("lf", "\n"), ("crlf", "\r\n"), ("cr", "\r")])
 def test_sse_framing_and_count(server: FakeAPIServer, framing: str, eol: str) -> None:
-    response = requests.get(server.url_for("/sse"), params={"count": 2, "framing": framing})
+    params: _Params = {"count": 2, "framing": framing}
+    response = requests.get(server.url_for("/sse"), params=params)
     assert response.headers["content-type"].startswith("text/event-stream")
     expected = _event(0, eol) + _event(1, eol) + f"data: [DONE]{eol}{eol}"
     assert response.text == expected
@@ -403,7 +400,8 @@ def test_sse_options(server: FakeAPIServer) -> None:
     url = server.url_for("/sse")
     no_done = requests.post(url + "?count=1&done=0&size=3").text
     assert no_done == _event(0, "\n", "event 0xxx")
-    decorated = requests.get(url, params={"count": 1, "event": "delta", "comments": 1}).text
+    params: _Params = {"count": 1, "event": "delta", "comments": 1}
+    decorated = requests.get(url, params=params).text
     assert decorated.startswith(": keepalive\nevent: delta\ndata: {")
     multiline = requests.get(url, params={"count": 1, "multiline": 1, "done": 0}).text
     assert multiline == 'data: {"index": 0,\ndata: "text": "event 0"}\n\n'
@@ -461,10 +459,7 @@ def test_stop_is_quick_with_sleeping_handlers() -> None:
         except requests.RequestException as exc:
             errors.append(exc)
 
-    threads = [
-        threading.Thread(target=call, args=(path,))
-        for path in ("/slow?seconds=30", "/sse?stall_after=0")
-    ]
+    threads = [threading.Thread(target=call, args=(path,)) for path in ("/slow?seconds=30", "/sse?stall_after=0")]
     for thread in threads:
         thread.start()
     deadline = time.monotonic() + 5
@@ -506,10 +501,9 @@ def test_https_with_self_signed_certificate(tmp_path: Path) -> None:
     if openssl is None:
         pytest.skip("openssl command not available")
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    args = "req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1"
     made = subprocess.run(
-        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-         "-keyout", str(key), "-out", str(cert)],
+        [openssl, *args.split(), "-keyout", str(key), "-out", str(cert)],
         capture_output=True,
         check=False,
     )
@@ -538,9 +532,9 @@ def test_pytest_plugin_fixture(tmp_path: Path) -> None:
     root = Path(__file__).resolve().parents[1]
     env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), env.get("PYTHONPATH")]))
+    plugin_args = ["-p", "genai_base.testing.pytest_plugin", "-p", "no:cacheprovider"]
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "genai_base.testing.pytest_plugin",
-         "-p", "no:cacheprovider", "--rootdir", str(tmp_path), str(tmp_path)],
+        [sys.executable, "-m", "pytest", "-q", *plugin_args, "--rootdir", str(tmp_path), str(tmp_path)],
         cwd=tmp_path,
         env=env,
         capture_output=True,

@@ -42,9 +42,7 @@ def _header_param(value: str, header: str, param: str) -> str | None:
     return found
 
 
-def _parse_multipart(
-    content_type: str, body: bytes
-) -> tuple[dict[str, str], list[dict[str, object]]]:
+def _parse_multipart(content_type: str, body: bytes) -> tuple[dict[str, str], list[dict[str, object]]]:
     """Split a multipart/form-data body into text fields and file descriptions."""
     form: dict[str, str] = {}
     files: list[dict[str, object]] = []
@@ -73,16 +71,13 @@ def _parse_multipart(
                 "filename": filename,
                 "content_type": headers.get("content-type"),
                 "size": len(content),
-                "text": content[:_FILE_TEXT_LIMIT * 4]
-                .decode("utf-8", errors="replace")[:_FILE_TEXT_LIMIT],
+                "text": content[: _FILE_TEXT_LIMIT * 4].decode("utf-8", errors="replace")[:_FILE_TEXT_LIMIT],
             }
         )
     return form, files
 
 
-def _parse_form(
-    content_type: str | None, body: bytes
-) -> tuple[dict[str, str], list[dict[str, object]]]:
+def _parse_form(content_type: str | None, body: bytes) -> tuple[dict[str, str], list[dict[str, object]]]:
     """Decode urlencoded or multipart form bodies; other bodies give empty results."""
     media_type = _media_type(content_type)
     if media_type == "application/x-www-form-urlencoded":

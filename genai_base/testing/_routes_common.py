@@ -68,9 +68,7 @@ def error_body(message: str, **extra: object) -> dict[str, object]:
     return {"error": {"message": message, **extra}}
 
 
-def json_response(
-    data: object, *, status: int = 200, headers: Mapping[str, str] | None = None
-) -> web.Response:
+def json_response(data: object, *, status: int = 200, headers: Mapping[str, str] | None = None) -> web.Response:
     """A JSON answer."""
     all_headers: CIMultiDict[str] = CIMultiDict(headers or {})
     all_headers["Content-Type"] = "application/json"

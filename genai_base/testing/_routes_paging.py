@@ -164,10 +164,6 @@ def add_paging_routes(app: web.Application) -> None:
     router.add_route("*", "/items/offset", offset_page)
     router.add_route("*", "/items/page", numbered_page)
     router.add_route("*", "/items/link", _link_route("/items/link", "/items/link"))
-    router.add_route(
-        "*", "/items/link-other", _link_route("/items/link-other", "/items/link-other-2")
-    )
-    router.add_route(
-        "*", "/items/link-other-2", _link_route("/items/link-other", "/items/link-other-2")
-    )
+    router.add_route("*", "/items/link-other", _link_route("/items/link-other", "/items/link-other-2"))
+    router.add_route("*", "/items/link-other-2", _link_route("/items/link-other", "/items/link-other-2"))
     router.add_route("*", "/items/empty", empty)

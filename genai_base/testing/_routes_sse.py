@@ -75,9 +75,7 @@ class _SSEOptions:
 async def sse(request: web.Request) -> web.StreamResponse:
     """Stream ``count`` JSON events, written one by one as they are produced."""
     options = _SSEOptions(request)
-    stream = web.StreamResponse(
-        headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
-    )
+    stream = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
     await stream.prepare(request)
     for index in range(options.count + 1):
         if options.stall_after == index:

@@ -145,9 +145,7 @@ class FakeAPIServer:
         self._host = host
         self._scheme = "https" if ssl_context is not None else "http"
         self._state = ServerState()
-        self._thread = ServerThread(
-            lambda: build_app(self._state), host=host, port=port, ssl_context=ssl_context
-        )
+        self._thread = ServerThread(lambda: build_app(self._state), host=host, port=port, ssl_context=ssl_context)
 
     def start(self) -> FakeAPIServer:
         """Start serving (no-op when already running); return ``self``."""

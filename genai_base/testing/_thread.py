@@ -58,9 +58,7 @@ class ServerThread:
             self._ready = threading.Event()
             self._error = None
             self._port = None
-            thread = threading.Thread(
-                target=self._run, name=f"fake-api-server-{self._host}", daemon=True
-            )
+            thread = threading.Thread(target=self._run, name=f"fake-api-server-{self._host}", daemon=True)
             self._thread = thread
             thread.start()
             if not self._ready.wait(_STARTUP_TIMEOUT):
@@ -69,9 +67,7 @@ class ServerThread:
             if self._error is not None:
                 thread.join(_JOIN_TIMEOUT)
                 self._thread = None
-                raise RuntimeError(f"fake API server failed to start: {self._error!r}") from (
-                    self._error
-                )
+                raise RuntimeError(f"fake API server failed to start: {self._error!r}") from self._error
             assert self._port is not None
             return self._port
 

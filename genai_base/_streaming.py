@@ -1,0 +1,207 @@
+"""Event streams: :class:`Stream` (sync) and :class:`AsyncStream` over server-sent events.
+
+The body is read as raw chunks and fed to the incremental decoder in
+:mod:`genai_base._sse`; what an event means (the end, an error, an item)
+is decided once in :class:`EventHandler`. Both streams release their
+connection when read to the end, closed, left early or failed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any, AsyncIterator, Generic, Iterator, Mapping, TypeVar, get_args
+
+import requests
+import urllib3.exceptions
+
+from ._errors import APIError, APITimeoutError, StreamInterruptedError
+from ._parse import load_data
+from ._sse import ServerSentEvent, SSEDecoder
+
+if TYPE_CHECKING:
+    from ._response import APIResponse, AsyncAPIResponse
+
+__all__ = ["Stream", "AsyncStream", "EventHandler"]
+
+T = TypeVar("T")
+
+
+class _Done(Exception):
+    """Raised inside the handler to end a stream at ``[DONE]``."""
+
+
+class EventHandler:
+    """Turns decoded events into items: ``[DONE]`` ends, an error event raises, data is parsed."""
+
+    def __init__(self, cast_to: Any, *, strict: bool, response: Any) -> None:
+        self.cast_to = cast_to
+        self.strict = strict
+        self.response = response
+
+    def handle(self, event: ServerSentEvent) -> Any:
+        """The item for ``event``; raises :class:`_Done` at the end and :class:`APIError` on an error."""
+        if event.data.startswith("[DONE]"):
+            raise _Done
+        try:
+            data = event.json() if event.data else None
+        except ValueError as exc:
+            if event.event == "error":
+                raise APIError(f"the stream sent an error: {event.data}", _request_of(self.response),
+                               body=event.data) from exc
+            raise StreamInterruptedError(
+                f"a stream event's data is not valid JSON ({exc}): {event.data[:200]!r}",
+                request=_request_of(self.response),
+            ) from exc
+        error = data.get("error") if isinstance(data, Mapping) else None
+        if event.event == "error" or error:
+            message = error.get("message") if isinstance(error, Mapping) else error
+            raise APIError(
+                f"the stream sent an error: {message or data}", _request_of(self.response), body=data
+            )
+        if self.cast_to in (None, object, dict) or self.cast_to is Any:
+            return data
+        return load_data(self.cast_to, data, strict=self.strict, response=self.response)
+
+
+def _request_of(response: Any) -> Any:
+    return getattr(response, "http_request", None)
+
+
+def stream_item_type(stream_cls: Any, cast_to: Any) -> Any:
+    """``T`` of ``Stream[T]`` when the class is parameterised, else ``cast_to``."""
+    args = get_args(stream_cls)
+    return args[0] if args else cast_to
+
+
+class Stream(Generic[T]):
+    """Parsed events of a streamed response on the sync client."""
+
+    def __init__(self, *, cast_to: Any, response: "APIResponse[Any]", client: Any) -> None:
+        self.response = response
+        self._client = client
+        self._handler = EventHandler(
+            cast_to,
+            strict=client._strict_response_validation,
+            response=response,
+        )
+        self._iterator = self._events()
+
+    def _chunks(self) -> Iterator[bytes]:
+        raw = self.response._raw
+        request = self.response.http_request
+        try:
+            yield from raw.iter_content(chunk_size=None)
+        except requests.exceptions.ConnectionError as exc:
+            if isinstance(exc.args[0] if exc.args else None, urllib3.exceptions.ReadTimeoutError):
+                raise _silence(request) from exc
+            raise StreamInterruptedError(f"the event stream was cut off: {exc}", request=request) from exc
+        except (requests.exceptions.Timeout, urllib3.exceptions.ReadTimeoutError) as exc:
+            raise _silence(request) from exc
+        except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError) as exc:
+            raise StreamInterruptedError(f"the event stream was cut off: {exc}", request=request) from exc
+
+    def _events(self) -> Iterator[T]:
+        decoder = SSEDecoder()
+        handle = self._handler.handle
+        try:
+            for chunk in self._chunks():
+                for event in decoder.feed(chunk):
+                    yield handle(event)
+            for event in decoder.end():
+                yield handle(event)
+        except _Done:
+            return
+        finally:
+            self.close()
+
+    def __iter__(self) -> Iterator[T]:
+        try:
+            yield from self._iterator
+        finally:
+            self.close()  # leaving a for loop early releases the connection
+
+    def __next__(self) -> T:
+        return next(self._iterator)
+
+    def close(self) -> None:
+        """Release the connection (safe to call more than once)."""
+        self.response._raw.close()
+
+    def __enter__(self) -> "Stream[T]":
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
+
+def _silence(request: Any) -> APITimeoutError:
+    timeout = getattr(getattr(request, "timeout", None), "read", None)
+    limit = f" for more than {timeout:g}s" if timeout is not None else ""
+    return APITimeoutError(f"the event stream was silent{limit} (read timeout)", request=request)
+
+
+class AsyncStream(Generic[T]):
+    """Parsed events of a streamed response on the async client."""
+
+    def __init__(self, *, cast_to: Any, response: "AsyncAPIResponse[Any]", client: Any) -> None:
+        self.response = response
+        self._client = client
+        self._handler = EventHandler(
+            cast_to,
+            strict=client._strict_response_validation,
+            response=response,
+        )
+        self._iterator = self._events()
+
+    async def _chunks(self) -> AsyncIterator[bytes]:
+        import aiohttp
+
+        raw = self.response._raw
+        request = self.response.http_request
+        try:
+            async for chunk in raw.content.iter_any():
+                yield chunk
+        except (asyncio.TimeoutError, aiohttp.ServerTimeoutError) as exc:
+            raise _silence(request) from exc
+        except (aiohttp.ClientError, OSError) as exc:
+            raise StreamInterruptedError(f"the event stream was cut off: {exc}", request=request) from exc
+
+    async def _events(self) -> AsyncIterator[T]:
+        decoder = SSEDecoder()
+        handle = self._handler.handle
+        chunks = self._chunks()
+        try:
+            async for chunk in chunks:
+                for event in decoder.feed(chunk):
+                    yield handle(event)
+            for event in decoder.end():
+                yield handle(event)
+        except _Done:
+            return
+        finally:
+            await chunks.aclose()
+            await self.close()
+
+    async def __aiter__(self) -> AsyncIterator[T]:
+        try:
+            async for item in self._iterator:
+                yield item
+        finally:
+            await self.close()  # leaving an async for loop early releases the connection
+
+    async def __anext__(self) -> T:
+        return await self._iterator.__anext__()
+
+    async def close(self) -> None:
+        """Release the connection (safe to call more than once)."""
+        self.response._raw.close()
+
+    aclose = close
+
+    async def __aenter__(self) -> "AsyncStream[T]":
+        return self
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        await self.close()
+
+
