@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from genai_base._sse import SSEDecoder  # noqa: E402
+from genai_base._sse import SSEDecoder
 
 MB = 1024 * 1024
 
@@ -24,8 +24,7 @@ def small_events_stream(total: int) -> tuple[bytes, int]:
         b'data: {"candidates":[{"content":{"parts":[{"text":"Hello, world %d"}]}}]}\n\n',
         b'event: delta\ndata: {"index":%d,"delta":{"text":"some more text"}}\n\n',
         b'id: %d\ndata: {"text":"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 unicode"}\n\n',
-        b": keep-alive\n\n"
-        b'data: {"multi":true,\ndata: "line":%d,\ndata: "x":[1,2,3]}\n\n',
+        b': keep-alive\n\ndata: {"multi":true,\ndata: "line":%d,\ndata: "x":[1,2,3]}\n\n',
     ]
     parts: list[bytes] = []
     size = 0
@@ -71,10 +70,7 @@ def bench(name: str, data: bytes, chunk_size: int, expected: int, repeat: int = 
         n = run(chunks)
         best = min(best, time.perf_counter() - start)
         assert n == expected, (n, expected)
-    print(
-        f"{name:<40} {len(data) / MB / best:9.1f} MB/s {n / best:12.0f} events/s"
-        f" ({best * 1000:.1f} ms)"
-    )
+    print(f"{name:<40} {len(data) / MB / best:9.1f} MB/s {n / best:12.0f} events/s ({best * 1000:.1f} ms)")
 
 
 def main() -> None:

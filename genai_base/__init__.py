@@ -54,8 +54,8 @@ from ._retry import (
 )
 from ._serializers import JSONSerializer, Serializer
 from ._session import AsyncSessionFactory, SessionFactory
-from ._streaming import AsyncStream, Stream
 from ._sse import ServerSentEvent, SSEDecoder
+from ._streaming import AsyncStream, Stream
 from ._sync import SyncAPIClient
 from ._types import NOT_GIVEN, NotGiven, Omit, omit
 from ._version import __version__

@@ -82,8 +82,9 @@ class AsyncAPIClient(BaseClient):
         response = call.finish(attempt, lambda done: self._respond(call, done, cast_to, True, False, None))
         return await response.parse()
 
-    def _respond(self, call: Call, done: Attempt, cast_to: Any, raw_type: bool, stream: bool,
-                 stream_cls: Optional[type]) -> Any:
+    def _respond(
+        self, call: Call, done: Attempt, cast_to: Any, raw_type: bool, stream: bool, stream_cls: Optional[type]
+    ) -> Any:
         response: AsyncAPIResponse[Any] = AsyncAPIResponse(
             raw=done.raw,
             status_code=cast(int, done.status_code),
@@ -103,39 +104,92 @@ class AsyncAPIClient(BaseClient):
             return cls(cast_to=stream_item_type(stream_cls, cast_to), response=response, client=self)
         return response
 
-    async def get(self, path: str, *, cast_to: Any, options: RequestOptions = {}, stream: bool = False,
-                  stream_cls: Optional[type] = None) -> Any:
+    async def get(
+        self,
+        path: str,
+        *,
+        cast_to: Any,
+        options: RequestOptions = {},
+        stream: bool = False,
+        stream_cls: Optional[type] = None,
+    ) -> Any:
         """``GET path``."""
-        return await self.request(cast_to, FinalRequestOptions(method="get", url=path, **options), stream=stream,
-                                  stream_cls=stream_cls)
+        return await self.request(
+            cast_to, FinalRequestOptions(method="get", url=path, **options), stream=stream, stream_cls=stream_cls
+        )
 
-    async def post(self, path: str, *, cast_to: Any, body: Any = None, content: Any = None, files: Any = None,
-                   options: RequestOptions = {}, stream: bool = False, stream_cls: Optional[type] = None) -> Any:
+    async def post(
+        self,
+        path: str,
+        *,
+        cast_to: Any,
+        body: Any = None,
+        content: Any = None,
+        files: Any = None,
+        options: RequestOptions = {},
+        stream: bool = False,
+        stream_cls: Optional[type] = None,
+    ) -> Any:
         """``POST path`` with a JSON ``body``, raw ``content`` or multipart ``files``."""
         return await self._with_body("post", path, cast_to, body, content, files, options, stream, stream_cls)
 
-    async def put(self, path: str, *, cast_to: Any, body: Any = None, content: Any = None, files: Any = None,
-                  options: RequestOptions = {}) -> Any:
+    async def put(
+        self,
+        path: str,
+        *,
+        cast_to: Any,
+        body: Any = None,
+        content: Any = None,
+        files: Any = None,
+        options: RequestOptions = {},
+    ) -> Any:
         """``PUT path``."""
         return await self._with_body("put", path, cast_to, body, content, files, options, False, None)
 
-    async def patch(self, path: str, *, cast_to: Any, body: Any = None, content: Any = None, files: Any = None,
-                    options: RequestOptions = {}) -> Any:
+    async def patch(
+        self,
+        path: str,
+        *,
+        cast_to: Any,
+        body: Any = None,
+        content: Any = None,
+        files: Any = None,
+        options: RequestOptions = {},
+    ) -> Any:
         """``PATCH path``."""
         return await self._with_body("patch", path, cast_to, body, content, files, options, False, None)
 
-    async def delete(self, path: str, *, cast_to: Any, body: Any = None, content: Any = None,
-                     options: RequestOptions = {}) -> Any:
+    async def delete(
+        self, path: str, *, cast_to: Any, body: Any = None, content: Any = None, options: RequestOptions = {}
+    ) -> Any:
         """``DELETE path``."""
         return await self._with_body("delete", path, cast_to, body, content, None, options, False, None)
 
-    async def _with_body(self, method: str, path: str, cast_to: Any, body: Any, content: Any, files: Any,
-                         options: RequestOptions, stream: bool, stream_cls: Optional[type]) -> Any:
+    async def _with_body(
+        self,
+        method: str,
+        path: str,
+        cast_to: Any,
+        body: Any,
+        content: Any,
+        files: Any,
+        options: RequestOptions,
+        stream: bool,
+        stream_cls: Optional[type],
+    ) -> Any:
         opts = FinalRequestOptions(method=method, url=path, json_data=body, content=content, files=files, **options)
         return await self.request(cast_to, opts, stream=stream, stream_cls=stream_cls)
 
-    def get_api_list(self, path: str, *, model: Any, paginator: Any = None, body: Any = None,
-                     options: RequestOptions = {}, method: str = "get") -> Any:
+    def get_api_list(
+        self,
+        path: str,
+        *,
+        model: Any,
+        paginator: Any = None,
+        body: Any = None,
+        options: RequestOptions = {},
+        method: str = "get",
+    ) -> Any:
         """An awaitable (the first page) that is also async-iterable (every item across pages)."""
         from ._pagination import AsyncPager
 

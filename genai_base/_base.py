@@ -35,9 +35,9 @@ class BaseClient:
         custom_headers: Optional[Mapping[str, Union[str, Omit]]] = None,
         custom_query: Optional[Mapping[str, object]] = None,
         auth: Any = None,
-        idempotency_header: Union[str, None, NotGiven] = NOT_GIVEN,
+        idempotency_header: Union[str, NotGiven, None] = NOT_GIVEN,
         container: Optional[Any] = None,
-        deadline: Union[float, None, NotGiven] = NOT_GIVEN,
+        deadline: Union[float, NotGiven, None] = NOT_GIVEN,
         querystring: Optional[Querystring] = None,
         max_redirects: Union[int, NotGiven] = NOT_GIVEN,
         _shared: Any = None,
@@ -71,13 +71,11 @@ class BaseClient:
         if isinstance(timeout, NotGiven):
             timeout = settings["timeout"] if settings.is_set("timeout") else DEFAULT_TIMEOUT
         self.timeout: TimeoutTypes = timeout
-        if isinstance(deadline, NotGiven):
-            deadline = settings["deadline"]
-        self.deadline: Optional[float] = deadline
+        self.deadline: Optional[float] = settings["deadline"] if isinstance(deadline, NotGiven) else deadline
         self.max_redirects: int = max_redirects if isinstance(max_redirects, int) else settings["max_redirects"]
-        if isinstance(idempotency_header, NotGiven):
-            idempotency_header = settings["idempotency_header"]
-        self._idempotency_header = idempotency_header
+        self._idempotency_header: Optional[str] = (
+            settings["idempotency_header"] if isinstance(idempotency_header, NotGiven) else idempotency_header
+        )
         self._custom_headers = dict(custom_headers or {})
         self._custom_query = dict(custom_query or {})
 
@@ -95,7 +93,7 @@ class BaseClient:
             querystring=querystring
             or Querystring(settings["query_array_format"], settings["query_nested_format"]),
             serializer=self._container.serializer(),
-            idempotency_header=idempotency_header,
+            idempotency_header=self._idempotency_header,
         )
 
     def _resolve_auth(self, auth: Any, settings: Any) -> Any:

@@ -93,7 +93,9 @@ class Call:
         if self.hooks.wants_request:
             self.hooks.emit(
                 "on_request",
-                RequestEvent(request.method, redact_url(request.url), redact_headers(request.headers), self.retries_taken),
+                RequestEvent(
+                    request.method, redact_url(request.url), redact_headers(request.headers), self.retries_taken
+                ),
             )
         return request
 
@@ -101,8 +103,15 @@ class Call:
         """True for a status the call returns rather than raises."""
         return 200 <= status_code < 300 or (self.raw_3xx and 300 <= status_code < 400)
 
-    def received(self, request: PreparedRequest, raw: Any, status: int, headers: Mapping[str, str],
-                 content: Optional[bytes], started: float) -> Attempt:
+    def received(
+        self,
+        request: PreparedRequest,
+        raw: Any,
+        status: int,
+        headers: Mapping[str, str],
+        content: Optional[bytes],
+        started: float,
+    ) -> Attempt:
         """An attempt that got a response (the body read if it is an error)."""
         elapsed = timedelta(seconds=time.monotonic() - started)
         if self.hooks.wants_response:
@@ -167,7 +176,9 @@ class Call:
             reason = str(attempt.error) if attempt.error else f"status {attempt.status_code}"
             self.hooks.emit(
                 "on_retry",
-                RetryEvent(attempt.request.method, redact_url(attempt.request.url), self.retries_taken, reason, wait, budget),
+                RetryEvent(
+                    attempt.request.method, redact_url(attempt.request.url), self.retries_taken, reason, wait, budget
+                ),
             )
         self.retries_taken += 1
 
@@ -191,7 +202,8 @@ class Call:
                 error.args = (error.message,)
         if self.hooks.wants_error:
             self.hooks.emit(
-                "on_error", ErrorEvent(attempt.request.method, redact_url(attempt.request.url), error, self.retries_taken)
+                "on_error",
+                ErrorEvent(attempt.request.method, redact_url(attempt.request.url), error, self.retries_taken),
             )
         raise error
 

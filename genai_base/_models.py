@@ -103,7 +103,7 @@ def _failed_member(node: TypeNode, messages: Any, data: Any) -> TypeNode | None:
         except ValidationError as error:
             if error.messages == messages:
                 return member
-        except Exception:
+        except Exception:  # only a guess for the error path: never mask the real error
             continue
     return None
 
@@ -174,6 +174,7 @@ class _FieldSpec:
         self.default_factory = default_factory
 
 
+# Capitalised like pydantic's Field: it is read as part of a field declaration.
 def Field(
     default: Any = _MISSING,
     *,
@@ -259,8 +260,10 @@ class _FieldDecl:
 
     def _resolve(self, source: str) -> Any:
         module = sys.modules.get(self.owner.__module__)
-        globalns = dict(vars(module)) if module is not None else {}
+        globalns: dict[str, Any] = vars(module) if module is not None else {}
         localns = _Namespace({**self.localns, self.owner.__name__: self.owner}, globalns, self.owner.__module__)
+        # The source is an annotation written in the model's own module, evaluated the
+        # way typing.get_type_hints does, with model classes as a last resort.
         return eval(source, globalns, localns)
 
     def make_default(self) -> Any:
@@ -296,6 +299,17 @@ class _ModelInfo:
         # in marshmallow's INCLUDE result (see _instance_from_loaded).
         self.shadowed = frozenset(f.name for f in fields if f.key != f.name and f.name not in self.by_key)
         self.schema: Schema | None = None
+
+
+def _own_annotations(cls: type) -> dict[str, Any]:
+    """The class's own annotations, unevaluated where they refer to names not defined yet."""
+    if sys.version_info >= (3, 14):
+        # Deferred annotations (PEP 649): evaluating them outright would fail on a
+        # self-reference; FORWARDREF leaves unknown names as ForwardRef objects.
+        import annotationlib
+
+        return dict(annotationlib.get_annotations(cls, format=annotationlib.Format.FORWARDREF))
+    return inspect.get_annotations(cls)
 
 
 def _is_classvar(annotation: Any) -> bool:
@@ -422,7 +436,7 @@ def _construct(node: TypeNode, value: Any) -> Any:
     """Best-effort, never-raising conversion of ``value`` to ``node``'s type."""
     try:
         return _construct_value(node, value)
-    except Exception:
+    except Exception:  # lenient mode keeps the value as received
         return value
 
 
@@ -477,11 +491,13 @@ def _load_model(cls: type[Model], data: Any, *, strict: bool) -> Any:
             raise _validation_error(TypeNode("model", model=cls), error, data) from None
     except Exception:
         if strict:
-            raise
+            raise  # not a data mismatch: a bug worth seeing
     return _construct_model(cls, data)
 
 
-_ANNOTATION_NODES: dict[Any, TypeNode] = {}
+# Keyed by (annotation, repr): typing compares unions as sets, Union[int, float] ==
+# Union[float, int], but the member order decides which member a value becomes.
+_ANNOTATION_NODES: dict[tuple[Any, str], TypeNode] = {}
 _TOP_LEVEL_GLOBALS: dict[str, Any] = {
     "__builtins__": builtins,
     **{name: getattr(typing, name) for name in ("Any", "Dict", "List", "Literal", "Optional", "Union")},
@@ -491,19 +507,21 @@ _TOP_LEVEL_GLOBALS: dict[str, Any] = {
 
 
 def _top_level_resolve(source: str) -> Any:
+    """Evaluate a string annotation given to :func:`load_as` (typing names and model classes)."""
     return eval(source, _TOP_LEVEL_GLOBALS, _Namespace({}, _TOP_LEVEL_GLOBALS, None))
 
 
 def _node_for(type_: Any) -> TypeNode:
+    key = (type_, repr(type_))
     try:
-        return _ANNOTATION_NODES[type_]
+        return _ANNOTATION_NODES[key]
     except KeyError:
         pass
     except TypeError:  # unhashable annotation: translate without caching
         return annotation_node(type_, _top_level_resolve)
     node = annotation_node(type_, _top_level_resolve)
     with _LOCK:
-        return _ANNOTATION_NODES.setdefault(type_, node)
+        return _ANNOTATION_NODES.setdefault(key, node)
 
 
 def load_as(type_: Any, data: object, *, strict: bool) -> Any:
@@ -623,7 +641,7 @@ class Model:
             base_info = base.__dict__.get("_genai_info")
             if isinstance(base_info, _ModelInfo):
                 fields.update((f.name, f) for f in base_info.fields)
-        own = inspect.get_annotations(cls)
+        own = _own_annotations(cls)
         for name, decl in list(fields.items()):
             if name not in own and name in cls.__dict__:  # a subclass overriding only the default
                 fields[name] = decl.with_default(cls.__dict__[name])

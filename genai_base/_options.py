@@ -110,7 +110,7 @@ class FinalRequestOptions:
     timeout: Union[TimeoutTypes, NotGiven] = NOT_GIVEN
     idempotency_key: Optional[str] = None
     follow_redirects: Optional[bool] = None
-    deadline: Union[float, None, NotGiven] = NOT_GIVEN
+    deadline: Union[float, NotGiven, None] = NOT_GIVEN
 
     @classmethod
     def construct(cls, **values: Any) -> "FinalRequestOptions":
@@ -161,7 +161,7 @@ def make_request_options(
     idempotency_key: Optional[str] = None,
     max_retries: Union[int, NotGiven] = NOT_GIVEN,
     follow_redirects: Optional[bool] = None,
-    deadline: Union[float, None, NotGiven] = NOT_GIVEN,
+    deadline: Union[float, NotGiven, None] = NOT_GIVEN,
 ) -> RequestOptions:
     """Build :class:`RequestOptions` from the usual ``extra_*`` keyword arguments."""
     options: RequestOptions = {}

@@ -36,7 +36,7 @@ def _arch_name() -> str:
     return f"other:{machine}" if machine else "unknown"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def platform_headers(version: str) -> dict[str, str]:
     """Headers that tell the API which library, OS and runtime made the call."""
     return {

@@ -59,7 +59,7 @@ class PluginInfo:
         return f"{self.group}:{self.name} (from {self.distribution} {self.version})"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def discover() -> dict[str, tuple[PluginInfo, ...]]:
     """Every component offered in every group, without importing any of them."""
     found: dict[str, list[PluginInfo]] = {group: [] for group in GROUPS}

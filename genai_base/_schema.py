@@ -10,6 +10,7 @@ construction of lenient mode and the error-path walk in ``_models``.
 from __future__ import annotations
 
 import collections.abc
+import copy
 import datetime as dt
 import enum
 import types
@@ -139,7 +140,7 @@ def tag_key(value: Any) -> tuple[type, Any]:
 def _find_discriminator(
     members: tuple[TypeNode, ...],
 ) -> tuple[str, dict[tuple[type, Any], TypeNode]] | None:
-    from ._models import model_field_nodes
+    from ._models import model_field_nodes  # here, not at the top: _models imports this module
 
     models = [m for m in members if m.kind == "model" and m.model is not None]
     if len(models) < 2:
@@ -206,7 +207,7 @@ def annotation_node(tp: Any, resolve: Callable[[str], Any]) -> TypeNode:
             item = TypeNode("any", nullable=True)
         return TypeNode("dict", item=item)
     if isinstance(tp, type):
-        from ._models import Model
+        from ._models import Model  # here, not at the top: _models imports this module
 
         if issubclass(tp, Model):
             return TypeNode("model", model=tp)
@@ -258,10 +259,16 @@ class _Enum(ma.Enum):
         return super()._deserialize(value, attr, data, **kwargs)
 
 
-def _schema_of(model: type[Model]) -> Any:
-    from ._models import model_schema
+def _schema_of(model: type[Model], *, many: bool = False) -> Any:
+    from ._models import model_schema  # here, not at the top: _models imports this module
 
-    return model_schema(model)
+    schema = model_schema(model)
+    if many:
+        # A shallow copy (not a new construction) flagged many=True: marshmallow 3's
+        # Nested ignores its own many= for a schema instance, marshmallow 4 honours both.
+        schema = copy.copy(schema)
+        schema.many = True
+    return schema
 
 
 def make_field(node: TypeNode, **kwargs: Any) -> ma.Field:
@@ -296,7 +303,7 @@ def make_field(node: TypeNode, **kwargs: Any) -> ma.Field:
         if item.kind == "model" and not item.nullable and item.model is not None:
             # One many=True load of the nested schema instead of a field call per element.
             model = item.model
-            return ma.Nested(lambda: _schema_of(model), many=True, **kwargs)
+            return ma.Nested(lambda: _schema_of(model, many=True), many=True, **kwargs)
         return ma.List(make_field(item), **kwargs)
     if kind == "dict" and node.item is not None:
         if node.item.kind == "any":
@@ -334,6 +341,14 @@ def _count_messages(messages: Any) -> int:
     return 1
 
 
+def _closeness(member: TypeNode, error: ValidationError, value: Mapping[Any, Any]) -> tuple[int, int]:
+    """Sort key for union members that failed on a mapping: smaller is closer."""
+    from ._models import model_field_nodes  # here, not at the top: _models imports this module
+
+    known = model_field_nodes(typing.cast("type[Model]", member.model))
+    return (-sum(1 for key in value if key in known), _count_messages(error.messages))
+
+
 class UnionField(ma.Field):
     """A ``Union[...]``: chosen by discriminator when there is one, else first member that loads."""
 
@@ -364,15 +379,15 @@ class UnionField(ma.Field):
             except ValidationError as error:
                 failures.append((member, error))
         if isinstance(value, Mapping):
-            # Report the model member that came closest: its field errors are more
-            # useful than "matches nothing".
+            # Report the model member that came closest (most of the value's keys
+            # known, then fewest errors): its field errors beat "matches nothing".
             candidates = [
                 (m, e)
                 for m, e in failures
                 if m.kind == "model" and isinstance(e.messages, dict) and "_schema" not in e.messages
             ]
             if candidates:
-                _, best = min(candidates, key=lambda c: _count_messages(c[1].messages))
+                _, best = min(candidates, key=lambda c: _closeness(c[0], c[1], value))
                 raise ValidationError(best.messages)
         expected = ", ".join(m.display for m in members)
         raise self.make_error("invalid", expected=expected)

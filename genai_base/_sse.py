@@ -187,12 +187,7 @@ class SSEDecoder:
         if (
             text[:6] == "data: "
             and text[-2:] == "\n\n"
-            and not (
-                self._data
-                or self._event is not None
-                or self._retry is not None
-                or self._id_seen
-            )
+            and not (self._data or self._event is not None or self._retry is not None or self._id_seen)
         ):
             # Fast path for the common shape: nothing pending and only
             # ``data: <line>`` blocks, each followed by an empty line.  Then

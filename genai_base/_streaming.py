@@ -9,7 +9,7 @@ connection when read to the end, closed, left early or failed.
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any, AsyncIterator, Generic, Iterator, Mapping, TypeVar, get_args
+from typing import TYPE_CHECKING, Any, AsyncGenerator, AsyncIterator, Generic, Iterator, Mapping, TypeVar, get_args
 
 import requests
 import urllib3.exceptions
@@ -153,7 +153,7 @@ class AsyncStream(Generic[T]):
         )
         self._iterator = self._events()
 
-    async def _chunks(self) -> AsyncIterator[bytes]:
+    async def _chunks(self) -> AsyncGenerator[bytes, None]:
         import aiohttp
 
         raw = self.response._raw

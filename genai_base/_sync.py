@@ -95,39 +95,92 @@ class SyncAPIClient(BaseClient):
 
         return call.finish(attempt, respond)
 
-    def get(self, path: str, *, cast_to: Any, options: RequestOptions = {}, stream: bool = False,
-            stream_cls: Optional[type] = None) -> Any:
+    def get(
+        self,
+        path: str,
+        *,
+        cast_to: Any,
+        options: RequestOptions = {},
+        stream: bool = False,
+        stream_cls: Optional[type] = None,
+    ) -> Any:
         """``GET path``."""
-        return self.request(cast_to, FinalRequestOptions(method="get", url=path, **options), stream=stream,
-                            stream_cls=stream_cls)
+        return self.request(
+            cast_to, FinalRequestOptions(method="get", url=path, **options), stream=stream, stream_cls=stream_cls
+        )
 
-    def post(self, path: str, *, cast_to: Any, body: Any = None, content: Any = None, files: Any = None,
-             options: RequestOptions = {}, stream: bool = False, stream_cls: Optional[type] = None) -> Any:
+    def post(
+        self,
+        path: str,
+        *,
+        cast_to: Any,
+        body: Any = None,
+        content: Any = None,
+        files: Any = None,
+        options: RequestOptions = {},
+        stream: bool = False,
+        stream_cls: Optional[type] = None,
+    ) -> Any:
         """``POST path`` with a JSON ``body``, raw ``content`` or multipart ``files``."""
         return self._with_body("post", path, cast_to, body, content, files, options, stream, stream_cls)
 
-    def put(self, path: str, *, cast_to: Any, body: Any = None, content: Any = None, files: Any = None,
-            options: RequestOptions = {}) -> Any:
+    def put(
+        self,
+        path: str,
+        *,
+        cast_to: Any,
+        body: Any = None,
+        content: Any = None,
+        files: Any = None,
+        options: RequestOptions = {},
+    ) -> Any:
         """``PUT path``."""
         return self._with_body("put", path, cast_to, body, content, files, options, False, None)
 
-    def patch(self, path: str, *, cast_to: Any, body: Any = None, content: Any = None, files: Any = None,
-              options: RequestOptions = {}) -> Any:
+    def patch(
+        self,
+        path: str,
+        *,
+        cast_to: Any,
+        body: Any = None,
+        content: Any = None,
+        files: Any = None,
+        options: RequestOptions = {},
+    ) -> Any:
         """``PATCH path``."""
         return self._with_body("patch", path, cast_to, body, content, files, options, False, None)
 
-    def delete(self, path: str, *, cast_to: Any, body: Any = None, content: Any = None,
-               options: RequestOptions = {}) -> Any:
+    def delete(
+        self, path: str, *, cast_to: Any, body: Any = None, content: Any = None, options: RequestOptions = {}
+    ) -> Any:
         """``DELETE path``."""
         return self._with_body("delete", path, cast_to, body, content, None, options, False, None)
 
-    def _with_body(self, method: str, path: str, cast_to: Any, body: Any, content: Any, files: Any,
-                   options: RequestOptions, stream: bool, stream_cls: Optional[type]) -> Any:
+    def _with_body(
+        self,
+        method: str,
+        path: str,
+        cast_to: Any,
+        body: Any,
+        content: Any,
+        files: Any,
+        options: RequestOptions,
+        stream: bool,
+        stream_cls: Optional[type],
+    ) -> Any:
         opts = FinalRequestOptions(method=method, url=path, json_data=body, content=content, files=files, **options)
         return self.request(cast_to, opts, stream=stream, stream_cls=stream_cls)
 
-    def get_api_list(self, path: str, *, model: Any, paginator: Any = None, body: Any = None,
-                     options: RequestOptions = {}, method: str = "get") -> Any:
+    def get_api_list(
+        self,
+        path: str,
+        *,
+        model: Any,
+        paginator: Any = None,
+        body: Any = None,
+        options: RequestOptions = {},
+        method: str = "get",
+    ) -> Any:
         """The first page of a listing; iterating it yields every item across all pages."""
         from ._pagination import SyncPage
 
@@ -218,7 +271,9 @@ class SyncAPIClient(BaseClient):
         timeout = request.timeout
         return session.send(
             prepared,
-            timeout=(timeout.connect, timeout.read) if timeout.connect is not None or timeout.read is not None else None,
+            timeout=(timeout.connect, timeout.read)
+            if timeout.connect is not None or timeout.read is not None
+            else None,
             allow_redirects=False,
             stream=True,
             **self._environment_for(request.url),
@@ -235,5 +290,3 @@ class SyncAPIClient(BaseClient):
             cached = {"proxies": merged["proxies"], "verify": merged["verify"], "cert": merged["cert"]}
             self._shared.env_by_origin[origin] = cached
         return cached
-
-

@@ -72,7 +72,9 @@ def test_custom_and_per_call_headers_and_omit(shell: Shell) -> None:
 def test_post_json_body_with_extra_body(shell: Shell) -> None:
     client = shell.client()
     body = shell.run(
-        client.post("/echo", cast_to=dict, body={"a": 1, "n": [1, 2]}, options=make_request_options(extra_body={"b": 2}))
+        client.post(
+            "/echo", cast_to=dict, body={"a": 1, "n": [1, 2]}, options=make_request_options(extra_body={"b": 2})
+        )
     )
     assert body["method"] == "POST"
     assert body["json"] == {"a": 1, "n": [1, 2], "b": 2}
@@ -90,8 +92,12 @@ def test_other_verbs_send_their_method_and_body(shell: Shell, method: str) -> No
 def test_raw_content_body(shell: Shell) -> None:
     client = shell.client()
     body = shell.run(
-        client.post("/echo", cast_to=dict, content=b"raw bytes",
-                    options=make_request_options(extra_headers={"Content-Type": "text/plain"}))
+        client.post(
+            "/echo",
+            cast_to=dict,
+            content=b"raw bytes",
+            options=make_request_options(extra_headers={"Content-Type": "text/plain"}),
+        )
     )
     assert body["body"] == "raw bytes"
     assert body["content_type"].startswith("text/plain")
@@ -256,8 +262,11 @@ def test_max_retries_none_is_a_type_error(shell: Shell) -> None:
 def test_unfollowed_redirect_raises_status_error(shell: Shell) -> None:
     client = shell.client(max_retries=0)
     with pytest.raises(APIStatusError) as info:
-        shell.run(client.get("/redirect?to=/echo&status=302", cast_to=dict,
-                             options=make_request_options(follow_redirects=False)))
+        shell.run(
+            client.get(
+                "/redirect?to=/echo&status=302", cast_to=dict, options=make_request_options(follow_redirects=False)
+            )
+        )
     assert info.value.status_code == 302
     body = shell.run(client.get("/redirect?to=/echo&status=302", cast_to=dict))
     assert body["path"] == "/echo"

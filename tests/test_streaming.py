@@ -98,13 +98,14 @@ def test_cut_stream_raises_instead_of_ending_silently(shell: Shell) -> None:
 def test_stalled_stream_raises_timeout_naming_the_silence(shell: Shell) -> None:
     client = shell.client(timeout=Timeout(5, read=0.2), max_retries=0)
     stream = stream_of(shell, client, "/sse?count=5&stall_after=2")
-    with pytest.raises(APITimeoutError, match="silent for more than 0.2s"):
+    with pytest.raises(APITimeoutError, match=r"silent for more than 0\.2s"):
         shell.collect(stream)
 
 
 def test_status_error_raised_before_the_first_event_after_retries(shell: Shell) -> None:
-    shell.server.script("/sse-fail", Reply(status=503, json={"error": {"message": "down"}},
-                                          headers={"retry-after-ms": "1"}))
+    shell.server.script(
+        "/sse-fail", Reply(status=503, json={"error": {"message": "down"}}, headers={"retry-after-ms": "1"})
+    )
     client = shell.client(max_retries=2)
     with pytest.raises(InternalServerError, match="down"):
         shell.run(client.get("/sse-fail", cast_to=dict, stream=True))
