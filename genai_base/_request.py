@@ -6,6 +6,7 @@ happen here once per call, with no I/O, so both shells send the same thing.
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Optional, Union
@@ -21,6 +22,8 @@ if TYPE_CHECKING:
 __all__ = ["PreparedRequest", "RequestBuilder", "enforce_trailing_slash", "origin_of"]
 
 RETRY_COUNT_HEADER = "x-genai-retry-count"
+# A scheme at the very start makes a URL absolute; "://" later on (in a query) does not.
+_ABSOLUTE_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 IDEMPOTENCY_PREFIX = "genai-base-retry-"
 
 FileSpec = tuple[Optional[str], Any, Optional[str]]
@@ -132,7 +135,7 @@ class RequestBuilder:
 
     def build_url(self, url: str, params: Optional[Mapping[str, object]] = None) -> str:
         """Join ``url`` to the base URL and merge its query with custom and per-call params."""
-        if "://" not in url:
+        if not _ABSOLUTE_URL.match(url):
             url = self.base_url + url.lstrip("/")
         if not params and not self._custom_query:
             return url

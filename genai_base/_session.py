@@ -82,4 +82,10 @@ def aiohttp_session_factory(settings: "Settings") -> "aiohttp.ClientSession":
         ssl=ssl_context_for(settings["verify"], settings["cert"]),
     )
     # Redirects, timeouts and retries are the client's; the session only moves bytes.
-    return aiohttp.ClientSession(connector=connector, trust_env=settings["trust_env"], auto_decompress=True)
+    session = aiohttp.ClientSession(connector=connector, trust_env=settings["trust_env"], auto_decompress=True)
+    # aiohttp quietly resends an idempotent request once when a kept-alive
+    # connection drops; the retry policy already covers that, and a hidden
+    # extra attempt would make the two shells disagree on what was sent.
+    if hasattr(session, "_retry_connection"):
+        session._retry_connection = False
+    return session

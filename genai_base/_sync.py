@@ -36,7 +36,11 @@ def map_requests_error(exc: BaseException, request: PreparedRequest) -> APIError
     """The library's exception for a ``requests``/``urllib3`` one."""
     if isinstance(exc, requests.exceptions.ConnectTimeout):
         return APITimeoutError(f"connect timed out ({request.method} {request.url})", request=request)
-    if isinstance(exc, requests.exceptions.Timeout):
+    # A timeout while reading the body surfaces as ConnectionError(ReadTimeoutError).
+    cause = exc.args[0] if isinstance(exc, requests.exceptions.ConnectionError) and exc.args else None
+    if isinstance(exc, (requests.exceptions.Timeout, urllib3.exceptions.ReadTimeoutError)) or isinstance(
+        cause, urllib3.exceptions.ReadTimeoutError
+    ):
         return APITimeoutError(f"read timed out ({request.method} {request.url})", request=request)
     if isinstance(exc, urllib3.exceptions.EmptyPoolError) or "Pool is empty" in str(exc):
         return PoolTimeoutError(f"no pooled connection became free ({request.method} {request.url})", request=request)

@@ -38,6 +38,7 @@ def build(b: RequestBuilder, **options: object):  # type: ignore[no-untyped-def]
         ("https://h/v1/", "/items/1", "https://h/v1/items/1"),
         ("https://h", "/items", "https://h/items"),
         ("https://h/v1", "https://other.example/x", "https://other.example/x"),
+        ("https://h/v1", "/go?to=https://other.example/x", "https://h/v1/go?to=https://other.example/x"),
     ],
 )
 def test_url_joining_keeps_the_base_path(base: str, path: str, expected: str) -> None:
