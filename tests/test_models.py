@@ -333,6 +333,27 @@ def test_inheritance_and_default_override() -> None:
     assert list(Child.schema().fields) == ["id", "kind", "extra"]
 
 
+def test_field_names_that_shadow_schema_and_model_attributes() -> None:
+    class Shadowing(Model):
+        fields: list[str] = []
+        many: bool = False
+        load: int = 0
+        schema: str = "s"
+        to_dict: int = 1
+
+    payload = {"fields": ["a"], "many": True, "load": 2, "schema": "x", "to_dict": 5}
+    obj = Shadowing.load(payload, strict=True)
+    assert (obj.fields, obj.many, obj.load, obj.schema, obj.to_dict) == (["a"], True, 2, "x", 5)
+    assert Shadowing.schema().many is False  # the classmethods stay reachable on the class
+    assert Shadowing.load({}, strict=True).to_dict == 1
+    assert to_jsonable(obj) == payload
+
+
+def test_base_model_keeps_everything_as_unknown() -> None:
+    obj = Model.load({"a": 1, "b": [2]}, strict=True)
+    assert obj.a == 1 and obj.to_dict() == {"a": 1, "b": [2]}
+
+
 def test_unsupported_annotation_fails_when_the_schema_is_built() -> None:
     class Odd(Model):
         values: set[int]
@@ -521,6 +542,13 @@ def test_lenient_keeps_unknown_fields() -> None:
         _ = item.not_there
 
 
+def test_unknown_fields_can_be_assigned() -> None:
+    item = Item.load({"id": "1", "later": 1}, strict=True)
+    item.later = 2
+    assert item.later == 2
+    assert item.to_dict() == {"id": "1", "later": 2}
+
+
 def test_lenient_keeps_mistyped_values_and_reads_missing_as_none() -> None:
     item = Item.load({"count": "abc", "owner": {"tags": "nope", "x": 1}, "color": "purple"}, strict=False)
     assert item.id is None
@@ -629,6 +657,7 @@ def test_schema_is_generated_marshmallow_and_cached() -> None:
     assert schema.fields["id"].required and not schema.fields["count"].required
 
 
+@pytest.mark.slow
 def test_ten_thousand_items_parse_with_one_schema() -> None:
     class BulkItem(Model):
         id: str
@@ -705,8 +734,17 @@ json_values = st.recursive(
 )
 
 
+# Objects shaped like Fuzz (required key present, any subset of the others) reach the
+# strict success path far more often than arbitrary mappings do.
+fuzz_objects = st.fixed_dictionaries(
+    {"s": st.text(max_size=5)},
+    optional={key: json_values for key in _FUZZ_KEYS if key != "s"},
+)
+
+
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(json_values)
+@given(json_values | fuzz_objects)
 def test_fuzz_lenient_never_raises_and_strict_raises_only_model_errors(value: Any) -> None:
     lenient = load_as(Fuzz, value, strict=False)
     if isinstance(value, dict):
@@ -727,3 +765,20 @@ def test_fuzz_lenient_never_raises_and_strict_raises_only_model_errors(value: An
             load_as(annotation, value, strict=True)
         except ModelValidationError:
             pass
+
+
+@pytest.mark.slow
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(fuzz_objects)
+def test_fuzz_lenient_construction_agrees_with_validated_load(value: dict[str, Any]) -> None:
+    # The lenient fallback must build, for data that is valid, exactly what the
+    # validated marshmallow path builds.
+    from genai_base._models import _construct_model
+
+    try:
+        strict = Fuzz.load(value, strict=True)
+    except ModelValidationError:
+        return
+    built = _construct_model(Fuzz, value)
+    assert built == strict
+    assert built.to_dict() == strict.to_dict()

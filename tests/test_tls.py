@@ -20,7 +20,6 @@ from genai_base.testing import FakeAPIServer
 from .conftest import Shell
 
 
-
 def _pem_files(tmp: Path) -> tuple[Path, Path, Path]:
     """A throwaway CA and a server certificate for 127.0.0.1 signed by it."""
     now = datetime.datetime.now(datetime.timezone.utc)
@@ -71,7 +70,7 @@ def test_verification_is_on_by_default(shell: Shell, tls_server: tuple[FakeAPISe
     server, _ = tls_server
     assert server.url.startswith("https://127.0.0.1:")
     client = shell.client(base_url=server.url, max_retries=0)
-    with pytest.raises(APIConnectionError, match="(?i)certificate"):
+    with pytest.raises(APIConnectionError, match=r"(?i)certificate"):
         shell.run(client.get("/echo", cast_to=dict))
 
 
