@@ -39,6 +39,17 @@ def small_events_stream(total: int) -> tuple[bytes, int]:
     return b"".join(parts), count
 
 
+def json_events_stream(total: int) -> tuple[bytes, int]:
+    """About ``total`` bytes of ~100-byte ``data: {json}`` events."""
+    parts: list[bytes] = []
+    size = 0
+    while size < total:
+        part = b'data: {"candidates":[{"content":{"parts":[{"text":"token %d"}],"role":"model"}}]}\n\n' % len(parts)
+        parts.append(part)
+        size += len(part)
+    return b"".join(parts), len(parts)
+
+
 def single_event_stream(payload_size: int) -> bytes:
     """One JSON event whose ``data:`` line is about ``payload_size`` bytes."""
     text = "x" * (payload_size - 20)
@@ -70,7 +81,7 @@ def bench(name: str, data: bytes, chunk_size: int, expected: int, repeat: int = 
         n = run(chunks)
         best = min(best, time.perf_counter() - start)
         assert n == expected, (n, expected)
-    print(f"{name:<40} {len(data) / MB / best:9.1f} MB/s {n / best:12.0f} events/s ({best * 1000:.1f} ms)")
+    print(f"{name:<42} {len(data) / MB / best:9.1f} MB/s {n / best:12.0f} events/s ({best * 1000:.1f} ms)")
 
 
 def main() -> None:
@@ -78,6 +89,8 @@ def main() -> None:
     print(f"Python {sys.version.split()[0]}")
     small, count = small_events_stream(20 * MB)
     bench("20 MB mixed small events, 64 KB chunks", small, 64 * 1024, count)
+    small, count = json_events_stream(20 * MB)
+    bench("20 MB data-only JSON events, 64 KB chunks", small, 64 * 1024, count)
     big = single_event_stream(4 * MB)
     for size in (1024, 16 * 1024, 64 * 1024):
         bench(f"4 MB single event, {size // 1024} KB chunks", big, size, 1)

@@ -213,23 +213,16 @@ class SSEDecoder:
         retry = self._retry
         id_seen = self._id_seen
         for line in lines:
-            if line[:6] == "data: ":  # the most common line, first
-                data.append(line[6:])
-                continue
             if not line:
                 if data or event is not None or retry is not None or id_seen:
-                    append(
-                        ServerSentEvent(
-                            event,
-                            "\n".join(data),
-                            last_id,
-                            retry,
-                        )
-                    )
+                    append(ServerSentEvent(event, "\n".join(data), last_id, retry))
                     event = None
                     data = []
                     retry = None
                     id_seen = False
+                continue
+            if line.startswith("data: "):  # the most common field, first
+                data.append(line[6:])
                 continue
             name, _, value = line.partition(":")
             if value[:1] == " ":
