@@ -28,10 +28,10 @@ class Timeout:
 
     The first argument is the default of every phase that is not named, as in
     httpx (``Timeout(60, connect=5)``: connect 5 s, read/write/pool 60 s).
-    ``total`` bounds a whole attempt; it is off unless given. On the
-    ``requests`` shell only ``connect`` and ``read`` (also applied while
-    sending) and ``pool`` exist; ``total`` there is enforced as the call's
-    deadline when no tighter one is set.
+    ``total`` bounds a whole attempt; it is off unless given. ``requests``
+    has no whole-attempt timeout, so on the sync shell ``total`` caps the
+    connect and read timeouts instead; a call's ``deadline`` bounds all its
+    attempts and waits on both shells.
     """
 
     timeout: Optional[float] = None
@@ -63,6 +63,14 @@ class Timeout:
         object.__setattr__(self, "write", pick(write))
         object.__setattr__(self, "pool", pick(pool))
         object.__setattr__(self, "total", pick(total) if total is not None else None)
+
+    def as_requests_timeout(self) -> Optional[tuple[Optional[float], Optional[float]]]:
+        """``(connect, read)`` for ``requests``, each capped by ``total``."""
+        connect, read, total = self.connect, self.read, self.total
+        if total is not None:
+            connect = total if connect is None else min(connect, total)
+            read = total if read is None else min(read, total)
+        return None if connect is None and read is None else (connect, read)
 
     @classmethod
     def coerce(cls, value: "TimeoutTypes") -> "Timeout":

@@ -272,12 +272,9 @@ class SyncAPIClient(BaseClient):
                 files=request.files,
             )
         )
-        timeout = request.timeout
         return session.send(
             prepared,
-            timeout=(timeout.connect, timeout.read)
-            if timeout.connect is not None or timeout.read is not None
-            else None,
+            timeout=request.timeout.as_requests_timeout(),
             allow_redirects=False,
             stream=True,
             **self._environment_for(request.url),

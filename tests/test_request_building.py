@@ -180,3 +180,10 @@ def test_construct_alias_and_max_retries_fallback() -> None:
     options = FinalRequestOptions.construct(method="get", url="/x")
     assert options.get_max_retries(4) == 4
     assert options.copy(max_retries=1).get_max_retries(4) == 1
+
+
+def test_total_caps_the_requests_timeouts() -> None:
+    assert Timeout(60, connect=5, total=2).as_requests_timeout() == (2, 2)
+    assert Timeout(1, total=10).as_requests_timeout() == (1, 1)
+    assert Timeout(None).as_requests_timeout() is None
+    assert Timeout(None, total=3).as_requests_timeout() == (3, 3)
