@@ -34,6 +34,7 @@ from ._errors import (
     UnprocessableEntityError,
 )
 from ._hooks import ErrorEvent, Hook, LoggingHook, RequestEvent, ResponseEvent, RetryEvent
+from ._models import Field, Model, ModelValidationError, load_as
 from ._options import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
@@ -41,6 +42,15 @@ from ._options import (
     RequestOptions,
     Timeout,
     make_request_options,
+)
+from ._pagination import AsyncPage, AsyncPager, PaginationError, PaginationLoopError, SyncPage
+from ._paginators import (
+    CursorPaginator,
+    LinkHeaderPaginator,
+    OffsetPaginator,
+    PageInfo,
+    PageNumberPaginator,
+    Paginator,
 )
 from ._querystring import Querystring
 from ._request import PreparedRequest
@@ -105,6 +115,21 @@ __all__ = [
     "PluginNotFoundError",
     "PluginLoadError",
     "PluginConflictError",
+    "Model",
+    "Field",
+    "ModelValidationError",
+    "load_as",
+    "PageInfo",
+    "Paginator",
+    "CursorPaginator",
+    "OffsetPaginator",
+    "PageNumberPaginator",
+    "LinkHeaderPaginator",
+    "SyncPage",
+    "AsyncPage",
+    "AsyncPager",
+    "PaginationError",
+    "PaginationLoopError",
     "Auth",
     "NoAuth",
     "APIKeyAuth",

@@ -179,11 +179,14 @@ class RequestBuilder:
             return
         from ._models import to_jsonable
 
+        # A Model is a JSON object too: convert first so it merges and forms like a dict.
+        json_data = to_jsonable(json_data)
+
         if options.extra_json:
             if json_data is None:
                 json_data = dict(options.extra_json)
             elif isinstance(json_data, Mapping):
-                json_data = {**to_jsonable(json_data), **options.extra_json}
+                json_data = {**json_data, **options.extra_json}
             else:
                 raise TypeError(
                     f"cannot merge extra_body into a JSON body of type {type(json_data).__name__}"
@@ -196,7 +199,7 @@ class RequestBuilder:
             content_type = headers.get("content-type", ("", ""))[1]
             if "boundary=" not in content_type:
                 headers.pop("content-type", None)  # the transport writes its own boundary
-            request.form = _form_fields(to_jsonable(json_data) if json_data else {})
+            request.form = _form_fields(json_data or {})
             request.files = _file_fields(options.files)
             return
         if options.content is not None:
@@ -208,7 +211,7 @@ class RequestBuilder:
             raise ValueError(
                 f"a {request.method} request carries no body; pass the values as query params instead"
             )
-        request.content = self.serializer.dumps(to_jsonable(json_data))
+        request.content = self.serializer.dumps(json_data)
         media = self.serializer.media_types[0]
         if media != "application/json" and "content-type" in headers:
             headers["content-type"] = (headers["content-type"][0], media)

@@ -43,7 +43,12 @@ def map_requests_error(exc: BaseException, request: PreparedRequest) -> APIError
     ):
         return APITimeoutError(f"read timed out ({request.method} {request.url})", request=request)
     if isinstance(exc, urllib3.exceptions.EmptyPoolError) or "Pool is empty" in str(exc):
-        return PoolTimeoutError(f"no pooled connection became free ({request.method} {request.url})", request=request)
+        # The adapter's pools block (see _session.BlockingPoolAdapter); this is its pool timeout.
+        pool = request.timeout.pool
+        within = "" if pool is None else f" within {pool:g}s"
+        return PoolTimeoutError(
+            f"no pooled connection became free{within} ({request.method} {request.url})", request=request
+        )
     if isinstance(exc, (requests.exceptions.ChunkedEncodingError, urllib3.exceptions.ProtocolError)):
         return StreamInterruptedError(f"the response was cut off: {exc}", request=request)
     return APIConnectionError(f"connection error: {exc}", request=request)
@@ -287,7 +292,10 @@ class SyncAPIClient(BaseClient):
         cached = self._shared.env_by_origin.get(origin)
         if cached is None:
             session = self._shared.session
-            merged = session.merge_environment_settings(url, {}, None, None, None)
+            # A configured CA bundle or verify=False must beat REQUESTS_CA_BUNDLE,
+            # which requests would otherwise prefer over the session's setting.
+            verify = None if session.verify is True else session.verify
+            merged = session.merge_environment_settings(url, {}, None, verify, None)
             cached = {"proxies": merged["proxies"], "verify": merged["verify"], "cert": merged["cert"]}
             self._shared.env_by_origin[origin] = cached
         return cached

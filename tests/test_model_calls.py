@@ -121,3 +121,9 @@ def test_unknown_media_type_with_a_model_names_type_and_serializers(shell: Shell
 def test_vendor_json_media_types_use_the_json_serializer(shell: Shell) -> None:
     shell.server.script("/m", Reply(body=b'{"id": "1", "count": 1}', content_type="application/vnd.api+json"))
     assert shell.run(shell.client().get("/m", cast_to=Item)).count == 1
+
+
+def test_a_model_body_merges_with_extra_body(shell: Shell) -> None:
+    user = User.load({"id": "u", "name": "Ann"})
+    echo = shell.run(shell.client().post("/echo", cast_to=dict, body=user, options={"extra_json": {"x": 1}}))
+    assert echo["json"] == {"id": "u", "name": "Ann", "x": 1}

@@ -49,6 +49,10 @@ def indexes(items: list[Any]) -> list[int]:
     return [item.index if isinstance(item, Item) else item["index"] for item in items]
 
 
+def bodies(shell: Shell, path: str) -> list[Any]:
+    return [request.json() for request in shell.server.requests_to(path)]
+
+
 def queries(shell: Shell, path: str) -> list[dict[str, list[str]]]:
     return [request.query_dict() for request in shell.server.requests_to(path)]
 
@@ -210,73 +214,117 @@ def test_post_listing_sends_paging_values_in_the_body(
     assert indexes(items) == list(range(25))
     recorded = shell.server.requests_to(path)
     assert [r.method for r in recorded] == ["POST"] * len(sent)
-    assert [r.json().get(field) for r in recorded] == sent
-    assert all(r.json()["query"] == "q" and r.query == [] for r in recorded)
+    assert [body.get(field) for body in bodies(shell, path)] == sent
+    assert all(body["query"] == "q" for body in bodies(shell, path))
+    assert all(r.query == [] for r in recorded)
 
 
-def test_post_listing_with_a_model_body_and_extra_body(shell: Shell) -> None:
+def test_post_listing_with_a_model_body(shell: Shell) -> None:
     class Search(Model):
         query: str
         limit: int
 
-    items = shell.collect(
-        listing(
-            shell,
-            "/items/cursor",
-            method="post",
-            body=Search(query="q", limit=10),
-            options=make_request_options(extra_body={"page_token": "0"}),
-        )
-    )
+    items = shell.collect(listing(shell, "/items/cursor", method="post", body=Search(query="q", limit=10)))
     assert indexes(items) == list(range(25))
-    assert [r.json()["page_token"] for r in shell.server.requests_to("/items/cursor")] == ["0", "10", "20"]
+    sent = bodies(shell, "/items/cursor")
+    assert [body.get("page_token") for body in sent] == [None, "10", "20"]
+    assert all(body["query"] == "q" and body["limit"] == 10 for body in sent)
+
+
+def test_post_listing_cursor_replaces_one_given_in_extra_body(shell: Shell) -> None:
+    options = make_request_options(extra_body={"page_token": "0", "flag": True})
+    items = shell.collect(listing(shell, "/items/cursor", method="post", body={"limit": 10}, options=options))
+    assert indexes(items) == list(range(25))
+    sent = bodies(shell, "/items/cursor")
+    assert [body["page_token"] for body in sent] == ["0", "10", "20"]
+    assert all(body["flag"] is True for body in sent)
 
 
 # --- later pages keep the first call's options, and go through the client's retries ------------------------
 
 
-def test_later_pages_keep_headers_query_auth_and_timeout(shell: Shell) -> None:
+@pytest.mark.parametrize(
+    ("path", "paginator", "query", "pages"),
+    [
+        ("/items/cursor", "cursor", {"limit": 10}, 3),
+        ("/items/offset", "offset", {"limit": 10}, 3),
+        ("/items/page", "page_number", {"per_page": 10}, 4),
+        ("/items/link", "link_header", {"per_page": 10}, 3),
+    ],
+)
+def test_later_pages_keep_headers_query_auth_and_timeout(
+    shell: Shell, path: str, paginator: str, query: dict[str, Any], pages: int
+) -> None:
     client = shell.client(auth=APIKeyAuth("secret-key"), custom_query={"tenant": "t1"})
-    options = make_request_options(extra_headers={"X-Trace": "trace-1"}, extra_query={"limit": 10}, timeout=7.5)
-    page = shell.run(client.get_api_list("/items/cursor", model=dict, options=options))
-    pages = shell.collect(page.iter_pages())
-    assert len(pages) == 3
-    assert all(p.options.timeout == 7.5 and p.options.headers == {"X-Trace": "trace-1"} for p in pages)
-    recorded = shell.server.requests_to("/items/cursor")
-    assert len(recorded) == 3
+    options = make_request_options(extra_headers={"X-Trace": "trace-1"}, extra_query=query, timeout=7.5)
+    page = shell.run(client.get_api_list(path, model=Item, paginator=paginator, options=options))
+    fetched = shell.collect(page.iter_pages())
+    assert len(fetched) == pages
+    assert all(p.options.timeout == 7.5 and p.options.headers == {"X-Trace": "trace-1"} for p in fetched)
+    recorded = shell.server.requests_to(path)
+    assert len(recorded) == pages
     for request in recorded:
         assert request.headers["x-trace"] == "trace-1"
         assert request.headers["x-api-key"] == "secret-key"
         assert request.query_dict()["tenant"] == ["t1"]
-        assert request.query_dict()["limit"] == ["10"]
 
 
 def _cursor_page(start: int, stop: int, token: str | None) -> Reply:
     return Reply(json={"data": make_items(start, stop), "next_page_token": token})
 
 
-def test_a_failure_in_the_middle_of_paging_is_retried(shell: Shell) -> None:
-    shell.server.script(
-        "/scripted/cursor",
-        [
-            _cursor_page(0, 10, "10"),
-            Reply(status=503, headers=RETRY_NOW, json={"error": {"message": "busy"}}),
-            _cursor_page(10, 20, "20"),
-            _cursor_page(20, 25, None),
-        ],
-    )
-    items = shell.collect(listing(shell, "/scripted/cursor", model=Item))
+def _data_page(start: int, stop: int) -> Reply:
+    return Reply(json={"data": make_items(start, stop)})
+
+
+BUSY = Reply(status=503, headers=RETRY_NOW, json={"error": {"message": "busy"}})
+
+
+@pytest.mark.parametrize(
+    ("paginator", "query", "replies", "field", "sent"),
+    [
+        (
+            "cursor",
+            {},
+            [_cursor_page(0, 10, "10"), BUSY, _cursor_page(10, 20, "20"), _cursor_page(20, 25, None)],
+            "page_token",
+            [None, "10", "10", "20"],
+        ),
+        (
+            "offset",
+            {"limit": 10},
+            [_data_page(0, 10), BUSY, _data_page(10, 20), _data_page(20, 25)],
+            "offset",
+            [None, "10", "10", "20"],
+        ),
+        (
+            "page_number",
+            {},
+            [_data_page(0, 10), BUSY, _data_page(10, 20), _data_page(20, 25), _data_page(25, 25)],
+            "page",
+            [None, "2", "2", "3", "4"],
+        ),
+    ],
+)
+def test_a_failure_in_the_middle_of_paging_is_retried(
+    shell: Shell, paginator: str, query: dict[str, Any], replies: list[Reply], field: str, sent: list[Any]
+) -> None:
+    shell.server.script("/scripted", replies)
+    items = shell.collect(listing(shell, "/scripted", model=Item, paginator=paginator, options=params(**query)))
     assert indexes(items) == list(range(25))
-    recorded = shell.server.requests_to("/scripted/cursor")
-    assert [r.query_dict().get("page_token") for r in recorded] == [None, ["10"], ["10"], ["20"]]
-    assert [r.headers["x-genai-retry-count"] for r in recorded] == ["0", "0", "1", "0"]
+    assert all(isinstance(item, Item) for item in items)
+    recorded = shell.server.requests_to("/scripted")
+    assert [r.query_dict().get(field, [None])[0] for r in recorded] == sent
+    retry_counts = ["0"] * len(sent)
+    retry_counts[2] = "1"
+    assert [r.headers["x-genai-retry-count"] for r in recorded] == retry_counts
 
 
 def test_a_failure_in_the_middle_of_a_real_link_listing_is_retried(shell: Shell) -> None:
     shell.server.script(
         "/items/link-other-2",
         [
-            Reply(status=503, headers=RETRY_NOW, json={"error": {"message": "busy"}}),
+            BUSY,
             Reply(json=make_items(10, 20)),
         ],
     )
@@ -288,10 +336,7 @@ def test_a_failure_in_the_middle_of_a_real_link_listing_is_retried(shell: Shell)
 
 
 def test_later_pages_keep_the_first_calls_max_retries(shell: Shell) -> None:
-    shell.server.script(
-        "/scripted/cursor",
-        [_cursor_page(0, 10, "10"), Reply(status=503, headers=RETRY_NOW, json={"error": {"message": "busy"}})],
-    )
+    shell.server.script("/scripted/cursor", [_cursor_page(0, 10, "10"), BUSY])
     page = shell.run(listing(shell, "/scripted/cursor", options=make_request_options(max_retries=0)))
     with pytest.raises(InternalServerError):
         shell.run(page.get_next_page())
