@@ -33,13 +33,25 @@ class _SharedAsync:
 def map_aiohttp_error(exc: BaseException, request: PreparedRequest) -> APIError:
     """The library's exception for an ``aiohttp``/``asyncio`` one."""
     where = f"({request.method} {request.url})"
-    if isinstance(exc, aiohttp.ConnectionTimeoutError):
-        return APITimeoutError(f"connect timed out {where}", request=request)
     if isinstance(exc, (asyncio.TimeoutError, aiohttp.ServerTimeoutError)):
+        from ._errors import PoolTimeoutError
+        from ._session import timed_out_waiting_for_pool
+
+        # aiohttp's connect (and total) timer also covers the pool wait; the connector tells which it was.
+        if timed_out_waiting_for_pool():
+            return PoolTimeoutError(
+                f"no pooled connection became free{_within(request.timeout.pool)} {where}", request=request
+            )
+        if isinstance(exc, aiohttp.ConnectionTimeoutError):
+            return APITimeoutError(f"connect timed out {where}", request=request)
         return APITimeoutError(f"read timed out {where}", request=request)
     if isinstance(exc, (aiohttp.ClientPayloadError, aiohttp.ServerDisconnectedError)):
         return StreamInterruptedError(f"the response was cut off: {exc} {where}", request=request)
     return APIConnectionError(f"connection error: {exc} {where}", request=request)
+
+
+def _within(seconds: Optional[float]) -> str:
+    return "" if seconds is None else f" within {seconds:g}s"
 
 
 @functools.lru_cache(maxsize=256)

@@ -8,13 +8,14 @@ credentials are refreshed. The shells drive it; nothing here does I/O.
 from __future__ import annotations
 
 import inspect
+import re
 from dataclasses import dataclass, replace
 from typing import Any, AsyncGenerator, Awaitable, Callable, Generator, Mapping, Optional, Protocol, Union
 from urllib.parse import parse_qsl, urlencode
 
 from ._request import PreparedRequest
 
-__all__ = ["Auth", "ResponseHead", "NoAuth", "APIKeyAuth", "BearerAuth"]
+__all__ = ["Auth", "ResponseHead", "NoAuth", "APIKeyAuth", "BearerAuth", "redact_error", "redact_text", "safe_repr"]
 
 
 @dataclass(frozen=True)
@@ -151,14 +152,56 @@ class BearerAuth:
 def api_key_from_settings(settings: Any) -> APIKeyAuth:
     """Factory for the ``api_key`` entry point: ``auth_options`` gives ``key`` and ``header`` or ``query_param``."""
     options = dict(settings["auth_options"])
-    if "key" not in options:
+    if not options.get("key"):
         raise ValueError("auth 'api_key' needs auth_options.key")
+    unknown = set(options) - {"key", "header", "query_param"}
+    if unknown:
+        unexpected = ", ".join(sorted(unknown))
+        raise ValueError(f"auth 'api_key' takes auth_options key, header, query_param; not {unexpected}")
     return APIKeyAuth(**options)
 
 
 def bearer_from_settings(settings: Any) -> BearerAuth:
-    """Factory for the ``bearer`` entry point: ``auth_options`` gives ``token``."""
+    """Factory for the ``bearer`` entry point: ``auth_options`` gives ``token`` or a callable ``token_provider``."""
     options = dict(settings["auth_options"])
-    if "token" not in options:
-        raise ValueError("auth 'bearer' needs auth_options.token")
-    return BearerAuth(options["token"])
+    provider = options.get("token_provider")
+    if provider is not None:
+        if not callable(provider):
+            raise ValueError("auth 'bearer' needs auth_options.token_provider to be callable")
+        return BearerAuth(token_provider=provider)
+    if not options.get("token"):
+        raise ValueError("auth 'bearer' needs auth_options.token (or token_provider)")
+    return BearerAuth(str(options["token"]))
+
+
+# Built-in components whose reprs are known to hide their credentials.
+_SAFE_REPR = (NoAuth, APIKeyAuth, BearerAuth)
+_QUERY_SECRETS = frozenset({"key", "api_key", "apikey", "access_token", "token", "sig", "signature"})
+
+
+def safe_repr(auth: Any) -> str:
+    """A repr of ``auth`` that never shows a credential: third-party components show only their type."""
+    if isinstance(auth, _SAFE_REPR):
+        return repr(auth)
+    return f"<{type(auth).__name__}>"
+
+
+def redact_text(text: str, auth: Any = None) -> str:
+    """``text`` with the values of credential query parameters (the auth's own and well-known names) redacted.
+
+    For messages that quote a URL, such as a transport's connection error.
+    """
+    names = _QUERY_SECRETS | set(getattr(auth, "sensitive_query_params", ()))
+    pattern = r"([?&](?:" + "|".join(re.escape(n) for n in sorted(names)) + r")=)[^&#\s'\")]*"
+    return re.sub(pattern, r"\1<redacted>", text, flags=re.IGNORECASE)
+
+
+def redact_error(error: BaseException, auth: Any = None) -> BaseException:
+    """Redact credential query values from ``error``'s message in place (and return it)."""
+    message = getattr(error, "message", None)
+    if isinstance(message, str):
+        cleaned = redact_text(message, auth)
+        if cleaned != message:
+            error.message = cleaned  # type: ignore[attr-defined]
+    error.args = tuple(redact_text(a, auth) if isinstance(a, str) else a for a in error.args)
+    return error

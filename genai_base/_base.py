@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Optional, Union
 
-from ._auth import NoAuth
+from ._auth import NoAuth, safe_repr
 from ._container import ClientContainer, load_component
 from ._errors import APIStatusError, status_error_class
-from ._hooks import HookRunner
-from ._options import DEFAULT_TIMEOUT, TimeoutTypes
+from ._hooks import HookRunner, configure_logging
+from ._options import TimeoutTypes
 from ._platform import platform_headers
 from ._querystring import Querystring
 from ._request import RequestBuilder, redact_url
@@ -62,29 +62,41 @@ class BaseClient:
             querystring=querystring,
             max_redirects=max_redirects,
         )
+        configure_logging()  # GENAI_BASE_LOG, read when a client is built
         self._container = container if container is not None else ClientContainer()
-        settings = self._container.settings()
+        # Explicit arguments are the last, highest source; they are validated like every other.
+        arguments: dict[str, Any] = {
+            key: value
+            for key, value in (
+                ("max_retries", max_retries),
+                ("timeout", timeout),
+                ("deadline", deadline),
+                ("max_redirects", max_redirects),
+                ("idempotency_header", idempotency_header),
+            )
+            if not isinstance(value, NotGiven)
+        }
+        if auth is not None:
+            arguments["auth"] = auth
+        settings = self._container.settings(arguments=arguments)
         self._settings = settings
         self._version = version
         self._strict_response_validation = _strict_response_validation
-        self.max_retries: int = max_retries if isinstance(max_retries, int) else settings["max_retries"]
-        if isinstance(timeout, NotGiven):
-            timeout = settings["timeout"] if settings.is_set("timeout") else DEFAULT_TIMEOUT
-        self.timeout: TimeoutTypes = timeout
-        self.deadline: Optional[float] = settings["deadline"] if isinstance(deadline, NotGiven) else deadline
-        self.max_redirects: int = max_redirects if isinstance(max_redirects, int) else settings["max_redirects"]
-        self._idempotency_header: Optional[str] = (
-            settings["idempotency_header"] if isinstance(idempotency_header, NotGiven) else idempotency_header
-        )
+        self.max_retries: int = settings["max_retries"]
+        self.timeout: TimeoutTypes = settings["timeout"]
+        self.deadline: Optional[float] = settings["deadline"]
+        self.max_redirects: int = settings["max_redirects"]
+        self._idempotency_header: Optional[str] = settings["idempotency_header"]
         self._custom_headers = dict(custom_headers or {})
         self._custom_query = dict(custom_query or {})
 
+        # Components: by plugin name from the settings, or objects put in with container.<x>.override(...).
         self._serializers = self._container.serializers()
         if _shared is not None:
             self._retry_policy = _shared.retry_policy
         else:
-            self._retry_policy = self._container.retry_policy()
-        self._hooks = HookRunner(self._container.hooks())
+            self._retry_policy = load_component("retry_policies", self._container.retry_policy(), settings)
+        self._hooks = HookRunner([load_component("hooks", hook, settings) for hook in self._container.hooks()])
         self._auth = self._resolve_auth(auth, settings)
         self._builder = RequestBuilder(
             base_url=base_url,
@@ -92,16 +104,17 @@ class BaseClient:
             custom_query=self._custom_query,
             querystring=querystring
             or Querystring(settings["query_array_format"], settings["query_nested_format"]),
-            serializer=self._container.serializer(),
+            serializer=load_component("serializers", self._container.serializer(), settings),
             idempotency_header=self._idempotency_header,
         )
 
     def _resolve_auth(self, auth: Any, settings: Any) -> Any:
+        # An explicit argument (an Auth object or a plugin name) wins over the container's ``auth``.
         if auth is None:
             auth = self._container.auth()
-        elif isinstance(auth, str):
-            auth = load_component("auth", auth, settings)
-        return auth if auth is not None else NoAuth()
+        if auth is None:
+            return NoAuth()
+        return load_component("auth", auth, settings)
 
     @property
     def base_url(self) -> str:
@@ -145,5 +158,5 @@ class BaseClient:
     def __repr__(self) -> str:
         return (
             f"<{type(self).__name__} base_url={redact_url(self.base_url)!r} max_retries={self.max_retries} "
-            f"auth={self._auth!r}>"
+            f"auth={safe_repr(self._auth)}>"
         )

@@ -9,7 +9,9 @@ or ``asyncio.sleep``). The attempt function does the I/O and reports an
 from __future__ import annotations
 
 import json
+import math
 import time
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional, TypeVar
@@ -21,6 +23,7 @@ from ._errors import (
     APIError,
     APIStatusError,
     APITimeoutError,
+    PoolTimeoutError,
     RetryBudgetExhaustedError,
     TooManyRedirectsError,
 )
@@ -34,12 +37,24 @@ from ._types import NotGiven
 if TYPE_CHECKING:
     from ._base import BaseClient
 
-__all__ = ["Call", "Attempt", "retrying"]
+__all__ = ["Call", "Attempt", "retrying", "ATTEMPT_TIMEOUT", "current_attempt_timeout"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _ALWAYS_SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
+_TIMEOUTS = (APITimeoutError, PoolTimeoutError)
+
+# The timeouts of the attempt being sent, for transport parts that cannot be
+# handed them through their own API (the requests adapter reads the pool
+# timeout here, see ``_session``). Set per attempt; each thread and task has
+# its own value.
+ATTEMPT_TIMEOUT: ContextVar[Optional[Timeout]] = ContextVar("genai_base_attempt_timeout", default=None)
+
+
+def current_attempt_timeout() -> Optional[Timeout]:
+    """The timeouts of the attempt this thread or task is sending, if any."""
+    return ATTEMPT_TIMEOUT.get()
 
 
 @dataclass
@@ -78,9 +93,11 @@ class Call:
         self.raw_3xx = raw_3xx
         self.retries_taken = 0
         self.redirects = 0
-        self.refusal: Optional[str] = None
+        self.refusal: Optional[str] = None  # why a retry the policy wanted was not made
+        self.deadline_passed = False
         self._wait = 0.0
-        self.hooks = client._hooks
+        hooks = client._hooks
+        self.hooks = hooks.bind() if hasattr(hooks, "bind") else hooks
 
     # -- attempts --------------------------------------------------------
 
@@ -90,6 +107,7 @@ class Call:
         if self.deadline is not None:
             remaining = max(self.deadline - (time.monotonic() - self.started), 0.001)
             request.timeout = _clip(request.timeout, remaining)
+        ATTEMPT_TIMEOUT.set(request.timeout)
         if self.hooks.wants_request:
             self.hooks.emit(
                 "on_request",
@@ -142,12 +160,22 @@ class Call:
         )
 
     def should_retry(self, attempt: Attempt) -> bool:
-        """Decide once per failed attempt; the wait is kept for :meth:`wait`."""
+        """Decide once per attempt whether to retry; the wait is kept for :meth:`wait`.
+
+        In order: an accepted attempt ends the call (the policy's
+        ``on_success`` hears of it); a timeout once the deadline has passed
+        ends it; so do ``max_retries`` and the policy's verdict (a budget
+        refusal is remembered for the error message); finally a retry whose
+        wait would outlast the deadline is not made.
+        """
         policy = self.client._retry_policy
         if attempt.ok:
             on_success = getattr(policy, "on_success", None)
             if on_success is not None:
                 on_success(self.outcome(attempt))
+            return False
+        if self.deadline is not None and isinstance(attempt.error, _TIMEOUTS) and self._past_deadline(0.0):
+            self.deadline_passed = True  # the attempt's timeouts were cut to the deadline
             return False
         if self.retries_taken >= self.max_retries:
             return False
@@ -158,12 +186,16 @@ class Call:
         except RetryBudgetExhaustedError as exc:
             self.refusal = exc.message
             return False
-        wait = max(float(policy.wait(outcome)), 0.0)
-        if self.deadline is not None and (time.monotonic() - self.started) + wait >= self.deadline:
-            self.refusal = f"the call's deadline of {self.deadline:g}s would pass before the next attempt"
+        wait = _sane_wait(policy.wait(outcome))
+        if self.deadline is not None and self._past_deadline(wait):
+            self.deadline_passed = True
             return False
         self._wait = wait
         return True
+
+    def _past_deadline(self, wait: float) -> bool:
+        assert self.deadline is not None
+        return (time.monotonic() - self.started) + wait >= self.deadline
 
     def wait(self, attempt: Attempt) -> float:
         """Seconds to sleep, as decided by :meth:`should_retry`."""
@@ -192,14 +224,17 @@ class Call:
             error: APIError = attempt.error
         else:
             error = self.status_error(attempt, make_response(attempt))
-        if self.refusal is not None:
-            if "deadline" in self.refusal:
-                timeout = APITimeoutError(f"{self.refusal}; last error: {error}", request=attempt.request)
-                timeout.__cause__ = error
-                error = timeout
-            else:
-                error.message = f"{error.message} ({self.refusal})"
-                error.args = (error.message,)
+        if self.deadline_passed:
+            timeout = APITimeoutError(
+                f"the call's deadline of {self.deadline:g}s ran out after {self.retries_taken + 1} attempt(s); "
+                f"last error: {error}",
+                request=attempt.request,
+            )
+            timeout.__cause__ = error
+            error = timeout
+        elif self.refusal is not None:
+            error.message = f"{error.message} ({self.refusal})"
+            error.args = (error.message,)
         if self.hooks.wants_error:
             self.hooks.emit(
                 "on_error",
@@ -254,6 +289,15 @@ class Call:
             pairs = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k not in secret_params]
             url = f"{base}?{urlencode(pairs)}" if pairs else base
         return url, kept
+
+
+def _sane_wait(wait: Any) -> float:
+    """A policy's wait as a sleepable number: NaN, infinite or negative waits become 0."""
+    try:
+        seconds = float(wait)
+    except (TypeError, ValueError):
+        return 0.0
+    return seconds if math.isfinite(seconds) and seconds > 0 else 0.0
 
 
 def _clip(timeout: Timeout, remaining: float) -> Timeout:

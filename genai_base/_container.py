@@ -1,33 +1,41 @@
 """The dependency-injection container that wires components into clients.
 
-``ClientContainer`` holds a ``config`` provider (built-in defaults, then
-``GENAI_BASE_*`` environment variables, then whatever the application loads
-with ``from_dict``/``from_yaml``/``from_ini``) and one provider per
-component. Components are chosen by plugin name from the configuration, or
-replaced outright with ``container.<component>.override(obj)``.
+``ClientContainer`` holds a ``config`` provider with what the application
+loads (``from_dict``/``from_yaml``/``from_ini``), and one provider per
+component. ``settings`` merges, in rising precedence, the built-in defaults,
+the ``GENAI_BASE_*`` environment variables (read each time settings are
+resolved, so when a client is built), ``config`` and any constructor
+arguments, and remembers where each value came from. Components are chosen
+by plugin name, or replaced outright with ``container.<component>.override(obj)``
+(also a context manager). Every client gets a fresh container unless one is
+passed in, so an override never leaks from one client into another.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Mapping, Optional
 
 from dependency_injector import containers, providers
 
 from . import _plugins
 from ._errors import ConfigurationError
-from ._serializers import SerializerRegistry
-from ._settings import DEFAULTS, Settings, env_settings, resolve_settings
+from ._serializers import JSONSerializer, SerializerRegistry
+from ._settings import Settings, env_settings, resolve_settings
 
-__all__ = ["ClientContainer", "load_component", "COMPONENT_CHECKS"]
+__all__ = ["ClientContainer", "load_component", "COMPONENT_CHECKS", "COMPONENT_GROUPS"]
 
 
 def _has(*names: str) -> Callable[[Any], bool]:
     return lambda obj: all(hasattr(obj, n) for n in names) and not isinstance(obj, type)
 
 
+def _is_factory(obj: Any) -> bool:
+    return callable(obj) and not isinstance(obj, type)
+
+
 COMPONENT_CHECKS: dict[str, Callable[[Any], bool]] = {
-    "session_factories": lambda obj: callable(obj) and not isinstance(obj, type),
-    "async_session_factories": lambda obj: callable(obj) and not isinstance(obj, type),
+    "session_factories": _is_factory,
+    "async_session_factories": _is_factory,
     "serializers": _has("media_types", "dumps", "loads"),
     "retry_policies": _has("should_retry", "wait"),
     "paginators": _has("items", "next_page"),
@@ -35,34 +43,49 @@ COMPONENT_CHECKS: dict[str, Callable[[Any], bool]] = {
     "hooks": lambda obj: not isinstance(obj, type)
     and any(hasattr(obj, n) for n in ("on_request", "on_response", "on_retry", "on_error")),
 }
+# The configuration key that names each group's component.
+COMPONENT_GROUPS: dict[str, str] = {
+    "session_factory": "session_factories",
+    "async_session_factory": "async_session_factories",
+    "serializer": "serializers",
+    "serializers": "serializers",
+    "retry_policy": "retry_policies",
+    "paginator": "paginators",
+    "auth": "auth",
+    "hooks": "hooks",
+}
 
 
 def load_component(group: str, spec: Any, settings: Settings) -> Any:
-    """The component ``spec`` names in ``group`` (an object given directly is used as is)."""
+    """The component ``spec`` names in ``group`` (an object given directly is checked and used as is)."""
     if not isinstance(spec, str):
         check = COMPONENT_CHECKS[group]
         if not check(spec):
-            raise ConfigurationError(f"{spec!r} is not a valid {group} component")
+            raise ConfigurationError(f"{type(spec).__name__} object is not a valid {group} component")
         return spec
     info = _plugins.select(group, spec)
     return _plugins.load(info, COMPONENT_CHECKS[group], settings=settings)
 
 
-def _settings(config: dict[str, Any], environment: dict[str, Any]) -> Settings:
-    return resolve_settings(config or {}, environment or {})
+def _settings(config: Optional[Mapping[str, Any]], environment: Optional[Mapping[str, Any]],
+              arguments: Optional[Mapping[str, Any]] = None) -> Settings:
+    return resolve_settings(config or {}, environment or {}, arguments)
 
 
 def _one(group: str, key: str) -> Callable[[Settings], Any]:
     def make(settings: Settings) -> Any:
         return load_component(group, settings[key], settings)
 
+    make.__name__ = f"make_{key}"
     return make
 
 
 def _serializer_registry(serializer: Any, settings: Settings) -> SerializerRegistry:
+    # JSON answers stay readable whatever the body serializer is (unless json is disabled by name).
+    base = [] if _plugins.is_disabled_spec("serializers", "json") else [JSONSerializer()]
     extra = [load_component("serializers", name, settings) for name in settings["serializers"]]
     # The body serializer is registered last so that it wins its media types.
-    return SerializerRegistry([*extra, serializer])
+    return SerializerRegistry([*base, *extra, load_component("serializers", serializer, settings)])
 
 
 def _auth(settings: Settings) -> Optional[Any]:
@@ -71,14 +94,25 @@ def _auth(settings: Settings) -> Optional[Any]:
 
 
 def _hooks(settings: Settings) -> list[Any]:
-    return [load_component("hooks", name, settings) for name in settings["hooks"]]
+    hooks = []
+    disabled = _plugins.disabled_specs()
+    for spec in settings["hooks"]:
+        # A hook turned off by GENAI_BASE_DISABLE_PLUGINS just stops observing.
+        if isinstance(spec, str) and _plugins.is_disabled_spec("hooks", spec, disabled):
+            continue
+        hooks.append(load_component("hooks", spec, settings))
+    return hooks
 
 
 class ClientContainer(containers.DeclarativeContainer):
-    """Components and configuration for clients; one per client unless shared on purpose."""
+    """Components and configuration for clients; one per client unless shared on purpose.
+
+    ``container.settings()`` is the effective, validated configuration;
+    ``container.settings(arguments={...})`` adds constructor arguments on top.
+    """
 
     config = providers.Configuration()
-    environment = providers.Object({})
+    environment = providers.Callable(env_settings)
     settings = providers.Factory(_settings, config, environment)
 
     session_factory = providers.Factory(_one("session_factories", "session_factory"), settings)
@@ -89,11 +123,3 @@ class ClientContainer(containers.DeclarativeContainer):
     paginator = providers.Factory(_one("paginators", "paginator"), settings)
     auth = providers.Factory(_auth, settings)
     hooks = providers.Factory(_hooks, settings)
-
-    def __new__(cls, **overriding_providers: Any) -> Any:  # type: ignore[misc]
-        container = super().__new__(cls, **overriding_providers)
-        env = env_settings()
-        container.config.from_dict(DEFAULTS)
-        container.config.from_dict(env)
-        container.environment.override(providers.Object(env))
-        return container

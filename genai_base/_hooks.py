@@ -1,9 +1,18 @@
-"""Observers of a call: event records, the :class:`Hook` protocol and the ``logging`` hook."""
+"""Observers of a call: event records, the :class:`Hook` protocol and the ``logging`` hook.
+
+Every record carries the ``call_id`` of the logical call it belongs to (all
+attempts of one call share it), so that a hook can group attempts, e.g. into
+one tracing span per call. ``GENAI_BASE_LOG=debug|info|warning|error`` sets up
+the ``genai_base`` logger when a client is built (see :func:`configure_logging`).
+"""
 
 from __future__ import annotations
 
+import itertools
 import logging
-from dataclasses import dataclass
+import os
+import sys
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any, Mapping, Optional, Protocol, Sequence
 
@@ -15,6 +24,7 @@ __all__ = [
     "ErrorEvent",
     "HookRunner",
     "LoggingHook",
+    "configure_logging",
 ]
 
 log = logging.getLogger("genai_base")
@@ -28,6 +38,7 @@ class RequestEvent:
     url: str
     headers: Mapping[str, str]
     attempt: int
+    call_id: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -40,6 +51,7 @@ class ResponseEvent:
     headers: Mapping[str, str]
     elapsed: timedelta
     attempt: int
+    call_id: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -52,6 +64,7 @@ class RetryEvent:
     reason: str
     wait: float
     budget: Optional[float] = None
+    call_id: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -62,6 +75,7 @@ class ErrorEvent:
     url: str
     exception: BaseException
     attempt: int
+    call_id: Optional[str] = None
 
 
 class Hook(Protocol):
@@ -95,12 +109,56 @@ class HookRunner:
         for handler in self._handlers[name]:
             try:
                 handler(event)
-            except Exception:  # observability never breaks a call
-                log.exception("hook %r raised on %s; ignored", handler, name)
+            except Exception as exc:  # observability never breaks a call
+                owner = getattr(handler, "__self__", handler)
+                log.warning(
+                    "hook %s raised %s in %s; ignored", type(owner).__name__, type(exc).__name__, name, exc_info=True
+                )
+
+    def bind(self) -> Any:
+        """A runner for one call: the same hooks, each event stamped with a fresh ``call_id``.
+
+        Without any handler it is this runner itself (nothing is built per call).
+        """
+        if not (self.wants_request or self.wants_response or self.wants_retry or self.wants_error):
+            return self
+        return _CallHooks(self, f"call-{next(_CALL_IDS)}")
+
+
+_CALL_IDS = itertools.count(1)
+
+
+class _CallHooks:
+    """:class:`HookRunner` bound to one call: stamps ``call_id`` on every event it passes on."""
+
+    __slots__ = ("call_id", "runner", "wants_error", "wants_request", "wants_response", "wants_retry")
+
+    def __init__(self, runner: HookRunner, call_id: str) -> None:
+        self.runner = runner
+        self.call_id = call_id
+        self.wants_request = runner.wants_request
+        self.wants_response = runner.wants_response
+        self.wants_retry = runner.wants_retry
+        self.wants_error = runner.wants_error
+
+    @property
+    def hooks(self) -> list[Any]:
+        return self.runner.hooks
+
+    def emit(self, name: str, event: Any) -> None:
+        if getattr(event, "call_id", True) is None:
+            event = replace(event, call_id=self.call_id)
+        self.runner.emit(name, event)
+
+    def bind(self) -> "_CallHooks":
+        return self
 
 
 class LoggingHook:
-    """Logs on the ``genai_base`` logger: DEBUG per attempt, WARNING per retry."""
+    """Logs on the ``genai_base`` logger: DEBUG per attempt, WARNING per retry, INFO for a failed call.
+
+    Headers and URLs come from the event records, already redacted.
+    """
 
     def __init__(self, logger: Optional[logging.Logger] = None) -> None:
         self.log = logger or log
@@ -108,17 +166,24 @@ class LoggingHook:
     def on_request(self, event: RequestEvent) -> None:
         if self.log.isEnabledFor(logging.DEBUG):
             self.log.debug(
-                "request %s %s attempt=%d headers=%s", event.method, event.url, event.attempt, dict(event.headers)
+                "request %s %s attempt=%d call=%s headers=%s",
+                event.method,
+                event.url,
+                event.attempt,
+                event.call_id,
+                dict(event.headers),
             )
 
     def on_response(self, event: ResponseEvent) -> None:
         if self.log.isEnabledFor(logging.DEBUG):
             self.log.debug(
-                "response %s %s status=%d elapsed=%.3fs",
+                "response %s %s status=%d elapsed=%.3fs attempt=%d call=%s",
                 event.method,
                 event.url,
                 event.status_code,
                 event.elapsed.total_seconds(),
+                event.attempt,
+                event.call_id,
             )
 
     def on_retry(self, event: RetryEvent) -> None:
@@ -127,8 +192,41 @@ class LoggingHook:
         )
 
     def on_error(self, event: ErrorEvent) -> None:
-        if self.log.isEnabledFor(logging.DEBUG):
-            self.log.debug("failed %s %s: %s", event.method, event.url, event.exception)
+        if self.log.isEnabledFor(logging.INFO):
+            self.log.info(
+                "failed %s %s after %d retries: %s: %s",
+                event.method,
+                event.url,
+                event.attempt,
+                type(event.exception).__name__,
+                event.exception,
+            )
 
     def __repr__(self) -> str:
         return "LoggingHook()"
+
+
+LOG_ENV = "GENAI_BASE_LOG"
+_LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}
+_handler: Optional[logging.Handler] = None
+
+
+def configure_logging(value: Optional[str] = None) -> None:
+    """Set up the ``genai_base`` logger from ``GENAI_BASE_LOG`` (or ``value``): level and a stderr handler.
+
+    Cheap and idempotent: clients call it when they are built. Unset or empty
+    leaves logging alone; an unknown value is ignored. A handler is added only
+    when neither the ``genai_base`` logger nor the root logger has one.
+    """
+    global _handler
+    raw = os.environ.get(LOG_ENV, "") if value is None else value
+    level = _LEVELS.get(raw.strip().lower())
+    if level is None:
+        return
+    log.setLevel(level)
+    if _handler is None and not log.handlers and not logging.getLogger().handlers:
+        _handler = logging.StreamHandler(sys.stderr)
+        _handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+        log.addHandler(_handler)
+    if _handler is not None:
+        _handler.setLevel(level)

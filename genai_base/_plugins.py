@@ -1,7 +1,15 @@
 """Component discovery through ``importlib.metadata`` entry points.
 
-Entry points are scanned once per process, on first use; a plugin's module
-is imported only when it is selected, and never when it is disabled.
+Entry points are scanned once per process, on first use (:func:`discover` is
+cached; call ``discover.cache_clear()`` after installing a distribution at
+run time). A plugin's module is imported only when it is selected, and never
+when it is disabled by ``GENAI_BASE_DISABLE_PLUGINS`` (a comma list of
+``group:name``, distribution names, or ``*`` for every plugin that is not
+part of genai_base itself).
+
+A plugin may declare the plugin API it was written for with a module or
+object attribute ``genai_base_plugin_api = 1`` (or a tuple of versions);
+an incompatible one raises :class:`PluginLoadError`.
 """
 
 from __future__ import annotations
@@ -10,13 +18,24 @@ import functools
 import inspect
 import os
 import re
+import sys
 from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Mapping, Optional
 
 from ._errors import PluginConflictError, PluginLoadError, PluginNotFoundError
 
-__all__ = ["GROUPS", "PLUGIN_API_VERSION", "PluginInfo", "discover", "select", "load", "disabled_specs"]
+__all__ = [
+    "GROUPS",
+    "PLUGIN_API_VERSION",
+    "PluginInfo",
+    "discover",
+    "select",
+    "load",
+    "disabled_specs",
+    "is_disabled",
+    "is_disabled_spec",
+]
 
 GROUP_PREFIX = "genai_base."
 GROUPS = (
@@ -29,6 +48,7 @@ GROUPS = (
     "hooks",
 )
 PLUGIN_API_VERSION = 1
+API_ATTRIBUTE = "genai_base_plugin_api"
 BUILTIN_DISTRIBUTION = "genai-base"
 DISABLE_ENV = "GENAI_BASE_DISABLE_PLUGINS"
 
@@ -54,18 +74,24 @@ class PluginInfo:
         return _normalize(self.distribution) == BUILTIN_DISTRIBUTION
 
     @property
+    def module(self) -> str:
+        """The module the entry point imports (``pkg.mod`` of ``pkg.mod:obj``)."""
+        return self.value.partition(":")[0].strip()
+
+    @property
     def label(self) -> str:
         """``group:name`` from ``distribution version``, for messages."""
-        return f"{self.group}:{self.name} (from {self.distribution} {self.version})"
+        return f"{self.group}:{self.name} (from distribution {self.distribution} {self.version})"
 
 
 @functools.cache
 def discover() -> dict[str, tuple[PluginInfo, ...]]:
-    """Every component offered in every group, without importing any of them."""
+    """Every component offered in every group, without importing any of them (scanned once)."""
     found: dict[str, list[PluginInfo]] = {group: [] for group in GROUPS}
     seen: set[tuple[str, str, str]] = set()
+    every = entry_points()
     for group in GROUPS:
-        for ep in entry_points(group=GROUP_PREFIX + group):
+        for ep in every.select(group=GROUP_PREFIX + group):
             dist = ep.dist
             dist_name = dist.metadata["Name"] if dist is not None else "unknown"
             key = (group, ep.name, _normalize(dist_name))
@@ -77,58 +103,98 @@ def discover() -> dict[str, tuple[PluginInfo, ...]]:
     return {group: tuple(sorted(items, key=lambda p: (p.name, p.distribution))) for group, items in found.items()}
 
 
-def disabled_specs(environ: Optional[dict[str, str]] = None) -> frozenset[str]:
-    """The entries of ``GENAI_BASE_DISABLE_PLUGINS``, normalized."""
+def disabled_specs(environ: Optional[Mapping[str, str]] = None) -> frozenset[str]:
+    """The entries of ``GENAI_BASE_DISABLE_PLUGINS``."""
     raw = (environ if environ is not None else os.environ).get(DISABLE_ENV, "")
     return frozenset(part.strip() for part in raw.split(",") if part.strip())
 
 
 def is_disabled(info: PluginInfo, disabled: frozenset[str]) -> bool:
-    """True when ``info`` is turned off by a ``group:name``, distribution name or ``*``."""
-    if not disabled or info.builtin:
+    """True when ``info`` is turned off by a ``group:name``, its distribution's name, or ``*``.
+
+    ``*`` spares genai_base's own components; naming one explicitly does not.
+    """
+    if not disabled:
         return False
-    if "*" in disabled:
+    if "*" in disabled and not info.builtin:
         return True
     names = {f"{info.group}:{info.name}", f"{GROUP_PREFIX}{info.group}:{info.name}"}
-    return bool(names & disabled) or any(_normalize(d) == _normalize(info.distribution) for d in disabled)
+    if names & disabled:
+        return True
+    dist = _normalize(info.distribution)
+    return any(":" not in d and _normalize(d) == dist for d in disabled)
+
+
+def _candidates(group: str, spec: str) -> tuple[str, list[PluginInfo], tuple[PluginInfo, ...]]:
+    if group not in GROUPS:
+        raise PluginNotFoundError(f"unknown plugin group {group!r}; groups: {', '.join(GROUPS)}")
+    dist_part, _, name = spec.strip().rpartition(":")
+    offered = discover()[group]
+    found = [p for p in offered if p.name == name]
+    if dist_part:
+        found = [p for p in found if _normalize(p.distribution) == _normalize(dist_part)]
+    return name, found, offered
+
+
+def is_disabled_spec(group: str, spec: str, disabled: Optional[frozenset[str]] = None) -> bool:
+    """True when every plugin ``spec`` could name in ``group`` is disabled (and there is one)."""
+    disabled = disabled_specs() if disabled is None else disabled
+    if not disabled:
+        return False
+    _, found, _ = _candidates(group, spec)
+    return bool(found) and all(is_disabled(p, disabled) for p in found)
 
 
 def select(group: str, spec: str, disabled: Optional[frozenset[str]] = None) -> PluginInfo:
-    """The one plugin ``spec`` (``name`` or ``distribution:name``) names in ``group``."""
-    if group not in GROUPS:
-        raise PluginNotFoundError(f"unknown plugin group {group!r}; groups: {', '.join(GROUPS)}")
+    """The one plugin ``spec`` (``name`` or ``distribution:name``) names in ``group``; nothing is imported."""
     disabled = disabled_specs() if disabled is None else disabled
-    dist_part, _, name = spec.rpartition(":")
-    offered = discover()[group]
-    candidates = [p for p in offered if p.name == name]
-    if dist_part:
-        candidates = [p for p in candidates if _normalize(p.distribution) == _normalize(dist_part)]
+    name, candidates, offered = _candidates(group, spec)
     enabled = [p for p in candidates if not is_disabled(p, disabled)]
     if not enabled:
         available = sorted({p.name for p in offered if not is_disabled(p, disabled)})
-        why = " (it is disabled by GENAI_BASE_DISABLE_PLUGINS)" if candidates else ""
+        why = f" (it is disabled by {DISABLE_ENV})" if candidates else ""
         raise PluginNotFoundError(
-            f"no {group} plugin named {spec!r}{why}; available: {', '.join(available) or '(none)'}"
+            f"no plugin named {spec!r} in group {GROUP_PREFIX}{group}{why}; "
+            f"available: {', '.join(available) or '(none)'}"
         )
     if len(enabled) > 1:
-        dists = ", ".join(f"{p.distribution} {p.version}" for p in enabled)
+        dists = " and ".join(f"{p.distribution} {p.version}" for p in enabled)
         choices = ", ".join(f"'{p.distribution}:{p.name}'" for p in enabled)
         raise PluginConflictError(
-            f"{group} plugin {name!r} is offered by several distributions ({dists}); choose one as {choices}"
+            f"plugin {name!r} in group {GROUP_PREFIX}{group} is offered by several distributions ({dists}); "
+            f"choose one as {choices}"
         )
     return enabled[0]
 
 
+def _declared_api(obj: Any) -> Any:
+    declared = getattr(obj, API_ATTRIBUTE, None)
+    if declared is None:
+        module = sys.modules.get(getattr(obj, "__module__", None) or "")
+        declared = getattr(module, API_ATTRIBUTE, None)
+    return PLUGIN_API_VERSION if declared is None else declared
+
+
+def _api_compatible(declared: Any) -> bool:
+    if isinstance(declared, (list, tuple, set, frozenset)):
+        return PLUGIN_API_VERSION in declared
+    return bool(declared == PLUGIN_API_VERSION)
+
+
 def load(info: PluginInfo, check: Optional[Callable[[Any], bool]] = None, **kwargs: Any) -> Any:
-    """Import ``info``'s object and make the component: classes and factories are called."""
+    """Import ``info``'s object and make the component: classes and factories are called.
+
+    ``kwargs`` (e.g. ``settings``) go to a factory that declares them.
+    """
     try:
         obj = info.entry_point.load()
     except Exception as exc:
-        raise PluginLoadError(f"{info.label} failed to import: {type(exc).__name__}: {exc}") from exc
-    api = getattr(obj, "genai_base_plugin_api", PLUGIN_API_VERSION)
-    if api != PLUGIN_API_VERSION:
+        raise PluginLoadError(f"{info.label} failed to import {info.value!r}: {type(exc).__name__}: {exc}") from exc
+    declared = _declared_api(obj)
+    if not _api_compatible(declared):
         raise PluginLoadError(
-            f"{info.label} was written for plugin API {api!r}; this genai_base provides {PLUGIN_API_VERSION}"
+            f"{info.label} was written for genai_base plugin API {declared!r}; "
+            f"this genai_base provides plugin API {PLUGIN_API_VERSION}"
         )
     component = obj
     if isinstance(obj, type) or (check is not None and not check(obj) and callable(obj)):
@@ -137,7 +203,10 @@ def load(info: PluginInfo, check: Optional[Callable[[Any], bool]] = None, **kwar
         except Exception as exc:
             raise PluginLoadError(f"{info.label} could not be created: {type(exc).__name__}: {exc}") from exc
     if check is not None and not check(component):
-        raise PluginLoadError(f"{info.label} does not provide what the {info.group} group needs: got {component!r}")
+        raise PluginLoadError(
+            f"{info.label} does not provide what the {GROUP_PREFIX}{info.group} group needs "
+            f"(the component protocol); got a {type(component).__name__}"
+        )
     return component
 
 
@@ -150,3 +219,4 @@ def _accepted(factory: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
         return kwargs
     return {k: v for k, v in kwargs.items() if k in params}
+

@@ -2,6 +2,13 @@
 
 No I/O and no sleeping happens here; ``backoff`` runs the loop in each shell
 (see :mod:`genai_base._call`), asking a :class:`RetryPolicy` at each step.
+
+Built-in policies (entry points in ``genai_base.retry_policies``):
+
+- ``exponential`` (:class:`ExponentialRetryPolicy`): the seed client's rules.
+- ``budgeted`` (:class:`BudgetedRetryPolicy`): those rules, limited by a
+  token bucket shared by a client and its copies.
+- ``none`` (:class:`NoRetryPolicy`): never retries.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from typing import Any, Callable, Mapping, Optional, Protocol, runtime_checkable
 from ._errors import (
     APIConnectionError,
     APITimeoutError,
+    PoolTimeoutError,
     RetryBudgetExhaustedError,
     TooManyRedirectsError,
 )
@@ -39,11 +47,15 @@ INITIAL_RETRY_DELAY = 0.5
 MAX_RETRY_DELAY = 8.0
 RETRY_AFTER_CEILING = 60.0
 _RETRIED_STATUSES = frozenset({408, 409, 429})
+_MAX_EXPONENT = 1000  # keeps 2**n finite whatever the retry count
 
 
 @dataclass(frozen=True)
 class RetryOutcome:
-    """What one attempt ended with: a response's status and headers, or an exception."""
+    """What one attempt ended with: a response's status and headers, or an exception.
+
+    ``retries_taken`` counts the retries before this attempt (0 for the first).
+    """
 
     retries_taken: int
     max_retries: int
@@ -54,20 +66,23 @@ class RetryOutcome:
 
     @property
     def is_timeout(self) -> bool:
-        """True when the attempt failed on a timeout."""
-        return isinstance(self.exception, APITimeoutError)
+        """True when the attempt failed on a timeout (a pool timeout counts)."""
+        return isinstance(self.exception, (APITimeoutError, PoolTimeoutError))
 
 
 @runtime_checkable
 class RetryPolicy(Protocol):
     """Answers whether a failed attempt is retried and how long to wait first.
 
-    A policy may also define ``on_success(outcome)``, called after a
-    successful attempt (the budgeted policy refunds tokens there).
+    The caller checks ``max_retries`` and the call's deadline itself. A
+    policy may also define ``on_success(outcome)``, called after a successful
+    attempt (the budgeted policy refunds tokens there). ``should_retry`` may
+    raise :class:`RetryBudgetExhaustedError` to refuse a retry it would
+    otherwise allow; its message is added to the error the call raises.
     """
 
     def should_retry(self, outcome: RetryOutcome) -> bool:
-        """True to try again (the caller has already checked ``max_retries``)."""
+        """True to try again."""
         ...
 
     def wait(self, outcome: RetryOutcome) -> float:
@@ -75,46 +90,68 @@ class RetryPolicy(Protocol):
         ...
 
 
-def parse_retry_after(
-    headers: Optional[Mapping[str, str]], now: Callable[[], float] = time.time
-) -> Optional[float]:
+def _header(headers: Mapping[str, str], name: str) -> Optional[str]:
+    value = headers.get(name)
+    if value is None and isinstance(headers, dict):  # a plain dict: look case-insensitively
+        value = next((v for k, v in headers.items() if isinstance(k, str) and k.lower() == name), None)
+    return value if isinstance(value, str) else None
+
+
+def _finite(value: float) -> Optional[float]:
+    return value if math.isfinite(value) else None
+
+
+def parse_retry_after(headers: Optional[Mapping[str, str]], now: Callable[[], float] = time.time) -> Optional[float]:
     """Seconds the server asked us to wait, or ``None``; never raises.
 
-    ``retry-after-ms`` first, then ``retry-after`` as (possibly fractional)
-    seconds, then as an HTTP date. Values that are not finite are ignored.
+    As the seed client: ``retry-after-ms`` first (milliseconds, fractions
+    allowed); if it is absent or not a number, ``retry-after`` as seconds
+    (fractions allowed), else as an HTTP date (relative to ``now()``, so it
+    may be negative). Values that are not finite (``inf``, ``nan``) give
+    ``None``. Whether a value is honoured is the policy's decision.
     """
     if not headers:
         return None
-    candidates: list[Optional[float]] = []
     try:
-        candidates.append(float(headers.get("retry-after-ms", "")) / 1000)
-    except (TypeError, ValueError):
-        pass
-    raw = headers.get("retry-after")
-    if raw is not None and not candidates:
-        try:
-            candidates.append(float(raw))
-        except (TypeError, ValueError):
+        millis = _header(headers, "retry-after-ms")
+        if millis is not None:
             try:
-                parsed = email.utils.parsedate_tz(raw)
-                if parsed is not None:
-                    candidates.append(float(email.utils.mktime_tz(parsed) - now()))
-            except (TypeError, ValueError, OverflowError, IndexError):
+                return _finite(float(millis) / 1000)
+            except ValueError:
                 pass
-    for value in candidates:
-        if value is not None and math.isfinite(value):
-            return value
-    return None
+        raw = _header(headers, "retry-after")
+        if raw is None:
+            return None
+        try:
+            return _finite(float(raw))
+        except ValueError:
+            pass
+        parsed = email.utils.parsedate_tz(raw)
+        if parsed is None:
+            return None
+        return _finite(float(email.utils.mktime_tz(parsed)) - now())
+    except Exception:  # a date parser surprise (overflow, odd tuples): no advice rather than a crash
+        return None
+
+
+def _non_negative(name: str, value: float) -> float:
+    number = float(value)
+    if not number >= 0 or math.isinf(number):
+        raise ValueError(f"{name} must be a non-negative finite number, got {value!r}")
+    return number
 
 
 class ExponentialRetryPolicy:
     """The seed client's rules.
 
-    Retried: connection errors and timeouts, 408, 409, 429 and >= 500, with
-    ``x-should-retry: true|false`` overriding the status rule. Wait: the
-    server's ``retry-after-ms`` / ``retry-after`` when ``0 < wait <=
-    retry_after_ceiling``, otherwise ``min(initial_delay * 2**n, max_delay)``
-    times a jitter in ``[0.75, 1]``.
+    Retried: connection errors and timeouts (not redirect loops), 408, 409,
+    429 and >= 500, with ``x-should-retry: true|false`` overriding the status
+    rule. Wait: the server's ``retry-after-ms`` / ``retry-after`` when ``0 <
+    wait <= retry_after_ceiling``, otherwise ``min(initial_delay * 2**n,
+    max_delay)`` (``n`` retries taken so far) times a jitter in ``[0.75, 1]``.
+
+    ``rng`` makes the jitter reproducible; ``clock`` (``time.time`` by
+    default) is what an HTTP-date ``retry-after`` is measured against.
     """
 
     def __init__(
@@ -124,18 +161,20 @@ class ExponentialRetryPolicy:
         max_delay: float = MAX_RETRY_DELAY,
         retry_after_ceiling: float = RETRY_AFTER_CEILING,
         rng: Optional[random.Random] = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
-        self.initial_delay = initial_delay
-        self.max_delay = max_delay
-        self.retry_after_ceiling = retry_after_ceiling
+        self.initial_delay = _non_negative("initial_delay", initial_delay)
+        self.max_delay = _non_negative("max_delay", max_delay)
+        self.retry_after_ceiling = _non_negative("retry_after_ceiling", retry_after_ceiling)
         self._random = (rng or random.Random()).random
+        self._clock = clock
 
     def should_retry(self, outcome: RetryOutcome) -> bool:
         if outcome.exception is not None:
             return isinstance(outcome.exception, APIConnectionError) and not isinstance(
                 outcome.exception, TooManyRedirectsError
             )
-        header = (outcome.headers or {}).get("x-should-retry")
+        header = _header(outcome.headers or {}, "x-should-retry")
         if header == "true":
             return True
         if header == "false":
@@ -144,15 +183,22 @@ class ExponentialRetryPolicy:
         return status in _RETRIED_STATUSES or status >= 500
 
     def wait(self, outcome: RetryOutcome) -> float:
-        retry_after = parse_retry_after(outcome.headers)
+        retry_after = parse_retry_after(outcome.headers, self._clock)
         if retry_after is not None and 0 < retry_after <= self.retry_after_ceiling:
             return retry_after
-        exponent = min(outcome.retries_taken, 1000)
+        return self.backoff(outcome.retries_taken)
+
+    def backoff(self, retries_taken: int) -> float:
+        """The jittered exponential wait after ``retries_taken`` retries."""
+        exponent = min(max(retries_taken, 0), _MAX_EXPONENT)
         delay = min(self.initial_delay * math.pow(2.0, exponent), self.max_delay)
-        return max(delay * (1 - 0.25 * self._random()), 0.0)
+        return delay * (1 - 0.25 * self._random())
 
     def __repr__(self) -> str:
-        return f"ExponentialRetryPolicy(initial_delay={self.initial_delay}, max_delay={self.max_delay})"
+        return (
+            f"ExponentialRetryPolicy(initial_delay={self.initial_delay:g}, max_delay={self.max_delay:g}, "
+            f"retry_after_ceiling={self.retry_after_ceiling:g})"
+        )
 
 
 class NoRetryPolicy:
@@ -172,8 +218,8 @@ class RetryBudget:
     """A thread-safe token bucket (botocore's standard retry quota is the model)."""
 
     def __init__(self, capacity: float = 500) -> None:
-        self.capacity = capacity
-        self._tokens = capacity
+        self.capacity = _non_negative("capacity", capacity)
+        self._tokens = self.capacity
         self._lock = threading.Lock()
 
     @property
@@ -194,14 +240,19 @@ class RetryBudget:
         with self._lock:
             self._tokens = min(self.capacity, self._tokens + amount)
 
+    def __repr__(self) -> str:
+        return f"RetryBudget({self._tokens:g}/{self.capacity:g})"
+
 
 class BudgetedRetryPolicy:
     """Another policy's rules, limited by a token bucket shared by a client and its copies.
 
     A retry costs ``retry_cost`` tokens (``timeout_retry_cost`` after a
-    timeout) and a success refunds ``success_refund``. With the bucket empty
-    the last error is raised at once, so a fleet of clients does not turn an
-    outage into a retry storm.
+    timeout) and a successful attempt refunds ``success_refund``. With too
+    few tokens left the last error is raised at once, its message saying the
+    retry budget is spent, so that a fleet of clients does not turn an
+    outage into a retry storm. The tokens left are reported as ``budget`` in
+    ``retry`` hook events.
     """
 
     def __init__(
@@ -213,11 +264,11 @@ class BudgetedRetryPolicy:
         timeout_retry_cost: float = 10,
         success_refund: float = 1,
     ) -> None:
-        self.inner: RetryPolicy = inner or ExponentialRetryPolicy()
+        self.inner: RetryPolicy = inner if inner is not None else ExponentialRetryPolicy()
         self.budget = RetryBudget(capacity)
-        self.retry_cost = retry_cost
-        self.timeout_retry_cost = timeout_retry_cost
-        self.success_refund = success_refund
+        self.retry_cost = _non_negative("retry_cost", retry_cost)
+        self.timeout_retry_cost = _non_negative("timeout_retry_cost", timeout_retry_cost)
+        self.success_refund = _non_negative("success_refund", success_refund)
 
     @property
     def available_tokens(self) -> float:
@@ -230,8 +281,8 @@ class BudgetedRetryPolicy:
         cost = self.timeout_retry_cost if outcome.is_timeout else self.retry_cost
         if not self.budget.acquire(cost):
             raise RetryBudgetExhaustedError(
-                f"retry budget is spent ({self.budget.available:g} of {self.budget.capacity:g} tokens "
-                f"left, a retry costs {cost:g}); not retrying"
+                f"retry budget is spent: {self.budget.available:g} of {self.budget.capacity:g} tokens left, "
+                f"a retry costs {cost:g}; not retrying"
             )
         return True
 
@@ -243,7 +294,13 @@ class BudgetedRetryPolicy:
         self.budget.refund(self.success_refund)
 
     def __repr__(self) -> str:
-        return f"BudgetedRetryPolicy(tokens={self.budget.available:g}/{self.budget.capacity:g})"
+        return f"BudgetedRetryPolicy({self.inner!r}, tokens={self.budget.available:g}/{self.budget.capacity:g})"
+
+
+def make_exponential(settings: Any = None) -> ExponentialRetryPolicy:
+    """Factory for the ``exponential`` entry point (reads ``retry_after_ceiling``)."""
+    ceiling = None if settings is None else settings["retry_after_ceiling"]
+    return ExponentialRetryPolicy(retry_after_ceiling=RETRY_AFTER_CEILING if ceiling is None else ceiling)
 
 
 def make_budgeted(settings: Any = None) -> BudgetedRetryPolicy:
@@ -251,9 +308,3 @@ def make_budgeted(settings: Any = None) -> BudgetedRetryPolicy:
     if settings is None:
         return BudgetedRetryPolicy()
     return BudgetedRetryPolicy(make_exponential(settings), **settings["retry_budget"])
-
-
-def make_exponential(settings: Any = None) -> ExponentialRetryPolicy:
-    """Factory for the ``exponential`` entry point (reads ``retry_after_ceiling``)."""
-    ceiling = settings["retry_after_ceiling"] if settings is not None else RETRY_AFTER_CEILING
-    return ExponentialRetryPolicy(retry_after_ceiling=ceiling)

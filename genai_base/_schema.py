@@ -4,7 +4,8 @@ An annotation is first turned into a :class:`TypeNode`, a small resolved
 description of the type (forward references evaluated, ``Optional`` folded
 into ``nullable``).  The same node then drives three things: the marshmallow
 field used for validated loading (:func:`make_field`), the non-validating
-construction of lenient mode and the error-path walk in ``_models``.
+construction of lenient mode and the error-path walk of validation errors.
+The marshmallow field classes themselves live in ``_model_ma_fields``.
 """
 
 from __future__ import annotations
@@ -15,16 +16,26 @@ import datetime as dt
 import enum
 import types
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from marshmallow import ValidationError
 from marshmallow import fields as ma
+
+from ._model_ma_fields import (
+    BoolField,
+    DateTimeField,
+    EnumField,
+    FloatField,
+    LiteralField,
+    UnionField,
+    json_value,
+    tag_key,
+)
 
 if TYPE_CHECKING:
     from ._models import Model
 
-__all__ = ["TypeNode", "annotation_node", "make_field", "LiteralField", "UnionField"]
+__all__ = ["TypeNode", "annotation_node", "make_field"]
 
 _NONE_TYPE = type(None)
 _UNSET: Any = object()
@@ -102,7 +113,7 @@ class TypeNode:
         elif kind == "union":
             name = " | ".join(m.display for m in self.members)
         elif kind == "literal":
-            name = "Literal[" + ", ".join(repr(_json_value(c)) for c in self.choices) + "]"
+            name = "Literal[" + ", ".join(repr(json_value(c)) for c in self.choices) + "]"
         else:
             name = kind
         if self.nullable and kind not in ("any", "none"):
@@ -127,20 +138,10 @@ class TypeNode:
         return typing.cast("tuple[str, dict[tuple[type, Any], TypeNode]] | None", self._disc)
 
 
-def _json_value(choice: Any) -> Any:
-    """The JSON form of a ``Literal`` choice (an Enum member appears as its value)."""
-    return choice.value if isinstance(choice, enum.Enum) else choice
-
-
-def tag_key(value: Any) -> tuple[type, Any]:
-    """A lookup key that keeps ``True`` and ``1`` apart (they are equal in Python)."""
-    return (type(value), value)
-
-
 def _find_discriminator(
     members: tuple[TypeNode, ...],
 ) -> tuple[str, dict[tuple[type, Any], TypeNode]] | None:
-    from ._models import model_field_nodes  # here, not at the top: _models imports this module
+    from ._model_fields import model_field_nodes  # not at the top: _model_fields imports this module
 
     models = [m for m in members if m.kind == "model" and m.model is not None]
     if len(models) < 2:
@@ -155,7 +156,7 @@ def _find_discriminator(
         clash = False
         for member, table in zip(models, tables, strict=True):
             for choice in table[key].choices:
-                k = tag_key(_json_value(choice))
+                k = tag_key(json_value(choice))
                 if k in by_tag and by_tag[k] is not member:
                     clash = True  # two members claim one tag: not a usable discriminator
                 by_tag[k] = member
@@ -207,60 +208,23 @@ def annotation_node(tp: Any, resolve: Callable[[str], Any]) -> TypeNode:
             item = TypeNode("any", nullable=True)
         return TypeNode("dict", item=item)
     if isinstance(tp, type):
-        from ._models import Model  # here, not at the top: _models imports this module
+        from ._models import Model  # not at the top: _models imports this module
 
         if issubclass(tp, Model):
             return TypeNode("model", model=tp)
         if issubclass(tp, enum.Enum):
             return TypeNode("enum", enum_cls=tp)
-        # bool before int and datetime before date: both are subclasses.
-        for simple in (bool, str, int, float, dt.datetime, dt.date):
-            if tp is simple:
-                return TypeNode(_SIMPLE_KINDS[simple])
+        simple = _SIMPLE_KINDS.get(tp)  # exact types: a bool is no int here, a datetime no date
+        if simple is not None:
+            return TypeNode(simple)
     raise TypeError(f"unsupported annotation for a model field: {tp!r}")
 
 
-# --- marshmallow fields --------------------------------------------------------------------
-
-
-class _Float(ma.Float):
-    """``float``: ints and floats only (marshmallow's Float also parses strings such as "1.5")."""
-
-    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> Any:
-        if not isinstance(value, (int, float)):
-            raise self.make_error("invalid", input=value)
-        return super()._deserialize(value, attr, data, **kwargs)
-
-
-class _Boolean(ma.Boolean):
-    """``bool``: JSON true/false only (marshmallow's Boolean also takes "yes", 1, "0", ...)."""
-
-    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> Any:
-        if not isinstance(value, bool):
-            raise self.make_error("invalid", input=value)
-        return value
-
-
-class _DateTime(ma.DateTime):
-    """ISO 8601 datetime that also takes a trailing ``Z`` where ``fromisoformat`` does not (3.10)."""
-
-    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> Any:
-        if isinstance(value, str) and value[-1:] in ("Z", "z"):
-            value = value[:-1] + "+00:00"
-        return super()._deserialize(value, attr, data, **kwargs)
-
-
-class _Enum(ma.Enum):
-    """Enum by value that does not take ``True`` for a member whose value is 1."""
-
-    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> Any:
-        if isinstance(value, bool) and not any(isinstance(m.value, bool) for m in self.enum):
-            raise self.make_error("unknown", choices=self.choices_text)
-        return super()._deserialize(value, attr, data, **kwargs)
+# --- node to marshmallow field -------------------------------------------------------------
 
 
 def _schema_of(model: type[Model], *, many: bool = False) -> Any:
-    from ._models import model_schema  # here, not at the top: _models imports this module
+    from ._model_schema import model_schema  # not at the top: _model_schema imports this module
 
     schema = model_schema(model)
     if many:
@@ -284,15 +248,15 @@ def make_field(node: TypeNode, **kwargs: Any) -> ma.Field:
         return ma.Integer(strict=True, **kwargs)
     if kind == "float":
         # allow_nan: Python's json module decodes NaN and Infinity; they are floats.
-        return _Float(allow_nan=True, **kwargs)
+        return FloatField(allow_nan=True, **kwargs)
     if kind == "bool":
-        return _Boolean(**kwargs)
+        return BoolField(**kwargs)
     if kind == "datetime":
-        return _DateTime(format="iso", **kwargs)
+        return DateTimeField(format="iso", **kwargs)
     if kind == "date":
         return ma.Date(format="iso", **kwargs)
     if kind == "enum" and node.enum is not None:
-        return _Enum(node.enum, by_value=True, **kwargs)
+        return EnumField(node.enum, by_value=True, **kwargs)
     if kind in ("literal", "none"):
         return LiteralField(node.choices, **kwargs)
     if kind == "model" and node.model is not None:
@@ -312,90 +276,3 @@ def make_field(node: TypeNode, **kwargs: Any) -> ma.Field:
     if kind == "union":
         return UnionField(node, **kwargs)
     raise TypeError(f"cannot build a field for {node.display}")  # pragma: no cover - nodes are checked
-
-
-class LiteralField(ma.Field):
-    """Accepts exactly one of the ``Literal`` choices (same JSON type, same value)."""
-
-    default_error_messages = {"invalid": "Must be one of: {choices}."}
-
-    def __init__(self, choices: tuple[Any, ...], **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.choices = choices
-        self.choices_text = ", ".join(repr(_json_value(c)) for c in choices) or "None"
-
-    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> Any:
-        for choice in self.choices:
-            target = _json_value(choice)
-            # The type check keeps Literal[1] from matching True (and 1.0).
-            if type(value) is type(target) and value == target:
-                return choice
-        raise self.make_error("invalid", choices=self.choices_text)
-
-
-def _count_messages(messages: Any) -> int:
-    if isinstance(messages, dict):
-        return sum(_count_messages(v) for v in messages.values())
-    if isinstance(messages, list):
-        return max(len(messages), 1)
-    return 1
-
-
-def _closeness(member: TypeNode, error: ValidationError, value: Mapping[Any, Any]) -> tuple[int, int]:
-    """Sort key for union members that failed on a mapping: smaller is closer."""
-    from ._models import model_field_nodes  # here, not at the top: _models imports this module
-
-    known = model_field_nodes(typing.cast("type[Model]", member.model))
-    return (-sum(1 for key in value if key in known), _count_messages(error.messages))
-
-
-class UnionField(ma.Field):
-    """A ``Union[...]``: chosen by discriminator when there is one, else first member that loads."""
-
-    default_error_messages = {
-        "invalid": "Does not match any of: {expected}.",
-        "tag": "Must be one of: {choices}.",
-    }
-
-    def __init__(self, node: TypeNode, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.node = node
-
-    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> Any:
-        members = self.node.members
-        disc = self.node.discriminator()
-        if disc is not None and isinstance(value, Mapping):
-            key, by_tag = disc
-            member = lookup_tag(by_tag, value.get(key))
-            if member is not None:
-                return member.field().deserialize(value)
-            if not any(m.kind in ("dict", "any") for m in members):
-                choices = ", ".join(repr(v) for _, v in by_tag)
-                raise ValidationError({key: self.make_error("tag", choices=choices).messages})
-        failures: list[tuple[TypeNode, ValidationError]] = []
-        for member in members:
-            try:
-                return member.field().deserialize(value)
-            except ValidationError as error:
-                failures.append((member, error))
-        if isinstance(value, Mapping):
-            # Report the model member that came closest (most of the value's keys
-            # known, then fewest errors): its field errors beat "matches nothing".
-            candidates = [
-                (m, e)
-                for m, e in failures
-                if m.kind == "model" and isinstance(e.messages, dict) and "_schema" not in e.messages
-            ]
-            if candidates:
-                _, best = min(candidates, key=lambda c: _closeness(c[0], c[1], value))
-                raise ValidationError(best.messages)
-        expected = ", ".join(m.display for m in members)
-        raise self.make_error("invalid", expected=expected)
-
-
-def lookup_tag(by_tag: dict[tuple[type, Any], TypeNode], tag: Any) -> TypeNode | None:
-    """The union member whose discriminator accepts ``tag`` (``None`` if none does)."""
-    try:
-        return by_tag.get(tag_key(tag))
-    except TypeError:  # an unhashable tag (a list or dict from the wire) matches nothing
-        return None

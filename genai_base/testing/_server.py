@@ -127,6 +127,7 @@ def build_app(state: ServerState) -> web.Application:
     add_basic_routes(app)
     add_paging_routes(app)
     add_sse_routes(app)
+    __import__("genai_base.testing._routes_plugins", fromlist=["_"]).add_plugin_routes(app)
     return app
 
 

@@ -1,0 +1,268 @@
+"""A fast loopback HTTP/1.1 server for the benchmarks: a plain ``asyncio.Protocol``, keep-alive.
+
+Run as a script it serves on ``127.0.0.1`` and prints ``PORT <n>``; it exits
+when its stdin closes (the parent went away) or after ``--max-seconds``.
+:class:`LoopbackServer` starts it in a subprocess, so the server never
+competes with the measured client for the GIL.
+
+Routes (any method; a request body is read and ignored):
+
+``/sse?kind=mixed|single&mb=<float>``
+    an ``text/event-stream`` body from :mod:`_sse_data` (Content-Length framed).
+``/hold?key=<k>&n=<n>&delay=<s>``
+    held until ``n`` requests with that key arrived (or 60 s passed), then
+    all answered, ``delay`` seconds later, with the small JSON body.
+anything else
+    a small JSON object (about 100 bytes).
+
+Standard library only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Optional
+from urllib.parse import parse_qsl
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _sse_data import payload
+
+HOST = "127.0.0.1"
+SMALL_JSON = b'{"id":"item_0123456789","object":"thing","ok":true,"count":3,"items":[1,2,3],"next":null}'
+HOLD_LIMIT_SECONDS = 60.0
+MAX_HEAD = 64 * 1024
+
+
+def _response(body: bytes, content_type: bytes = b"application/json", close: bool = False) -> bytes:
+    return b"".join(
+        (
+            b"HTTP/1.1 200 OK\r\nContent-Type: ",
+            content_type,
+            b"\r\nContent-Length: ",
+            str(len(body)).encode(),
+            b"\r\nConnection: close\r\n\r\n" if close else b"\r\n\r\n",
+            body,
+        )
+    )
+
+
+SMALL_RESPONSE = _response(SMALL_JSON)
+SMALL_RESPONSE_CLOSE = _response(SMALL_JSON, close=True)
+BAD_REQUEST = b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+
+
+class _State:
+    """Caches and held requests shared by every connection."""
+
+    def __init__(self) -> None:
+        self.sse: dict[tuple[str, str], bytes] = {}
+        self.held: dict[str, list[tuple[HTTPProtocol, bool]]] = {}
+        self.hold_timers: dict[str, asyncio.TimerHandle] = {}
+
+    def sse_response(self, kind: str, mb: str) -> bytes:
+        key = (kind, mb)
+        cached = self.sse.get(key)
+        if cached is None:
+            body, _ = payload(kind, float(mb))
+            cached = _response(body, b"text/event-stream")
+            self.sse[key] = cached
+        return cached
+
+    def hold(self, proto: HTTPProtocol, query: dict[str, str], close: bool) -> None:
+        key = query.get("key", "")
+        n = int(query.get("n", "1"))
+        delay = float(query.get("delay", "0"))
+        waiting = self.held.setdefault(key, [])
+        waiting.append((proto, close))
+        loop = asyncio.get_running_loop()
+        if len(waiting) == 1:
+            self.hold_timers[key] = loop.call_later(HOLD_LIMIT_SECONDS, self.release, key)
+        if len(waiting) >= n:
+            timer = self.hold_timers.pop(key, None)
+            if timer is not None:
+                timer.cancel()
+            loop.call_later(delay, self.release, key)
+
+    def release(self, key: str) -> None:
+        self.hold_timers.pop(key, None)
+        for proto, close in self.held.pop(key, []):
+            proto.answer(SMALL_RESPONSE_CLOSE if close else SMALL_RESPONSE, close)
+
+
+STATE = _State()
+
+
+class HTTPProtocol(asyncio.Protocol):
+    """One keep-alive connection: parse request heads, skip bodies, answer in order."""
+
+    def __init__(self) -> None:
+        self.transport: Optional[asyncio.Transport] = None
+        self.buffer = bytearray()
+        self.waiting = False  # a held request: later pipelined ones wait behind it
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def connection_lost(self, exc: Optional[BaseException]) -> None:
+        self.transport = None
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        self.process()
+
+    def process(self) -> None:
+        buf = self.buffer
+        while not self.waiting and self.transport is not None:
+            end = buf.find(b"\r\n\r\n")
+            if end < 0:
+                if len(buf) > MAX_HEAD:
+                    self.answer(BAD_REQUEST, True)
+                return
+            head = bytes(buf[:end]).lower()
+            length = 0
+            at = head.find(b"\r\ncontent-length:")
+            if at >= 0:
+                stop = head.find(b"\r\n", at + 2)
+                length = int(head[at + 17 : stop if stop >= 0 else len(head)].strip() or b"0")
+            if b"\r\ntransfer-encoding:" in head:
+                self.answer(BAD_REQUEST, True)  # chunked uploads are not needed here
+                return
+            total = end + 4 + length
+            if len(buf) < total:
+                return
+            line_end = head.find(b"\r\n")
+            request_line = bytes(buf[: line_end if line_end >= 0 else end]).decode("latin-1")
+            del buf[:total]
+            close = b"\r\nconnection: close" in head
+            parts = request_line.split(" ")
+            if len(parts) != 3:
+                self.answer(BAD_REQUEST, True)
+                return
+            self.route(parts[1], close)
+
+    def route(self, target: str, close: bool) -> None:
+        path, _, query_string = target.partition("?")
+        if path.endswith("/sse"):
+            query = dict(parse_qsl(query_string))
+            body = STATE.sse_response(query.get("kind", "mixed"), query.get("mb", "1"))
+            self.answer(body, close)
+        elif path.endswith("/hold"):
+            self.waiting = True
+            STATE.hold(self, dict(parse_qsl(query_string)), close)
+        else:
+            self.answer(SMALL_RESPONSE_CLOSE if close else SMALL_RESPONSE, close)
+
+    def answer(self, response: bytes, close: bool) -> None:
+        transport = self.transport
+        if transport is None:
+            return
+        transport.write(response)
+        if close:
+            transport.close()
+            self.transport = None
+            return
+        if self.waiting:
+            self.waiting = False
+            if self.buffer:
+                self.process()
+
+
+async def serve(port: int, max_seconds: float) -> None:
+    """Serve until stdin closes or ``max_seconds`` pass."""
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(HTTPProtocol, HOST, port, backlog=4096, reuse_address=True)
+    bound = server.sockets[0].getsockname()[1]
+    print(f"PORT {bound}", flush=True)
+    stop = loop.create_future()
+
+    def on_stdin() -> None:
+        if not os.read(sys.stdin.fileno(), 4096) and not stop.done():
+            stop.set_result(None)
+
+    loop.add_reader(sys.stdin.fileno(), on_stdin)
+    try:
+        await asyncio.wait_for(stop, max_seconds)
+    except asyncio.TimeoutError:
+        pass
+    finally:
+        loop.remove_reader(sys.stdin.fileno())
+        server.close()
+
+
+class LoopbackServer:
+    """The server in a subprocess of this interpreter; a context manager giving its base URL."""
+
+    def __init__(self, max_seconds: float = 1800.0) -> None:
+        self.max_seconds = max_seconds
+        self.process: Optional[subprocess.Popen[str]] = None
+        self.port = 0
+
+    @property
+    def base_url(self) -> str:
+        """``http://127.0.0.1:<port>``."""
+        return f"http://{HOST}:{self.port}"
+
+    def start(self) -> str:
+        """Start the server and wait for its port; returns the base URL."""
+        self.process = subprocess.Popen(
+            [sys.executable, __file__, "--max-seconds", str(self.max_seconds)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.process.stdout is not None
+        deadline = time.monotonic() + 30
+        line = ""
+        while time.monotonic() < deadline:
+            line = self.process.stdout.readline()
+            if line.startswith("PORT "):
+                self.port = int(line.split()[1])
+                return self.base_url
+            if not line and self.process.poll() is not None:
+                break
+        raise RuntimeError(f"the loopback server did not start (last output {line!r})")
+
+    def stop(self) -> None:
+        """Close its stdin (it exits), then wait for it."""
+        process = self.process
+        if process is None:
+            return
+        self.process = None
+        if process.stdin is not None:
+            process.stdin.close()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+        if process.stdout is not None:
+            process.stdout.close()
+
+    def __enter__(self) -> str:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+
+def main() -> None:
+    """Serve on 127.0.0.1 (port 0 picks a free one)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--max-seconds", type=float, default=1800.0)
+    args = parser.parse_args()
+    try:
+        asyncio.run(serve(args.port, args.max_seconds))
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,149 @@
+"""Async requests/s at concurrency 1, 16 and 64: AsyncAPIClient against the aiohttp it runs on.
+
+Contenders (GET of a ~100-byte JSON object, body parsed into a dict, one
+event loop, keep-alive to the loopback server, alternating rounds):
+
+* ``genai_base`` -- ``AsyncAPIClient.get(path, cast_to=dict)`` with default settings;
+* ``raw aiohttp`` -- ``ClientSession.get(url)``, ``await resp.read()``, ``json.loads``;
+* ``seed (httpx)`` -- the seed client's ``AsyncAPIClient.get`` in its own interpreter.
+
+``c`` coroutines each loop over requests until the round's count (or time
+limit) is reached. Run: ``python benchmarks/bench_async.py [--quick]``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import aiohttp
+from _common import Sample, SeedWorker, header, median, print_table, quick, ratio, sample_of
+from _server import LoopbackServer
+
+PATH = "/v1/items/abc"
+CONCURRENCY = (1, 16, 64)
+
+
+async def _rate(get: Callable[[], Awaitable[Any]], n: int, concurrency: int, max_seconds: float) -> Sample:
+    started = 0
+    stop_at = time.perf_counter() + max_seconds
+
+    async def worker() -> None:
+        nonlocal started
+        while started < n and time.perf_counter() < stop_at:
+            started += 1
+            await get()
+
+    cpu = time.process_time()
+    start = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    wall = time.perf_counter() - start
+    return Sample(started / wall, (time.process_time() - cpu) / started * 1e6)
+
+
+async def bench(url: str, seed: SeedWorker) -> dict[int, dict[str, Sample]]:
+    """Median req/s and CPU per request, per contender and concurrency."""
+    from genai_base import AsyncAPIClient
+
+    rounds, n, max_seconds = (3, 500, 0.6) if quick() else (5, 2500, 1.5)
+    client = AsyncAPIClient(version="1.0.0", base_url=url)
+    session = aiohttp.ClientSession()
+    full_url = url + PATH
+    loads = json.loads
+
+    async def gb_get() -> Any:
+        return await client.get(PATH, cast_to=dict)
+
+    async def raw_get() -> Any:
+        async with session.get(full_url) as resp:
+            return loads(await resp.read())
+
+    out: dict[int, dict[str, Sample]] = {}
+    try:
+        for concurrency in CONCURRENCY:
+            count = max(n // 3, 200) if concurrency == 1 else n
+            for get in (gb_get, raw_get):  # warm-up: open the connections
+                await _rate(get, concurrency * 4, concurrency, max_seconds)
+            if seed.available:
+                seed.call("async", url=url, path=PATH, n=concurrency * 4, concurrency=concurrency, max_seconds=1)
+            results: dict[str, list[Sample]] = {"genai_base": [], "raw aiohttp": []}
+            if seed.available:
+                results["seed (httpx)"] = []
+            for r in range(rounds):
+                order = list(results) if r % 2 == 0 else list(reversed(results))
+                for name in order:
+                    if name == "genai_base":
+                        results[name].append(await _rate(gb_get, count, concurrency, max_seconds))
+                    elif name == "raw aiohttp":
+                        results[name].append(await _rate(raw_get, count, concurrency, max_seconds))
+                    else:
+                        reply = seed.call(
+                            "async", url=url, path=PATH, n=count, concurrency=concurrency, max_seconds=max_seconds
+                        )
+                        sample = sample_of(reply)
+                        if sample is not None:
+                            results[name].append(sample)
+            out[concurrency] = {
+                name: Sample(median([v.rate for v in values]), median([v.cpu_us for v in values]))
+                for name, values in results.items()
+                if values
+            }
+    finally:
+        await client.close()
+        await session.close()
+    return out
+
+
+def report(figures: dict[int, dict[str, Sample]], seed_note: str) -> None:
+    """One table, a row per contender and concurrency."""
+    rows = []
+    notes = []
+    for concurrency, by_name in figures.items():
+        raw = by_name.get("raw aiohttp")
+        seed = by_name.get("seed (httpx)")
+        for name, f in by_name.items():
+            rows.append(
+                [
+                    f"{name} (c={concurrency})",
+                    f.rate,
+                    1e6 / f.rate,
+                    f.cpu_us,
+                    ratio(f.rate, raw.rate if raw else None),
+                    ratio(raw.cpu_us, f.cpu_us) if raw else "-",
+                    ratio(f.rate, seed.rate if seed else None),
+                ]
+            )
+        gb = by_name["genai_base"]
+        if raw:
+            notes.append(
+                f"c={concurrency}: genai_base / raw aiohttp = {gb.rate / raw.rate:.2f}x req/s, "
+                f"{raw.cpu_us / gb.cpu_us:.2f}x by CPU per request (target >= 0.85x)"
+            )
+    if seed_note:
+        notes.append(seed_note)
+    print_table(
+        "async GET (medians)",
+        ["contender", "req/s", "wall us/req", "CPU us/req", "vs raw aiohttp", "vs raw (CPU)", "vs seed"],
+        rows,
+        notes,
+    )
+
+
+def main() -> dict[int, dict[str, Sample]]:
+    """Run every concurrency; return the medians."""
+    header("bench_async")
+    with LoopbackServer() as url, SeedWorker() as seed:
+        figures = asyncio.run(bench(url, seed))
+        report(figures, seed.note)
+    return figures
+
+
+if __name__ == "__main__":
+    main()

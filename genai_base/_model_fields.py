@@ -1,0 +1,309 @@
+"""Field declarations of model classes and the resolution of their annotations.
+
+When a :class:`~genai_base._models.Model` subclass is created,
+:func:`collect_fields` turns its annotations (with optional defaults or
+:func:`Field` specs, inherited ones included) into a per-class
+:class:`ModelInfo`.  Each declaration resolves its annotation to a
+:class:`~genai_base._schema.TypeNode` on first use, forward references
+included; :func:`node_for` does the same for the top-level annotations given
+to ``load_as``.  :func:`new_instance` and :func:`init_instance` set up an
+instance's storage (field values, unknown fields, explicitly set fields).
+"""
+
+from __future__ import annotations
+
+import builtins
+import copy
+import datetime as dt
+import enum
+import inspect
+import sys
+import threading
+import typing
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from ._schema import TypeNode, annotation_node
+
+if TYPE_CHECKING:
+    from marshmallow import Schema
+
+    from ._models import Model
+
+__all__ = [
+    "LOCK",
+    "MISSING",
+    "Field",
+    "ModelInfo",
+    "collect_fields",
+    "init_instance",
+    "model_field_nodes",
+    "model_info",
+    "new_instance",
+    "node_for",
+]
+
+
+class _Missing:
+    """Marks "no default given" (``None`` is a legitimate default)."""
+
+    def __repr__(self) -> str:
+        return "<missing>"
+
+
+MISSING: Any = _Missing()
+#: Guards the lazily filled caches: each class's schema and the top-level annotation nodes.
+LOCK = threading.RLock()
+_IMMUTABLE_DEFAULTS = (type(None), bool, int, float, complex, str, bytes, frozenset)
+
+
+# --- field declarations -------------------------------------------------------------------
+
+
+class _FieldSpec:
+    """What :func:`Field` returns; consumed when the model class is created."""
+
+    __slots__ = ("alias", "default", "default_factory")
+
+    def __init__(self, default: Any, alias: str | None, default_factory: Callable[[], Any] | None) -> None:
+        self.default = default
+        self.alias = alias
+        self.default_factory = default_factory
+
+
+# Capitalised like pydantic's Field: it is read as part of a field declaration.
+def Field(
+    default: Any = MISSING,
+    *,
+    alias: str | None = None,
+    default_factory: Callable[[], Any] | None = None,
+) -> Any:
+    """Declare a field's JSON name (``alias``) and/or default, e.g. ``type_: str = Field(alias="type")``."""
+    if default is not MISSING and default_factory is not None:
+        raise TypeError("Field() takes either default or default_factory, not both")
+    return _FieldSpec(default, alias, default_factory)
+
+
+class _FieldDecl:
+    """One declared field: names, default and (resolved on first use) its type node."""
+
+    __slots__ = ("_node", "annotation", "default", "factory", "key", "localns", "name", "owner", "required")
+
+    def __init__(
+        self,
+        name: str,
+        key: str,
+        annotation: Any,
+        owner: type,
+        localns: dict[str, Any],
+        default: Any,
+        factory: Callable[[], Any] | None,
+    ) -> None:
+        self.name = name
+        self.key = key
+        self.annotation = annotation
+        self.owner = owner
+        self.localns = localns
+        self.default = default
+        self.factory = factory
+        self.required = default is MISSING and factory is None
+        self._node: TypeNode | None = None
+
+    def with_default(self, default: Any) -> _FieldDecl:
+        factory = default.default_factory if isinstance(default, _FieldSpec) else None
+        value = default.default if isinstance(default, _FieldSpec) else default
+        return _FieldDecl(self.name, self.key, self.annotation, self.owner, self.localns, value, factory)
+
+    @property
+    def node(self) -> TypeNode:
+        if self._node is None:
+            self._node = annotation_node(self.annotation, self._resolve)
+        return self._node
+
+    def _resolve(self, source: str) -> Any:
+        module = sys.modules.get(self.owner.__module__)
+        globalns: dict[str, Any] = vars(module) if module is not None else {}
+        localns = _Namespace({**self.localns, self.owner.__name__: self.owner}, globalns, self.owner.__module__)
+        # The source is an annotation written in the model's own module, evaluated the
+        # way typing.get_type_hints does, with model classes as a last resort.
+        return eval(source, globalns, localns)
+
+    def make_default(self) -> Any:
+        """A fresh default value (``None`` for a required field); mutable defaults are copied."""
+        if self.factory is not None:
+            return self.factory()
+        if self.default is MISSING:
+            return None
+        if isinstance(self.default, _IMMUTABLE_DEFAULTS) or isinstance(self.default, enum.Enum):
+            return self.default
+        return copy.deepcopy(self.default)
+
+    def load_default(self) -> Any:
+        """The marshmallow ``load_default``: the value itself only when it is safe to share."""
+        if self.factory is None and type(self.default) in _IMMUTABLE_DEFAULTS:
+            return self.default
+        return self.make_default  # marshmallow calls it per load
+
+
+class ModelInfo:
+    """Per-class cache: field declarations, lookups and the generated schema."""
+
+    __slots__ = ("by_key", "by_name", "fields", "pairs", "schema", "shadowed")
+
+    def __init__(self, fields: tuple[_FieldDecl, ...]) -> None:
+        self.fields = fields
+        self.by_name = {f.name: f for f in fields}
+        self.by_key = {f.key: f for f in fields}
+        if len(self.by_key) != len(fields):
+            raise TypeError("two fields of one model use the same JSON name")
+        self.pairs = tuple((f.name, f.key) for f in fields)
+        # Python names of aliased fields that an unknown JSON key could overwrite
+        # in marshmallow's INCLUDE result (see _model_schema._instance_from_loaded).
+        self.shadowed = frozenset(f.name for f in fields if f.key != f.name and f.name not in self.by_key)
+        self.schema: Schema | None = None
+
+
+def _own_annotations(cls: type) -> dict[str, Any]:
+    """The class's own annotations, unevaluated where they refer to names not defined yet."""
+    if sys.version_info >= (3, 14):
+        # Deferred annotations (PEP 649): evaluating them outright would fail on a
+        # self-reference; FORWARDREF leaves unknown names as ForwardRef objects.
+        import annotationlib
+
+        return dict(annotationlib.get_annotations(cls, format=annotationlib.Format.FORWARDREF))
+    return inspect.get_annotations(cls)
+
+
+def _is_classvar(annotation: Any) -> bool:
+    if isinstance(annotation, str):
+        return annotation.strip().startswith(("ClassVar", "typing.ClassVar", "t.ClassVar"))
+    return annotation is ClassVar or typing.get_origin(annotation) is ClassVar
+
+
+def collect_fields(cls: type, localns: dict[str, Any]) -> ModelInfo:
+    """The fields of a new model class: its bases' fields, then its own annotations.
+
+    Defaults move from the class into the declarations (the class attributes
+    are deleted).  ``localns`` is the defining scope's locals, for resolving
+    forward references to models declared in the same function.
+    """
+    fields: dict[str, _FieldDecl] = {}
+    for base in reversed(cls.__mro__[1:]):
+        base_info = base.__dict__.get("_genai_info")
+        if isinstance(base_info, ModelInfo):
+            fields.update((f.name, f) for f in base_info.fields)
+    own = _own_annotations(cls)
+    for name, decl in list(fields.items()):
+        if name not in own and name in cls.__dict__:  # a subclass overriding only the default
+            fields[name] = decl.with_default(cls.__dict__[name])
+            delattr(cls, name)
+    for name, annotation in own.items():
+        if name.startswith("_") or _is_classvar(annotation):
+            continue
+        value = cls.__dict__.get(name, MISSING)
+        alias, factory = None, None
+        if isinstance(value, _FieldSpec):
+            alias, factory, value = value.alias, value.default_factory, value.default
+        if name in cls.__dict__:
+            # Defaults live in the field declaration; removing the class attribute
+            # keeps Model's own methods visible and avoids a shared mutable value.
+            delattr(cls, name)
+        fields[name] = _FieldDecl(name, alias or name, annotation, cls, localns, value, factory)
+    return ModelInfo(tuple(fields.values()))
+
+
+def model_info(cls: type[Model]) -> ModelInfo:
+    return cls._genai_info
+
+
+def model_field_nodes(cls: type[Model]) -> dict[str, TypeNode]:
+    """The type node of each field of ``cls`` by JSON name (resolving annotations)."""
+    return {f.key: f.node for f in model_info(cls).fields}
+
+
+# --- instance storage ---------------------------------------------------------------------
+
+
+def init_instance(inst: Model, values: dict[str, Any], extra: dict[str, Any], fields_set: set[str]) -> None:
+    """Give a model instance its field values, unknown fields and explicitly set field names."""
+    # object.__setattr__ bypasses Model.__setattr__ (which records explicitly set fields).
+    object.__setattr__(inst, "__dict__", values)
+    object.__setattr__(inst, "_genai_extra", extra)
+    object.__setattr__(inst, "_genai_fields_set", fields_set)
+
+
+def new_instance(cls: type[Model], values: dict[str, Any], extra: dict[str, Any], fields_set: set[str]) -> Model:
+    """An instance of ``cls`` holding the given state, built without calling ``__init__``."""
+    inst = object.__new__(cls)
+    init_instance(inst, values, extra, fields_set)
+    return inst
+
+
+# --- annotation resolution ----------------------------------------------------------------
+
+
+class _Namespace(dict):  # type: ignore[type-arg]
+    """Locals for evaluating a forward reference, falling back to any model class by name.
+
+    The fallback finds models defined in function scopes after the referring
+    class, which neither the module globals nor the captured locals contain.
+    """
+
+    def __init__(self, local: Mapping[str, Any], globalns: Mapping[str, Any], module: str | None) -> None:
+        super().__init__(local)
+        self._globals = globalns
+        self._module = module
+
+    def __missing__(self, key: str) -> Any:
+        if key in self._globals or hasattr(builtins, key):
+            raise KeyError(key)  # let eval find it in globals or builtins
+        found = _find_model(key, self._module)
+        if found is None:
+            raise KeyError(key)
+        return found
+
+
+def _find_model(name: str, module: str | None) -> type[Model] | None:
+    from ._models import Model  # not at the top: _models imports this module
+
+    matches: list[type[Model]] = []
+    stack: list[type[Model]] = [Model]
+    while stack:
+        cls = stack.pop()
+        for sub in cls.__subclasses__():
+            if sub.__name__ == name:
+                matches.append(sub)
+            stack.append(sub)
+    same_module = [m for m in matches if m.__module__ == module]
+    found = same_module or matches
+    return found[-1] if found else None
+
+
+# Keyed by (annotation, repr): typing compares unions as sets, Union[int, float] ==
+# Union[float, int], but the member order decides which member a value becomes.
+_ANNOTATION_NODES: dict[tuple[Any, str], TypeNode] = {}
+_TOP_LEVEL_GLOBALS: dict[str, Any] = {
+    "__builtins__": builtins,
+    **{name: getattr(typing, name) for name in ("Any", "Dict", "List", "Literal", "Optional", "Union")},
+    "datetime": dt.datetime,
+    "date": dt.date,
+}
+
+
+def _top_level_resolve(source: str) -> Any:
+    """Evaluate a string annotation given to ``load_as`` (typing names and model classes)."""
+    return eval(source, _TOP_LEVEL_GLOBALS, _Namespace({}, _TOP_LEVEL_GLOBALS, None))
+
+
+def node_for(type_: Any) -> TypeNode:
+    """The (cached) type node of an annotation given to ``load_as``."""
+    key = (type_, repr(type_))
+    try:
+        return _ANNOTATION_NODES[key]
+    except KeyError:
+        pass
+    except TypeError:  # unhashable annotation: translate without caching
+        return annotation_node(type_, _top_level_resolve)
+    node = annotation_node(type_, _top_level_resolve)
+    with LOCK:
+        return _ANNOTATION_NODES.setdefault(key, node)

@@ -1,0 +1,137 @@
+"""An OpenTelemetry hook for genai_base (entry point ``genai_base.hooks: otel``): a span per call."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections import OrderedDict
+from typing import Any, Hashable, Optional
+from urllib.parse import urlsplit, urlunsplit
+
+from opentelemetry import trace
+from opentelemetry.trace import Span, SpanKind, Status, StatusCode
+
+from genai_base import ErrorEvent, RequestEvent, ResponseEvent, RetryEvent
+
+__all__ = ["OpenTelemetryHook", "genai_base_plugin_api"]
+__version__ = "0.1.0"
+
+genai_base_plugin_api = 1
+
+# Calls whose end was never seen (e.g. a raw 3xx answer) are ended once this many are open.
+MAX_OPEN_SPANS = 1024
+
+
+def _context_key() -> Hashable:
+    # A task (async) or a thread (sync) makes one call at a time.
+    try:
+        task = asyncio.current_task()
+    except RuntimeError:
+        task = None
+    if task is not None:
+        return ("task", id(task))
+    return ("thread", threading.get_ident())
+
+
+def _url_attributes(url: str) -> dict[str, Any]:
+    parts = urlsplit(url)
+    attributes: dict[str, Any] = {"url.scheme": parts.scheme}
+    if parts.hostname:
+        attributes["server.address"] = parts.hostname
+    port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+    if port:
+        attributes["server.port"] = port
+    netloc = parts.netloc.rpartition("@")[2]  # never user info
+    attributes["url.full"] = urlunsplit(parts._replace(netloc=netloc, fragment=""))
+    return attributes
+
+
+class OpenTelemetryHook:
+    """A client span per call and an event per attempt, on ``tracer_provider`` (default: the global one)."""
+
+    genai_base_plugin_api = 1
+
+    def __init__(self, tracer_provider: Optional[Any] = None, *, tracer: Optional[Any] = None) -> None:
+        self._tracer = tracer or trace.get_tracer("genai_base_otel", __version__, tracer_provider=tracer_provider)
+        self._spans: OrderedDict[Hashable, Span] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _key(event: Any) -> Hashable:
+        call_id = getattr(event, "call_id", None)
+        return ("call", call_id) if call_id is not None else _context_key()
+
+    def _span(self, event: Any) -> Optional[Span]:
+        with self._lock:
+            return self._spans.get(self._key(event))
+
+    def _finish(self, event: Any) -> Optional[Span]:
+        with self._lock:
+            return self._spans.pop(self._key(event), None)
+
+    def on_request(self, event: RequestEvent) -> None:
+        key = self._key(event)
+        with self._lock:
+            span = self._spans.get(key)
+            stale = None
+            if span is not None and event.attempt == 0:
+                stale, span = span, None  # the same task or thread began a new call
+                del self._spans[key]
+            overflow = []
+            if span is None:
+                attributes = {"http.request.method": event.method, **_url_attributes(event.url)}
+                span = self._tracer.start_span(event.method, kind=SpanKind.CLIENT, attributes=attributes)
+                self._spans[key] = span
+                while len(self._spans) > MAX_OPEN_SPANS:
+                    overflow.append(self._spans.popitem(last=False)[1])
+        for old in (stale, *overflow):
+            if old is not None:
+                old.end()
+        if event.attempt > 0:
+            span.set_attribute("http.request.resend_count", event.attempt)
+        span.add_event("http.attempt", {"http.request.resend_count": event.attempt})
+
+    def on_response(self, event: ResponseEvent) -> None:
+        span = self._span(event)
+        if span is None:
+            return
+        span.set_attribute("http.response.status_code", event.status_code)
+        span.add_event(
+            "http.response",
+            {
+                "http.response.status_code": event.status_code,
+                "http.request.resend_count": event.attempt,
+                "elapsed_ms": event.elapsed.total_seconds() * 1000.0,
+            },
+        )
+        if 200 <= event.status_code < 300:  # a success is never retried: the call is over
+            finished = self._finish(event)
+            if finished is not None:
+                finished.end()
+
+    def on_retry(self, event: RetryEvent) -> None:
+        span = self._span(event)
+        if span is None:
+            return
+        attributes: dict[str, Any] = {
+            "http.request.resend_count": event.attempt,
+            "reason": event.reason,
+            "wait_s": event.wait,
+        }
+        if event.budget is not None:
+            attributes["retry_budget"] = event.budget
+        span.add_event("http.retry", attributes)
+
+    def on_error(self, event: ErrorEvent) -> None:
+        span = self._finish(event)
+        if span is None:
+            return
+        status = getattr(event.exception, "status_code", None)
+        error_type = str(status) if isinstance(status, int) else type(event.exception).__name__
+        span.set_attribute("error.type", error_type)
+        span.record_exception(event.exception)
+        span.set_status(Status(StatusCode.ERROR, type(event.exception).__name__))
+        span.end()
+
+    def __repr__(self) -> str:
+        return "OpenTelemetryHook()"

@@ -1,0 +1,210 @@
+"""Every Python example in docs/ runs here, against the fake API server.
+
+A ``.. code-block:: python`` in a ``.rst`` page must be preceded by one of
+these comments (invisible in the built docs):
+
+``.. runnable``
+    run here; the example sees ``server``, a cleared
+    :class:`~genai_base.testing.FakeAPIServer`, and must close what it opens.
+``.. runnable: pending FEATURE [FEATURE ...]``
+    for a feature that has not landed yet: skipped while it is missing, run
+    as a non-strict xfail once it is there (an XPASS says: drop "pending").
+``.. runnable: requires FEATURE [FEATURE ...]``
+    for an optional install (e.g. a plugin from plugins/): skipped without
+    it, run (and must pass) with it.
+``.. not-runnable: REASON``
+    a fragment; only checked to compile.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import textwrap
+import types
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Optional
+
+import pytest
+
+import genai_base
+from genai_base import _plugins
+from genai_base.cli._common import missing_feature
+from genai_base.testing import FakeAPIServer
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+_CODE = re.compile(r"^(?P<indent>\s*)\.\. code-block:: python\s*$")
+_MARKER = re.compile(r"^\s*\.\. (?P<kind>runnable|not-runnable)(?::\s*(?P<rest>.*?))?\s*$")
+
+# What "pending FEATURE" waits for.
+FEATURES: dict[str, Callable[[], bool]] = {
+    "streaming": lambda: missing_feature("streaming") is None and hasattr(genai_base, "Stream"),
+    "pagination": lambda: missing_feature("pagination") is None and hasattr(genai_base, "CursorPaginator"),
+    "models": lambda: hasattr(genai_base, "Model"),
+    "msgpack-plugin": lambda: any(info.name == "msgpack" for info in _plugins.discover()["serializers"]),
+}
+
+
+@dataclass(frozen=True)
+class Example:
+    path: Path
+    line: int  # 1-based line of the code-block directive
+    code: str
+    kind: Optional[str]  # "runnable", "pending", "requires", "not-runnable", or None when unmarked
+    needs: tuple[str, ...] = ()
+
+    @property
+    def id(self) -> str:
+        return f"{self.path.name}:{self.line}"
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
+def extract(path: Path) -> list[Example]:
+    """The Python code blocks of one page, with their markers."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    examples: list[Example] = []
+    for index, line in enumerate(lines):
+        match = _CODE.match(line)
+        if not match:
+            continue
+        indent = len(match.group("indent"))
+        before = index - 1
+        while before >= 0 and not lines[before].strip():
+            before -= 1
+        marker = _MARKER.match(lines[before]) if before >= 0 else None
+        kind: Optional[str] = None
+        needs: tuple[str, ...] = ()
+        if marker is not None:
+            kind = marker.group("kind")
+            rest = (marker.group("rest") or "").split()
+            if kind == "runnable" and rest[:1] in (["pending"], ["requires"]):
+                kind, needs = rest[0], tuple(rest[1:])
+            elif kind == "runnable" and rest:
+                kind = None  # "runnable: something-else" is a typo, reported as unmarked
+        body_start = index + 1
+        while body_start < len(lines) and lines[body_start].strip().startswith(":") and (
+            _indent(lines[body_start]) > indent
+        ):
+            body_start += 1  # directive options such as :caption:
+        end = body_start
+        while end < len(lines) and (not lines[end].strip() or _indent(lines[end]) > indent):
+            end += 1
+        code = textwrap.dedent("\n".join(lines[body_start:end])).strip("\n") + "\n"
+        examples.append(Example(path, index + 1, code, kind, needs))
+    return examples
+
+
+def all_examples() -> list[Example]:
+    return [example for page in sorted(DOCS.glob("*.rst")) for example in extract(page)]
+
+
+EXAMPLES = all_examples()
+RUNNABLE = [e for e in EXAMPLES if e.kind in ("runnable", "pending", "requires")]
+
+
+def test_the_guide_has_runnable_examples() -> None:
+    assert len(RUNNABLE) >= 20
+    pages = {e.path.name for e in RUNNABLE}
+    for page in ("quickstart.rst", "building-an-sdk.rst", "configuration.rst", "plugins.rst", "testing.rst",
+                 "retries.rst", "streaming.rst", "paging.rst", "observability.rst"):
+        assert page in pages
+
+
+def test_every_python_example_is_marked() -> None:
+    unmarked = [e.id for e in EXAMPLES if e.kind is None]
+    assert not unmarked, f"mark these with '.. runnable' or '.. not-runnable: why': {unmarked}"
+    unknown = sorted({need for e in EXAMPLES for need in e.needs} - set(FEATURES))
+    assert not unknown, f"unknown features in '.. runnable: pending ...': {unknown}"
+    assert all(e.needs for e in EXAMPLES if e.kind in ("pending", "requires"))
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[e.id for e in EXAMPLES])
+def test_example_compiles(example: Example) -> None:
+    compile(example.code, example.id, "exec")
+
+
+def run_example(example: Example, server: FakeAPIServer) -> None:
+    """Execute ``example`` as a module of its own (so models and dataclasses find their module)."""
+    name = f"docs_example_{example.path.stem.replace('-', '_')}_{example.line}"
+    module = types.ModuleType(name)
+    module.__dict__["server"] = server
+    sys.modules[name] = module
+    try:
+        exec(compile(example.code, f"{example.path}:{example.line}", "exec"), module.__dict__)
+    finally:
+        del sys.modules[name]
+
+
+@pytest.mark.parametrize("example", RUNNABLE, ids=[e.id for e in RUNNABLE])
+def test_example_runs(example: Example, fake_api: FakeAPIServer, request: pytest.FixtureRequest) -> None:
+    missing = [need for need in example.needs if not FEATURES[need]()]
+    if missing:
+        why = "not landed yet" if example.kind == "pending" else "not installed"
+        pytest.skip(f"{example.kind}: {', '.join(missing)} {why}")
+    if example.kind == "pending":
+        request.applymarker(pytest.mark.xfail(strict=False, reason=f"marked pending {' '.join(example.needs)}"))
+    run_example(example, fake_api)
+
+
+def test_extract_reads_markers_options_and_indentation(tmp_path: Path) -> None:
+    page = tmp_path / "page.rst"
+    page.write_text(
+        textwrap.dedent(
+            """
+            Title
+            =====
+
+            .. runnable
+
+            .. code-block:: python
+               :caption: first
+
+               x = 1
+               if x:
+                   y = 2
+
+            * a list item
+
+              .. runnable: pending streaming models
+
+              .. code-block:: python
+
+                 z = 3
+
+            .. code-block:: python
+
+               unmarked = True
+
+            .. runnable: requires msgpack-plugin
+
+            .. code-block:: python
+
+               needs_plugin = True
+
+            Text after.
+            """
+        )
+    )
+    first, second, third, fourth = extract(page)
+    assert (first.kind, first.code) == ("runnable", "x = 1\nif x:\n    y = 2\n")
+    assert (second.kind, second.needs, second.code) == ("pending", ("streaming", "models"), "z = 3\n")
+    assert (third.kind, third.code) == (None, "unmarked = True\n")
+    assert (fourth.kind, fourth.needs) == ("requires", ("msgpack-plugin",))
+
+
+@pytest.mark.slow
+def test_docs_build_with_warnings_as_errors(tmp_path: Path) -> None:
+    pytest.importorskip("sphinx")
+    result = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-W", "-q", "-b", "html", str(DOCS), str(tmp_path / "html")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -1,0 +1,244 @@
+"""Timeouts on both shells: read timeouts retried, the per-call deadline, and pool timeouts.
+
+Every wait here is a few tens of milliseconds at most: timeouts are short,
+backoff waits are a millisecond or two, and slow server routes are left
+behind rather than waited for.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from typing import Any, Iterator, Optional
+
+import pytest
+
+from genai_base import (
+    APIConnectionError,
+    APIResponse,
+    APIStatusError,
+    APITimeoutError,
+    ClientContainer,
+    ExponentialRetryPolicy,
+    InternalServerError,
+    PoolTimeoutError,
+    Timeout,
+    make_request_options,
+)
+from genai_base._async import client_timeout
+from genai_base._call import current_attempt_timeout
+from genai_base.testing import Reply
+
+from .conftest import Shell
+
+
+def fast_client(shell: Shell, *, config: Optional[dict[str, Any]] = None, **kwargs: Any) -> Any:
+    """A client whose backoff waits are a millisecond or two."""
+    container = ClientContainer()
+    if config:
+        container.config.from_dict(config)
+    container.retry_policy.override(ExponentialRetryPolicy(initial_delay=0.001, max_delay=0.002))
+    return shell.client(container=container, **kwargs)
+
+
+def attempts(shell: Shell, path: str) -> int:
+    return len(shell.server.requests_to(path))
+
+
+# -- read timeouts -------------------------------------------------------------------------------
+
+
+def test_read_timeout_is_retried_then_raised(shell: Shell) -> None:
+    client = fast_client(shell, timeout=Timeout(2, read=0.03), max_retries=2)
+    with pytest.raises(APITimeoutError, match="read timed out"):
+        shell.run(client.get("/slow?seconds=0.5", cast_to=dict))
+    assert attempts(shell, "/slow") == 3
+    assert [r.headers["x-genai-retry-count"] for r in shell.server.requests_to("/slow")] == ["0", "1", "2"]
+
+
+def test_read_timeout_then_success(shell: Shell) -> None:
+    shell.server.script("/f", [Reply(json={}, delay=0.5), Reply(json={"ok": True})])
+    client = fast_client(shell, timeout=Timeout(2, read=0.03))
+    response = shell.run(client.get("/f", cast_to=APIResponse[dict]))
+    assert response.retries_taken == 1
+    assert shell.run(response.parse()) == {"ok": True}
+
+
+def test_per_call_timeout_wins(shell: Shell) -> None:
+    client = fast_client(shell, timeout=Timeout(2, read=0.02), max_retries=0)
+    body = shell.run(client.get("/slow?seconds=0.05", cast_to=dict, options=make_request_options(timeout=2)))
+    assert body == {"slept": 0.05}
+
+
+# -- the call's deadline ---------------------------------------------------------------------------
+
+
+def test_deadline_stops_retries_before_the_next_wait_would_pass_it(shell: Shell) -> None:
+    shell.server.script("/f", Reply(status=503, headers={"retry-after-ms": "30"}))
+    client = fast_client(shell, deadline=0.1, max_retries=20)
+    started = time.monotonic()
+    with pytest.raises(APITimeoutError, match=r"deadline of 0\.1s ran out") as info:
+        shell.run(client.get("/f", cast_to=dict))
+    assert time.monotonic() - started < 0.15  # the deadline, plus the last attempt's own few milliseconds
+    assert 2 <= attempts(shell, "/f") <= 4  # waits of 30 ms fit a few times into 100 ms, never 21
+    assert isinstance(info.value.__cause__, InternalServerError)
+    assert "503" in str(info.value)
+
+
+def test_deadline_cuts_the_attempt_timeout(shell: Shell) -> None:
+    client = fast_client(shell, timeout=Timeout(5), max_retries=5)
+    started = time.monotonic()
+    with pytest.raises(APITimeoutError, match=r"deadline of 0\.05s ran out after 1 attempt") as info:
+        shell.run(client.get("/slow?seconds=1", cast_to=dict, options=make_request_options(deadline=0.05)))
+    assert time.monotonic() - started < 0.5
+    assert attempts(shell, "/slow") == 1
+    assert isinstance(info.value.__cause__, APITimeoutError)
+
+
+def test_deadline_does_not_touch_a_final_error_or_a_success(shell: Shell) -> None:
+    shell.server.script("/bad", Reply(status=400))
+    client = fast_client(shell, deadline=0.5)
+    with pytest.raises(APIStatusError) as info:
+        shell.run(client.get("/bad", cast_to=dict))
+    assert info.value.status_code == 400
+    shell.server.script("/flaky", [Reply(status=503), Reply(json={"ok": 1})])
+    assert shell.run(client.get("/flaky", cast_to=dict)) == {"ok": 1}
+
+
+def test_deadline_is_off_by_default_and_per_call_none_turns_it_off(shell: Shell) -> None:
+    assert fast_client(shell).deadline is None
+    client = fast_client(shell, deadline=0.01, max_retries=0)
+    body = shell.run(client.get("/slow?seconds=0.03", cast_to=dict, options=make_request_options(deadline=None)))
+    assert body == {"slept": 0.03}
+
+
+def test_deadline_from_configuration(shell: Shell) -> None:
+    client = fast_client(shell, config={"deadline": 0.03})
+    assert client.deadline == 0.03
+    with pytest.raises(APITimeoutError, match="deadline"):
+        shell.run(client.get("/slow?seconds=1", cast_to=dict))
+
+
+def test_attempt_timeout_is_cut_to_what_is_left(shell: Shell) -> None:
+    seen: list[Optional[Timeout]] = []
+
+    class Spy:
+        def on_request(self, event: Any) -> None:
+            seen.append(current_attempt_timeout())
+
+    container = ClientContainer()
+    container.hooks.override([Spy()])
+    client = shell.client(container=container, timeout=Timeout(60, connect=5), deadline=10)
+    shell.run(client.get("/echo", cast_to=dict))
+    # The hook runs as the attempt is sent: its timeouts are already cut to the deadline.
+    (timeout,) = seen
+    assert timeout is not None
+    assert timeout.connect == 5 and timeout.read is not None and 9 < timeout.read <= 10
+
+
+# -- pool timeouts ------------------------------------------------------------------------------------
+
+
+def _hold_the_only_connection(shell: Shell, client: Any) -> Any:
+    """A streamed response whose body is still coming, so its connection stays out of the pool."""
+    return shell.run(client.get("/slow-body?seconds=2", cast_to=APIResponse[bytes], stream=True))
+
+
+def test_pool_timeout_when_every_connection_is_busy(shell: Shell) -> None:
+    client = fast_client(shell, config={"pool_size": 1, "pool_keepalive": 1}, max_retries=0)
+    held = _hold_the_only_connection(shell, client)
+    started = time.monotonic()
+    # aiohttp has one timer for the pool wait and the connect (set to pool + connect): keep both short.
+    timeout = Timeout(2, connect=0.02, pool=0.02)
+    try:
+        with pytest.raises(PoolTimeoutError, match=r"no pooled connection became free within 0\.02s") as info:
+            shell.run(client.get("/echo", cast_to=dict, options=make_request_options(timeout=timeout)))
+    finally:
+        shell.run(held.close())
+    elapsed = time.monotonic() - started
+    assert isinstance(info.value, APIConnectionError) and not isinstance(info.value, APITimeoutError)
+    assert elapsed < 1.5
+    assert attempts(shell, "/echo") == 0
+    assert shell.run(client.get("/echo", cast_to=dict))["method"] == "GET"  # free again
+
+
+def test_pool_timeout_is_retried(shell: Shell) -> None:
+    sent: list[int] = []
+
+    class Spy:
+        def on_request(self, event: Any) -> None:
+            sent.append(event.attempt)
+
+    container = ClientContainer()
+    container.config.from_dict({"pool_size": 1, "pool_keepalive": 1})
+    container.retry_policy.override(ExponentialRetryPolicy(initial_delay=0.001, max_delay=0.002))
+    container.hooks.override([Spy()])
+    client = shell.client(container=container, max_retries=2)
+    held = _hold_the_only_connection(shell, client)
+    sent.clear()
+    try:
+        with pytest.raises(PoolTimeoutError):
+            shell.run(client.get("/echo", cast_to=dict, options=make_request_options(timeout=Timeout(0.02))))
+    finally:
+        shell.run(held.close())
+    assert sent == [0, 1, 2]
+    assert attempts(shell, "/echo") == 0
+
+
+def test_deadline_cuts_the_pool_wait(shell: Shell) -> None:
+    client = fast_client(shell, config={"pool_size": 1, "pool_keepalive": 1}, timeout=Timeout(5), max_retries=3)
+    held = _hold_the_only_connection(shell, client)
+    started = time.monotonic()
+    try:
+        with pytest.raises(APITimeoutError, match="deadline") as info:
+            shell.run(client.get("/echo", cast_to=dict, options=make_request_options(deadline=0.03)))
+    finally:
+        shell.run(held.close())
+    assert time.monotonic() - started < 1
+    assert isinstance(info.value.__cause__, PoolTimeoutError)
+
+
+def test_connect_timeout_is_not_a_pool_timeout(shell: Shell, blackhole_port: int) -> None:
+    client = fast_client(
+        shell, base_url=f"http://127.0.0.1:{blackhole_port}", timeout=Timeout(2, connect=0.03), max_retries=0
+    )
+    with pytest.raises(APITimeoutError, match="connect timed out") as info:
+        shell.run(client.get("/x", cast_to=dict))
+    assert not isinstance(info.value, PoolTimeoutError)
+
+
+def test_a_pool_of_one_serves_calls_one_after_another(shell: Shell) -> None:
+    client = fast_client(shell, config={"pool_size": 1, "pool_keepalive": 1}, timeout=Timeout(2, pool=0.05))
+    for _ in range(5):
+        assert shell.run(client.get("/echo", cast_to=dict))["method"] == "GET"
+
+
+@pytest.fixture
+def blackhole_port() -> Iterator[int]:
+    """A loopback port whose accept queue is full, so a new connection hangs in SYN_SENT."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    port = int(listener.getsockname()[1])
+    fillers = []
+    for _ in range(3):
+        filler = socket.socket()
+        filler.setblocking(False)
+        try:
+            filler.connect(("127.0.0.1", port))
+        except BlockingIOError:
+            pass
+        fillers.append(filler)
+    yield port
+    for sock in [*fillers, listener]:
+        sock.close()
+
+
+# -- how Timeout maps onto aiohttp -------------------------------------------------------------------
+
+
+def test_aiohttp_timeouts() -> None:
+    mapped = client_timeout(Timeout(60, connect=5, pool=2, total=100))
+    assert (mapped.total, mapped.connect, mapped.sock_connect, mapped.sock_read) == (100, 7, 5, 60)
+    unbounded = client_timeout(Timeout(None))
+    assert (unbounded.total, unbounded.connect, unbounded.sock_connect, unbounded.sock_read) == (None,) * 4
