@@ -19,6 +19,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin
 
 import backoff
 
+from ._auth import redact_error
 from ._errors import (
     APIError,
     APIStatusError,
@@ -143,6 +144,8 @@ class Call:
         """An attempt that got no (complete) response."""
         if error.request is None:
             error.request = request
+        # Transport messages quote the signed URL: keep query-string credentials out.
+        redact_error(error, self.client._auth)
         elapsed = timedelta(seconds=time.monotonic() - started)
         return Attempt(self, request, error=error, elapsed=elapsed)
 

@@ -20,10 +20,12 @@ import os
 import re
 import sys
 from dataclasses import dataclass
-from importlib.metadata import EntryPoint, entry_points
-from typing import Any, Callable, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional
 
 from ._errors import PluginConflictError, PluginLoadError, PluginNotFoundError
+
+if TYPE_CHECKING:
+    from importlib.metadata import EntryPoint
 
 __all__ = [
     "GROUPS",
@@ -87,6 +89,8 @@ class PluginInfo:
 @functools.cache
 def discover() -> dict[str, tuple[PluginInfo, ...]]:
     """Every component offered in every group, without importing any of them (scanned once)."""
+    from importlib.metadata import entry_points  # only when a client is first built: keeps the import light
+
     found: dict[str, list[PluginInfo]] = {group: [] for group in GROUPS}
     seen: set[tuple[str, str, str]] = set()
     every = entry_points()

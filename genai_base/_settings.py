@@ -9,7 +9,6 @@ variables and ini files only have strings), so each parser accepts one.
 
 from __future__ import annotations
 
-import difflib
 import os
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, NamedTuple, Optional
@@ -280,6 +279,8 @@ def _flatten_config(config: Mapping[str, Any]) -> dict[str, Any]:
         raise ConfigurationError(f"the {CONFIG_SECTION!r} section of the configuration must be a mapping")
     unknown = sorted(set(flat) - set(PARSERS))
     if unknown:
+        import difflib
+
         hints = []
         for key in unknown:
             close = difflib.get_close_matches(key, PARSERS, n=1)

@@ -261,11 +261,6 @@ def _closed_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="the requests shell quotes the signed URL in connection errors; needs "
-    "`redact_error(error, self.client._auth)` in genai_base._call.Call.failed",
-)
 def test_query_key_stays_out_of_connection_errors(shell: Shell) -> None:
     made = shell.client(base_url=f"http://127.0.0.1:{_closed_port()}", max_retries=0,
                         auth=APIKeyAuth(SECRET, query_param="key"))

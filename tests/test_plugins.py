@@ -133,7 +133,9 @@ def build_wheel(out: Path, name: str, version: str, entry_points: dict[str, dict
     info = f"{stem}.dist-info"
     contents = {path: textwrap.dedent(text).lstrip().encode() for path, text in files.items()}
     contents[f"{info}/METADATA"] = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n".encode()
-    contents[f"{info}/WHEEL"] = b"Wheel-Version: 1.0\nGenerator: genai_base-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+    contents[f"{info}/WHEEL"] = (
+        b"Wheel-Version: 1.0\nGenerator: genai_base-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+    )
     contents[f"{info}/entry_points.txt"] = "".join(
         f"[{group}]\n" + "".join(f"{ep} = {value}\n" for ep, value in eps.items()) + "\n"
         for group, eps in entry_points.items()

@@ -21,6 +21,7 @@ from ._routes_common import (
     send_reply,
 )
 from ._routes_paging import add_paging_routes
+from ._routes_plugins import add_plugin_routes
 from ._routes_sse import add_sse_routes
 from ._thread import ServerThread
 
@@ -127,7 +128,7 @@ def build_app(state: ServerState) -> web.Application:
     add_basic_routes(app)
     add_paging_routes(app)
     add_sse_routes(app)
-    __import__("genai_base.testing._routes_plugins", fromlist=["_"]).add_plugin_routes(app)
+    add_plugin_routes(app)
     return app
 
 
