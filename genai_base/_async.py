@@ -247,7 +247,7 @@ class AsyncAPIClient(BaseClient):
         started = time.monotonic()
         raw = None
         try:
-            raw = await self._send_handling_auth(call, request)
+            raw = await self._send_handling_redirects(call, request)
             content = None
             if not stream or not call.accepts(raw.status):
                 content = await raw.read()  # read here so a cut body is retried like any failed attempt
@@ -264,31 +264,9 @@ class AsyncAPIClient(BaseClient):
             raise
         return call.received(request, raw, raw.status, raw.headers, content, started)
 
-    async def _send_handling_auth(self, call: Call, request: PreparedRequest) -> aiohttp.ClientResponse:
-        async_flow = getattr(self._auth, "async_auth_flow", None)
-        if async_flow is not None:
-            aflow = async_flow(request)
-            signed = await aflow.__anext__()
-            while True:
-                raw = await self._send_handling_redirects(call, signed)
-                try:
-                    signed = await aflow.asend(ResponseHead(raw.status, raw.headers))
-                except StopAsyncIteration:
-                    return raw
-                raw.release()
-        flow = self._auth.auth_flow(request)
-        signed = next(flow)
-        while True:
-            raw = await self._send_handling_redirects(call, signed)
-            try:
-                signed = flow.send(ResponseHead(raw.status, raw.headers))
-            except StopIteration:
-                return raw
-            raw.release()
-
     async def _send_handling_redirects(self, call: Call, request: PreparedRequest) -> aiohttp.ClientResponse:
         while True:
-            raw = await self._send_once(request)
+            raw = await (self._send_handling_auth(request) if call.signing else self._send_once(request))
             try:
                 following = call.redirect(request, raw.status, raw.headers)
             except APIError:
@@ -298,6 +276,28 @@ class AsyncAPIClient(BaseClient):
                 return raw
             raw.release()
             request = following
+
+    async def _send_handling_auth(self, request: PreparedRequest) -> aiohttp.ClientResponse:
+        async_flow = getattr(self._auth, "async_auth_flow", None)
+        if async_flow is not None:
+            aflow = async_flow(request)
+            signed = await aflow.__anext__()
+            while True:
+                raw = await self._send_once(signed)
+                try:
+                    signed = await aflow.asend(ResponseHead(raw.status, raw.headers))
+                except StopAsyncIteration:
+                    return raw
+                raw.release()
+        flow = self._auth.auth_flow(request)
+        signed = next(flow)
+        while True:
+            raw = await self._send_once(signed)
+            try:
+                signed = flow.send(ResponseHead(raw.status, raw.headers))
+            except StopIteration:
+                return raw
+            raw.release()
 
     async def _send_once(self, request: PreparedRequest) -> aiohttp.ClientResponse:
         data: Any = request.content

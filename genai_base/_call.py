@@ -94,6 +94,8 @@ class Call:
         self.raw_3xx = raw_3xx
         self.retries_taken = 0
         self.redirects = 0
+        # Auth signs every hop until a redirect leaves the original origin.
+        self.signing = True
         self.refusal: Optional[str] = None  # why a retry the policy wanted was not made
         self.deadline_passed = False
         self._wait = 0.0
@@ -105,6 +107,7 @@ class Call:
     def next_request(self) -> PreparedRequest:
         """The request for the next attempt: retry count header, timeouts cut to the deadline."""
         request = self.request.with_headers(**{RETRY_COUNT_HEADER: str(self.retries_taken)})
+        self.redirects, self.signing = 0, True  # each attempt starts at the original origin
         if self.deadline is not None:
             remaining = max(self.deadline - (time.monotonic() - self.started), 0.001)
             request.timeout = _clip(request.timeout, remaining)
@@ -279,6 +282,7 @@ class Call:
                 if name.lower() in ("content-type", "content-length", "transfer-encoding"):
                     del new_headers[name]
         if origin_of(url) != origin_of(request.url):
+            self.signing = False
             url, new_headers = self._strip_credentials(url, new_headers)
         return replace(request, method=method, url=url, headers=new_headers, content=content, form=form, files=files)
 

@@ -229,7 +229,7 @@ class SyncAPIClient(BaseClient):
         started = time.monotonic()
         raw = None
         try:
-            raw = self._send_handling_auth(call, request)
+            raw = self._send_handling_redirects(call, request)
             content = None
             if not stream or not call.accepts(raw.status_code):
                 content = raw.content  # read here so a cut body is retried like any failed attempt
@@ -242,20 +242,9 @@ class SyncAPIClient(BaseClient):
             return call.failed(request, exc, started)
         return call.received(request, raw, raw.status_code, raw.headers, content, started)
 
-    def _send_handling_auth(self, call: Call, request: PreparedRequest) -> requests.Response:
-        flow = self._auth.auth_flow(request)
-        signed = next(flow)
-        while True:
-            raw = self._send_handling_redirects(call, signed)
-            try:
-                signed = flow.send(ResponseHead(raw.status_code, raw.headers))
-            except StopIteration:
-                return raw
-            raw.close()
-
     def _send_handling_redirects(self, call: Call, request: PreparedRequest) -> requests.Response:
         while True:
-            raw = self._send_once(request)
+            raw = self._send_handling_auth(request) if call.signing else self._send_once(request)
             try:
                 following = call.redirect(request, raw.status_code, raw.headers)
             except APIError:
@@ -265,6 +254,17 @@ class SyncAPIClient(BaseClient):
                 return raw
             raw.close()
             request = following
+
+    def _send_handling_auth(self, request: PreparedRequest) -> requests.Response:
+        flow = self._auth.auth_flow(request)
+        signed = next(flow)
+        while True:
+            raw = self._send_once(signed)
+            try:
+                signed = flow.send(ResponseHead(raw.status_code, raw.headers))
+            except StopIteration:
+                return raw
+            raw.close()
 
     def _send_once(self, request: PreparedRequest) -> requests.Response:
         session = self._shared.session

@@ -291,3 +291,23 @@ def test_redirect_to_another_origin_drops_credentials(shell: Shell) -> None:
         assert not {"authorization", "x-api-key", "cookie"} & set(seen.headers)
         first = shell.server.requests_to("/redirect")[0]
         assert first.headers["x-api-key"] == "s3cret-key"
+
+
+def test_same_origin_redirect_keeps_a_query_string_key(shell: Shell) -> None:
+    from genai_base import APIKeyAuth
+
+    client = fast_client(shell, auth=APIKeyAuth("k-123", query_param="key"))
+    echo = shell.run(client.get("/redirect?to=/echo&status=302", cast_to=dict))
+    assert echo["path"] == "/echo"
+    assert echo["query"]["key"] == ["k-123"]
+
+
+def test_cross_origin_redirect_is_not_signed_again(shell: Shell) -> None:
+    from genai_base import APIKeyAuth
+    from genai_base.testing import FakeAPIServer
+
+    with FakeAPIServer() as other:
+        client = fast_client(shell, auth=APIKeyAuth("k-123", query_param="key"))
+        echo = shell.run(client.get(f"/redirect?to={other.url_for('/echo')}&status=307", cast_to=dict))
+        assert "key" not in echo["query"]
+        assert "k-123" not in other.requests[0].url
