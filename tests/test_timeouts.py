@@ -57,8 +57,8 @@ def test_read_timeout_is_retried_then_raised(shell: Shell) -> None:
 
 
 def test_read_timeout_then_success(shell: Shell) -> None:
-    shell.server.script("/f", [Reply(json={}, delay=0.5), Reply(json={"ok": True})])
-    client = fast_client(shell, timeout=Timeout(2, read=0.03))
+    shell.server.script("/f", [Reply(json={}, delay=1), Reply(json={"ok": True})])
+    client = fast_client(shell, timeout=Timeout(2, read=0.1))
     response = shell.run(client.get("/f", cast_to=APIResponse[dict]))
     assert response.retries_taken == 1
     assert shell.run(response.parse()) == {"ok": True}
@@ -79,8 +79,8 @@ def test_deadline_stops_retries_before_the_next_wait_would_pass_it(shell: Shell)
     started = time.monotonic()
     with pytest.raises(APITimeoutError, match=r"deadline of 0\.1s ran out") as info:
         shell.run(client.get("/f", cast_to=dict))
-    assert time.monotonic() - started < 0.15  # the deadline, plus the last attempt's own few milliseconds
-    assert 2 <= attempts(shell, "/f") <= 4  # waits of 30 ms fit a few times into 100 ms, never 21
+    assert time.monotonic() - started < 0.5  # 21 attempts 30 ms apart would take 0.6 s
+    assert 1 <= attempts(shell, "/f") <= 4  # waits of 30 ms fit at most three times into 100 ms
     assert isinstance(info.value.__cause__, InternalServerError)
     assert "503" in str(info.value)
 
@@ -141,7 +141,7 @@ def test_attempt_timeout_is_cut_to_what_is_left(shell: Shell) -> None:
 
 def _hold_the_only_connection(shell: Shell, client: Any) -> Any:
     """A streamed response whose body is still coming, so its connection stays out of the pool."""
-    return shell.run(client.get("/slow-body?seconds=2", cast_to=APIResponse[bytes], stream=True))
+    return shell.run(client.get("/slow-body?seconds=5", cast_to=APIResponse[bytes], stream=True))
 
 
 def test_pool_timeout_when_every_connection_is_busy(shell: Shell) -> None:
