@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import functools
 import time
-from typing import Any, Mapping, Optional, cast
+from functools import partial
+from typing import Any, Optional
 
 import aiohttp
 
@@ -14,7 +15,6 @@ from ._base import BaseClient
 from ._call import Attempt, Call, retrying
 from ._errors import APIConnectionError, APIError, APITimeoutError, StreamInterruptedError
 from ._options import FinalRequestOptions, RequestOptions, Timeout
-from ._parse import is_raw_response_type, raw_response_inner
 from ._request import PreparedRequest
 from ._response import AsyncAPIResponse
 
@@ -86,35 +86,17 @@ class AsyncAPIClient(BaseClient):
         """Send ``options``, retrying as the policy says, and return ``cast_to`` (or a stream)."""
         if self._shared.closed:
             raise APIConnectionError("the client is closed")
-        raw_type = is_raw_response_type(cast_to)
-        call = Call(self, options, raw_3xx=raw_type)
+        call = Call(self, options, cast_to)
         attempt: Attempt = await self._attempt_with_retries(call, stream)
-        if not attempt.ok or raw_type or stream:
-            return call.finish(attempt, lambda done: self._respond(call, done, cast_to, raw_type, stream, stream_cls))
-        response = call.finish(attempt, lambda done: self._respond(call, done, cast_to, True, False, None))
-        return await response.parse()
-
-    def _respond(
-        self, call: Call, done: Attempt, cast_to: Any, raw_type: bool, stream: bool, stream_cls: Optional[type]
-    ) -> Any:
-        response: AsyncAPIResponse[Any] = AsyncAPIResponse(
-            raw=done.raw,
-            status_code=cast(int, done.status_code),
-            headers=cast(Mapping[str, str], done.headers),
-            http_request=done.request,
-            cast_to=raw_response_inner(cast_to) if is_raw_response_type(cast_to) else cast_to,
-            serializers=self._serializers,
-            strict=self._strict_response_validation,
-            retries_taken=call.retries_taken,
-            elapsed=done.elapsed,
-            content=done.content,
-        )
-        if stream and done.ok and not raw_type:
+        response: AsyncAPIResponse[Any] = call.finish(attempt, partial(call.response, AsyncAPIResponse))
+        if call.raw_type:
+            return response
+        if stream:
             from ._streaming import AsyncStream, stream_item_type
 
             cls = stream_cls or AsyncStream
             return cls(cast_to=stream_item_type(stream_cls, cast_to), response=response, client=self)
-        return response
+        return await response.parse()
 
     async def get(
         self,

@@ -14,7 +14,7 @@ import time
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional, TypeVar, cast
 from urllib.parse import parse_qsl, urlencode, urljoin
 
 import backoff
@@ -30,17 +30,19 @@ from ._errors import (
 )
 from ._hooks import ErrorEvent, RequestEvent, ResponseEvent, RetryEvent
 from ._options import FinalRequestOptions, Timeout, redact_headers
-from ._parse import decode_text
+from ._parse import decode_text, is_raw_response_type, raw_response_inner
 from ._request import RETRY_COUNT_HEADER, PreparedRequest, origin_of, redact_url
 from ._retry import RetryOutcome
 from ._types import NotGiven
 
 if TYPE_CHECKING:
     from ._base import BaseClient
+    from ._response import BaseAPIResponse
 
 __all__ = ["Call", "Attempt", "retrying", "ATTEMPT_TIMEOUT", "current_attempt_timeout"]
 
 F = TypeVar("F", bound=Callable[..., Any])
+R = TypeVar("R", bound="BaseAPIResponse[Any]")
 
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _ALWAYS_SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
@@ -80,7 +82,7 @@ class Attempt:
 class Call:
     """The state and the decisions of one logical call (all its attempts)."""
 
-    def __init__(self, client: "BaseClient", options: FinalRequestOptions, *, raw_3xx: bool = False) -> None:
+    def __init__(self, client: "BaseClient", options: FinalRequestOptions, cast_to: Any = object) -> None:
         self.client = client
         self.options = options
         self.max_retries = options.get_max_retries(client.max_retries)
@@ -91,7 +93,9 @@ class Call:
         self.started = time.monotonic()
         self.request = client._builder.build(options, self.timeout)
         self.follow_redirects = True if options.follow_redirects is None else options.follow_redirects
-        self.raw_3xx = raw_3xx
+        self.cast_to = cast_to
+        self.raw_type = is_raw_response_type(cast_to)
+        self.raw_3xx = self.raw_type  # a raw response is returned for a 3xx that was not followed
         self.retries_taken = 0
         self.redirects = 0
         # Auth signs every hop until a redirect leaves the original origin.
@@ -219,6 +223,22 @@ class Call:
                 ),
             )
         self.retries_taken += 1
+
+    def response(self, response_cls: type[R], done: Attempt) -> R:
+        """The shell's response wrapper for ``done`` (its body already read unless streamed)."""
+        client = self.client
+        return response_cls(
+            raw=done.raw,
+            status_code=cast(int, done.status_code),
+            headers=cast(Mapping[str, str], done.headers),
+            http_request=done.request,
+            cast_to=raw_response_inner(self.cast_to) if self.raw_type else self.cast_to,
+            serializers=client._serializers,
+            strict=client._strict_response_validation,
+            retries_taken=self.retries_taken,
+            elapsed=done.elapsed,
+            content=done.content,
+        )
 
     # -- the end -----------------------------------------------------------
 

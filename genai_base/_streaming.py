@@ -73,18 +73,23 @@ def stream_item_type(stream_cls: Any, cast_to: Any) -> Any:
     return args[0] if args else cast_to
 
 
-class Stream(Generic[T]):
-    """Parsed events of a streamed response on the sync client."""
+class _BaseStream(Generic[T]):
+    """What both streams hold: the response, and the handler that gives events their meaning."""
 
-    def __init__(self, *, cast_to: Any, response: "APIResponse[Any]", client: Any) -> None:
+    def __init__(self, *, cast_to: Any, response: Any, client: Any) -> None:
         self.response = response
         self._client = client
-        self._handler = EventHandler(
-            cast_to,
-            strict=client._strict_response_validation,
-            response=response,
-        )
+        self._handler = EventHandler(cast_to, strict=client._strict_response_validation, response=response)
         self._iterator = self._events()
+
+    def _events(self) -> Any:
+        raise NotImplementedError
+
+
+class Stream(_BaseStream[T]):
+    """Parsed events of a streamed response on the sync client."""
+
+    response: "APIResponse[Any]"
 
     def _chunks(self) -> Iterator[bytes]:
         raw = self.response._raw
@@ -140,18 +145,10 @@ def _silence(request: Any) -> APITimeoutError:
     return APITimeoutError(f"the event stream was silent{limit} (read timeout)", request=request)
 
 
-class AsyncStream(Generic[T]):
+class AsyncStream(_BaseStream[T]):
     """Parsed events of a streamed response on the async client."""
 
-    def __init__(self, *, cast_to: Any, response: "AsyncAPIResponse[Any]", client: Any) -> None:
-        self.response = response
-        self._client = client
-        self._handler = EventHandler(
-            cast_to,
-            strict=client._strict_response_validation,
-            response=response,
-        )
-        self._iterator = self._events()
+    response: "AsyncAPIResponse[Any]"
 
     async def _chunks(self) -> AsyncGenerator[bytes, None]:
         import aiohttp

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from typing import Any, Mapping, Optional, TypeVar, cast
+from functools import partial
+from typing import Any, Optional, TypeVar
 
 import requests
 import urllib3.exceptions
@@ -13,7 +14,6 @@ from ._base import BaseClient
 from ._call import Attempt, Call, retrying
 from ._errors import APIConnectionError, APIError, APITimeoutError, PoolTimeoutError, StreamInterruptedError
 from ._options import FinalRequestOptions, RequestOptions
-from ._parse import is_raw_response_type, raw_response_inner
 from ._request import PreparedRequest, origin_of
 from ._response import APIResponse
 
@@ -79,30 +79,14 @@ class SyncAPIClient(BaseClient):
         """Send ``options``, retrying as the policy says, and return ``cast_to`` (or a stream)."""
         if self._shared.closed:
             raise APIConnectionError("the client is closed")
-        raw_type = is_raw_response_type(cast_to)
-        call = Call(self, options, raw_3xx=raw_type)
+        call = Call(self, options, cast_to)
         attempt: Attempt = self._attempt_with_retries(call, stream)
-
-        def respond(done: Attempt) -> Any:
-            response: APIResponse[Any] = APIResponse(
-                raw=done.raw,
-                status_code=cast(int, done.status_code),
-                headers=cast(Mapping[str, str], done.headers),
-                http_request=done.request,
-                cast_to=raw_response_inner(cast_to) if raw_type else cast_to,
-                serializers=self._serializers,
-                strict=self._strict_response_validation,
-                retries_taken=call.retries_taken,
-                elapsed=done.elapsed,
-                content=done.content,
-            )
-            if raw_type or not done.ok:
-                return response
-            if stream:
-                return self._make_stream(stream_cls, cast_to, response)
-            return response.parse()
-
-        return call.finish(attempt, respond)
+        response: APIResponse[Any] = call.finish(attempt, partial(call.response, APIResponse))
+        if call.raw_type:
+            return response
+        if stream:
+            return self._make_stream(stream_cls, cast_to, response)
+        return response.parse()
 
     def get(
         self,
