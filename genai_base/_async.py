@@ -15,7 +15,7 @@ from ._base import BaseClient
 from ._call import Attempt, Call, retrying
 from ._errors import APIConnectionError, APIError, APITimeoutError, StreamInterruptedError
 from ._options import FinalRequestOptions, RequestOptions, Timeout
-from ._request import PreparedRequest
+from ._request import PreparedRequest, origin_of
 from ._response import AsyncAPIResponse
 
 __all__ = ["AsyncAPIClient"]
@@ -28,6 +28,35 @@ class _SharedAsync:
         self.session: Optional[aiohttp.ClientSession] = None
         self.retry_policy = retry_policy
         self.closed = False
+        self.env_by_origin: dict[Any, dict[str, Any]] = {}
+
+
+def environment_for(url: str, settings: Any) -> dict[str, Any]:
+    """Proxy and netrc credentials for ``url`` from settings and (with trust_env) the environment.
+
+    Blocking (it may read ~/.netrc): the client runs it in a thread once per origin.
+    """
+    from aiohttp.helpers import basicauth_from_netrc, get_env_proxy_for_url, netrc_from_env
+    from yarl import URL
+
+    target = URL(url)
+    found: dict[str, Any] = {}
+    proxies = settings["proxies"]
+    if proxies:
+        proxy = proxies if isinstance(proxies, str) else proxies.get(target.scheme)
+        if proxy:
+            found["proxy"] = proxy
+    if settings["trust_env"]:
+        if "proxy" not in found:
+            try:
+                found["proxy"], found["proxy_auth"] = get_env_proxy_for_url(target)
+            except LookupError:
+                pass
+        try:
+            found["netrc_auth"] = basicauth_from_netrc(netrc_from_env(), target.host or "")
+        except LookupError:
+            pass
+    return found
 
 
 def map_aiohttp_error(exc: BaseException, request: PreparedRequest) -> APIError:
@@ -290,6 +319,16 @@ class AsyncAPIClient(BaseClient):
             for name, (filename, content, content_type) in request.files:
                 form.add_field(name, content, filename=filename, content_type=content_type)
             data = form
+        env = self._shared.env_by_origin.get(origin_of(request.url))
+        if env is None:
+            env = await asyncio.to_thread(environment_for, request.url, self._settings)
+            self._shared.env_by_origin[origin_of(request.url)] = env
+        extra: dict[str, Any] = {}
+        if env:
+            extra = {k: v for k, v in env.items() if k != "netrc_auth"}
+            netrc_auth = env.get("netrc_auth")
+            if netrc_auth is not None and not any(k.lower() == "authorization" for k in request.headers):
+                extra["auth"] = netrc_auth
         return await self._session().request(
             request.method,
             request.url,
@@ -297,4 +336,5 @@ class AsyncAPIClient(BaseClient):
             data=data,
             timeout=client_timeout(request.timeout),
             allow_redirects=False,
+            **extra,
         )

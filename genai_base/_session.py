@@ -203,7 +203,9 @@ def aiohttp_session_factory(settings: "Settings") -> "aiohttp.ClientSession":
     # Redirects, timeouts and retries are the client's; the session only moves bytes.
     session = aiohttp.ClientSession(
         connector=connector,
-        trust_env=settings["trust_env"],
+        # The client applies trust_env itself, once per origin (see _async.environment_for):
+        # aiohttp would look up netrc and proxies in a worker thread on every request.
+        trust_env=False,
         auto_decompress=True,
     )
     # aiohttp quietly resends an idempotent request once when a kept-alive

@@ -270,3 +270,25 @@ def test_unfollowed_redirect_raises_status_error(shell: Shell) -> None:
     assert info.value.status_code == 302
     body = shell.run(client.get("/redirect?to=/echo&status=302", cast_to=dict))
     assert body["path"] == "/echo"
+
+
+def test_environment_proxy_is_used_with_trust_env(shell: Shell, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The fake server plays the proxy: a host that never resolves still answers through it.
+    monkeypatch.setenv("HTTP_PROXY", shell.server.url)
+    monkeypatch.setenv("NO_PROXY", "")
+    monkeypatch.delenv("http_proxy", raising=False)
+    client = shell.client(base_url="http://api.invalid", max_retries=0)
+    echo = shell.run(client.get("/echo", cast_to=dict))
+    assert echo["headers"]["host"] == "api.invalid"
+    assert shell.server.requests[-1].url.startswith("http://api.invalid")
+
+
+def test_configured_proxy_without_trust_env(shell: Shell, monkeypatch: pytest.MonkeyPatch) -> None:
+    from genai_base import ClientContainer
+
+    monkeypatch.delenv("HTTP_PROXY", raising=False)
+    monkeypatch.delenv("http_proxy", raising=False)
+    container = ClientContainer()
+    container.config.from_dict({"trust_env": False, "proxies": shell.server.url})
+    client = shell.client(base_url="http://api.invalid", max_retries=0, container=container)
+    assert shell.run(client.get("/echo", cast_to=dict))["headers"]["host"] == "api.invalid"
