@@ -15,7 +15,7 @@ from ._base import BaseClient
 from ._call import Attempt, Call, retrying
 from ._errors import APIConnectionError, APIError, APITimeoutError, StreamInterruptedError
 from ._options import FinalRequestOptions, RequestOptions, Timeout
-from ._request import PreparedRequest, origin_of
+from ._request import PreparedRequest, origin_key
 from ._response import AsyncAPIResponse
 
 __all__ = ["AsyncAPIClient"]
@@ -319,10 +319,10 @@ class AsyncAPIClient(BaseClient):
             for name, (filename, content, content_type) in request.files:
                 form.add_field(name, content, filename=filename, content_type=content_type)
             data = form
-        env = self._shared.env_by_origin.get(origin_of(request.url))
+        env = self._shared.env_by_origin.get(origin_key(request.url))
         if env is None:
             env = await asyncio.to_thread(environment_for, request.url, self._settings)
-            self._shared.env_by_origin[origin_of(request.url)] = env
+            self._shared.env_by_origin[origin_key(request.url)] = env
         extra: dict[str, Any] = {}
         if env:
             extra = {k: v for k, v in env.items() if k != "netrc_auth"}

@@ -28,7 +28,7 @@ from ._errors import (
     RetryBudgetExhaustedError,
     TooManyRedirectsError,
 )
-from ._hooks import ErrorEvent, RequestEvent, ResponseEvent, RetryEvent
+from ._hooks import CallHooks, ErrorEvent, RequestEvent, ResponseEvent, RetryEvent
 from ._options import FinalRequestOptions, Timeout, redact_headers
 from ._parse import decode_text, is_raw_response_type, raw_response_inner
 from ._request import RETRY_COUNT_HEADER, PreparedRequest, origin_of, redact_url
@@ -103,8 +103,7 @@ class Call:
         self.refusal: Optional[str] = None  # why a retry the policy wanted was not made
         self.deadline_passed = False
         self._wait = 0.0
-        hooks = client._hooks
-        self.hooks = hooks.bind() if hasattr(hooks, "bind") else hooks
+        self.hooks: CallHooks = client._hooks.bind()
 
     # -- attempts --------------------------------------------------------
 
@@ -120,7 +119,11 @@ class Call:
             self.hooks.emit(
                 "on_request",
                 RequestEvent(
-                    request.method, redact_url(request.url), redact_headers(request.headers), self.retries_taken
+                    request.method,
+                    redact_url(request.url),
+                    redact_headers(request.headers),
+                    self.retries_taken,
+                    call_id=self.hooks.call_id,
                 ),
             )
         return request
@@ -143,7 +146,15 @@ class Call:
         if self.hooks.wants_response:
             self.hooks.emit(
                 "on_response",
-                ResponseEvent(request.method, redact_url(request.url), status, headers, elapsed, self.retries_taken),
+                ResponseEvent(
+                    request.method,
+                    redact_url(request.url),
+                    status,
+                    headers,
+                    elapsed,
+                    self.retries_taken,
+                    call_id=self.hooks.call_id,
+                ),
             )
         return Attempt(self, request, raw, status, headers, content, None, elapsed)
 
@@ -219,7 +230,13 @@ class Call:
             self.hooks.emit(
                 "on_retry",
                 RetryEvent(
-                    attempt.request.method, redact_url(attempt.request.url), self.retries_taken, reason, wait, budget
+                    attempt.request.method,
+                    redact_url(attempt.request.url),
+                    self.retries_taken,
+                    reason,
+                    wait,
+                    budget,
+                    call_id=self.hooks.call_id,
                 ),
             )
         self.retries_taken += 1
@@ -264,7 +281,13 @@ class Call:
         if self.hooks.wants_error:
             self.hooks.emit(
                 "on_error",
-                ErrorEvent(attempt.request.method, redact_url(attempt.request.url), error, self.retries_taken),
+                ErrorEvent(
+                    attempt.request.method,
+                    redact_url(attempt.request.url),
+                    error,
+                    self.retries_taken,
+                    call_id=self.hooks.call_id,
+                ),
             )
         raise error
 

@@ -95,7 +95,14 @@ class HookRunner:
     def __init__(self, hooks: Sequence[Any]) -> None:
         self.hooks = list(hooks)
         self._handlers: dict[str, list[Any]] = {
-            name: [getattr(h, name) for h in self.hooks if callable(getattr(h, name, None))]
+            name: [getattr(h, name) for h in self.hooks if callable(getattr(h, name, None))] for name in _HOOK_METHODS
+        }
+        self._gates: dict[str, list[Any]] = {
+            name: [
+                getattr(h, "enabled", None) if callable(getattr(h, "enabled", None)) else None
+                for h in self.hooks
+                if callable(getattr(h, name, None))
+            ]
             for name in _HOOK_METHODS
         }
         # Fast checks so the hot path skips building records nobody reads.
@@ -115,43 +122,52 @@ class HookRunner:
                     "hook %s raised %s in %s; ignored", type(owner).__name__, type(exc).__name__, name, exc_info=True
                 )
 
-    def bind(self) -> Any:
-        """A runner for one call: the same hooks, each event stamped with a fresh ``call_id``.
+    def bind(self) -> "CallHooks":
+        """A runner for one call, listening only for the events some hook wants right now.
 
-        Without any handler it is this runner itself (nothing is built per call).
+        A hook may define ``enabled(name) -> bool`` (the logging hook answers
+        from its logger's level), so no record is built for an event nobody
+        would read. With nothing wanted, nothing at all is built per call.
         """
-        if not (self.wants_request or self.wants_response or self.wants_retry or self.wants_error):
-            return self
-        return _CallHooks(self, f"call-{next(_CALL_IDS)}")
+        wants = [any(gate is None or gate(name) for gate in self._gates[name]) for name in _HOOK_METHODS]
+        if not any(wants):
+            return _SILENT
+        return CallHooks(self, f"call-{next(_CALL_IDS)}", *wants)
 
 
 _CALL_IDS = itertools.count(1)
 
 
-class _CallHooks:
-    """:class:`HookRunner` bound to one call: stamps ``call_id`` on every event it passes on."""
+class CallHooks:
+    """:class:`HookRunner` bound to one call: which events are wanted, and the ``call_id``."""
 
     __slots__ = ("call_id", "runner", "wants_error", "wants_request", "wants_response", "wants_retry")
 
-    def __init__(self, runner: HookRunner, call_id: str) -> None:
+    def __init__(
+        self, runner: Any, call_id: Optional[str], request: bool, response: bool, retry: bool, error: bool
+    ) -> None:
         self.runner = runner
         self.call_id = call_id
-        self.wants_request = runner.wants_request
-        self.wants_response = runner.wants_response
-        self.wants_retry = runner.wants_retry
-        self.wants_error = runner.wants_error
+        self.wants_request = request
+        self.wants_response = response
+        self.wants_retry = retry
+        self.wants_error = error
 
     @property
     def hooks(self) -> list[Any]:
-        return self.runner.hooks
+        return self.runner.hooks if self.runner is not None else []
 
     def emit(self, name: str, event: Any) -> None:
-        if getattr(event, "call_id", True) is None:
-            event = replace(event, call_id=self.call_id)
-        self.runner.emit(name, event)
+        if self.runner is not None:
+            if getattr(event, "call_id", True) is None:  # made elsewhere: stamp it (Call passes its own)
+                event = replace(event, call_id=self.call_id)
+            self.runner.emit(name, event)
 
-    def bind(self) -> "_CallHooks":
+    def bind(self) -> "CallHooks":
         return self
+
+
+_SILENT = CallHooks(None, None, False, False, False, False)
 
 
 class LoggingHook:
@@ -162,6 +178,11 @@ class LoggingHook:
 
     def __init__(self, logger: Optional[logging.Logger] = None) -> None:
         self.log = logger or log
+
+    def enabled(self, name: str) -> bool:
+        """Whether an event would be logged at the logger's current level."""
+        level = {"on_retry": logging.WARNING, "on_error": logging.INFO}.get(name, logging.DEBUG)
+        return self.log.isEnabledFor(level)
 
     def on_request(self, event: RequestEvent) -> None:
         if self.log.isEnabledFor(logging.DEBUG):

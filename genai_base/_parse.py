@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Optional, get_args, get_origin
 
 from ._errors import APIResponseValidationError
@@ -32,6 +33,14 @@ def decode_text(content: bytes, content_type: Optional[str]) -> str:
 
 def is_raw_response_type(cast_to: Any) -> bool:
     """True for ``APIResponse`` / ``APIResponse[T]`` (and the async twin)."""
+    try:
+        return _raw_response_type(cast_to)
+    except TypeError:  # an unhashable annotation: answer without the cache
+        return _raw_response_type.__wrapped__(cast_to)
+
+
+@functools.lru_cache(maxsize=512)
+def _raw_response_type(cast_to: Any) -> bool:
     from ._response import BaseAPIResponse
 
     origin = get_origin(cast_to) or cast_to

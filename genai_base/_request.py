@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Optional, Union
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -48,7 +48,10 @@ class PreparedRequest:
 
     def with_headers(self, **changes: str) -> "PreparedRequest":
         """A copy with extra or replaced headers (names as given)."""
-        return replace(self, headers={**self.headers, **changes})
+        # A direct constructor call: dataclasses.replace costs several times more per attempt.
+        return PreparedRequest(
+            self.method, self.url, {**self.headers, **changes}, self.content, self.form, self.files, self.timeout
+        )
 
     def __repr__(self) -> str:
         return (
@@ -76,6 +79,12 @@ def enforce_trailing_slash(url: str) -> str:
     if not parts.scheme or not parts.netloc:
         raise ValueError(f"base_url must be an absolute http(s) URL, got {url!r}")
     return url if url.endswith("/") else url + "/"
+
+
+def origin_key(url: str) -> str:
+    """``scheme://host:port`` as written in ``url``: a cheap cache key (not for security checks)."""
+    end = url.find("/", url.find("//") + 2)
+    return url if end < 0 else url[:end]
 
 
 def origin_of(url: str) -> tuple[str, str, Optional[int]]:

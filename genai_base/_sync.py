@@ -14,7 +14,7 @@ from ._base import BaseClient
 from ._call import Attempt, Call, retrying
 from ._errors import APIConnectionError, APIError, APITimeoutError, PoolTimeoutError, StreamInterruptedError
 from ._options import FinalRequestOptions, RequestOptions
-from ._request import PreparedRequest, origin_of
+from ._request import PreparedRequest, origin_key
 from ._response import APIResponse
 
 __all__ = ["SyncAPIClient"]
@@ -272,7 +272,7 @@ class SyncAPIClient(BaseClient):
     def _environment_for(self, url: str) -> dict[str, Any]:
         # requests merges proxies/verify/cert from the environment on every
         # Session.request; do it once per origin instead (same trust_env rules).
-        origin = origin_of(url)
+        origin = origin_key(url)
         cached = self._shared.env_by_origin.get(origin)
         if cached is None:
             session = self._shared.session
