@@ -252,26 +252,33 @@ class SyncAPIClient(BaseClient):
 
     def _send_once(self, request: PreparedRequest) -> requests.Response:
         session = self._shared.session
-        prepared = session.prepare_request(
-            requests.Request(
-                request.method,
-                request.url,
-                headers=request.headers,
-                data=request.content if request.files is None else request.form,
-                files=request.files,
-            )
+        env = self._environment_for(request.url)
+        # Prepared directly: Session.prepare_request would copy the cookie jar and
+        # look for ~/.netrc on every call. The session's headers, cookies and
+        # hooks still apply; netrc credentials are found once per origin.
+        prepared = requests.PreparedRequest()
+        auth = session.auth or env["netrc_auth"]
+        prepared.prepare(
+            method=request.method,
+            url=request.url,
+            headers={**session.headers, **request.headers},
+            data=request.content if request.files is None else request.form,
+            files=request.files,
+            cookies=session.cookies,
+            hooks=session.hooks,
+            auth=auth if auth and not any(k.lower() == "authorization" for k in request.headers) else None,
         )
         return session.send(
             prepared,
             timeout=request.timeout.as_requests_timeout(),
             allow_redirects=False,
             stream=True,
-            **self._environment_for(request.url),
+            **env["send"],
         )
 
     def _environment_for(self, url: str) -> dict[str, Any]:
-        # requests merges proxies/verify/cert from the environment on every
-        # Session.request; do it once per origin instead (same trust_env rules).
+        # requests merges proxies/verify/cert (and netrc) from the environment on
+        # every Session.request; do it once per origin instead (same trust_env rules).
         origin = origin_key(url)
         cached = self._shared.env_by_origin.get(origin)
         if cached is None:
@@ -280,6 +287,9 @@ class SyncAPIClient(BaseClient):
             # which requests would otherwise prefer over the session's setting.
             verify = None if session.verify is True else session.verify
             merged = session.merge_environment_settings(url, {}, None, verify, None)
-            cached = {"proxies": merged["proxies"], "verify": merged["verify"], "cert": merged["cert"]}
+            cached = {
+                "send": {"proxies": merged["proxies"], "verify": merged["verify"], "cert": merged["cert"]},
+                "netrc_auth": requests.utils.get_netrc_auth(url) if session.trust_env and not session.auth else None,
+            }
             self._shared.env_by_origin[origin] = cached
         return cached
