@@ -6,10 +6,11 @@ dependency-injection container whose components are found through entry
 points.
 """
 
-from ._async import AsyncAPIClient
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from ._auth import APIKeyAuth, Auth, BearerAuth, NoAuth, ResponseHead
 from ._base import BaseClient
-from ._container import ClientContainer
 from ._errors import (
     APIConnectionError,
     APIError,
@@ -34,7 +35,6 @@ from ._errors import (
     UnprocessableEntityError,
 )
 from ._hooks import ErrorEvent, Hook, LoggingHook, RequestEvent, ResponseEvent, RetryEvent
-from ._models import Field, Model, ModelValidationError, load_as
 from ._options import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
@@ -69,6 +69,35 @@ from ._streaming import AsyncStream, Stream
 from ._sync import SyncAPIClient
 from ._types import NOT_GIVEN, NotGiven, Omit, omit
 from ._version import __version__
+
+# Names whose modules pull in aiohttp or marshmallow load on first use, so
+# that ``import genai_base`` stays cheap for code that needs neither (PEP 562).
+_LAZY = {
+    "AsyncAPIClient": "._async",
+    "ClientContainer": "._container",
+    "Model": "._models",
+    "Field": "._models",
+    "ModelValidationError": "._models",
+    "load_as": "._models",
+}
+
+if TYPE_CHECKING:
+    from ._async import AsyncAPIClient
+    from ._container import ClientContainer
+    from ._models import Field, Model, ModelValidationError, load_as
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'genai_base' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
 
 __all__ = [
     "__version__",

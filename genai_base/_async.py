@@ -63,8 +63,8 @@ def map_aiohttp_error(exc: BaseException, request: PreparedRequest) -> APIError:
     """The library's exception for an ``aiohttp``/``asyncio`` one."""
     where = f"({request.method} {request.url})"
     if isinstance(exc, (asyncio.TimeoutError, aiohttp.ServerTimeoutError)):
+        from ._aiohttp_session import timed_out_waiting_for_pool
         from ._errors import PoolTimeoutError
-        from ._session import timed_out_waiting_for_pool
 
         # aiohttp's connect (and total) timer also covers the pool wait; the connector tells which it was.
         if timed_out_waiting_for_pool():

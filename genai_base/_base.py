@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any, Mapping, Optional, Union
 
 from ._auth import NoAuth, safe_repr
-from ._container import ClientContainer, load_component
 from ._errors import APIStatusError, status_error_class
 from ._hooks import HookRunner, configure_logging
 from ._options import TimeoutTypes
@@ -63,6 +62,10 @@ class BaseClient:
             max_redirects=max_redirects,
         )
         configure_logging()  # GENAI_BASE_LOG, read when a client is built
+        # Imported here: dependency-injector (and the YAML parser it loads) costs
+        # nothing until the first client is built.
+        from ._container import ClientContainer, load_component
+
         self._container = container if container is not None else ClientContainer()
         # Explicit arguments are the last, highest source; they are validated like every other.
         arguments: dict[str, Any] = {
@@ -114,6 +117,8 @@ class BaseClient:
             auth = self._container.auth()
         if auth is None:
             return NoAuth()
+        from ._container import load_component
+
         return load_component("auth", auth, settings)
 
     @property
