@@ -170,6 +170,9 @@ class CallHooks:
 _SILENT = CallHooks(None, None, False, False, False, False)
 
 
+_LOG_LEVELS = {"on_retry": logging.WARNING, "on_error": logging.INFO}
+
+
 class LoggingHook:
     """Logs on the ``genai_base`` logger: DEBUG per attempt, WARNING per retry, INFO for a failed call.
 
@@ -181,8 +184,7 @@ class LoggingHook:
 
     def enabled(self, name: str) -> bool:
         """Whether an event would be logged at the logger's current level."""
-        level = {"on_retry": logging.WARNING, "on_error": logging.INFO}.get(name, logging.DEBUG)
-        return self.log.isEnabledFor(level)
+        return self.log.isEnabledFor(_LOG_LEVELS.get(name, logging.DEBUG))
 
     def on_request(self, event: RequestEvent) -> None:
         if self.log.isEnabledFor(logging.DEBUG):
