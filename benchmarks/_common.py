@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -81,17 +82,23 @@ def ratio(a: float, b: Optional[float]) -> str:
     return f"{a / b:.2f}x"
 
 
+_NUMERIC = re.compile(r"^(-|[-+]?[\d,]*\.?\d+(e[-+]?\d+)?x?)$")
+
+
 def print_table(title: str, header: Sequence[str], rows: Sequence[Sequence[Any]], notes: Sequence[str] = ()) -> None:
-    """A Markdown table (so it can be pasted into the README as is)."""
+    """A Markdown table (so it can be pasted into the README as is); numbers right-aligned."""
     cells = [[str(c) for c in header]] + [[_cell(c) for c in row] for row in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    numeric = [i > 0 and all(_NUMERIC.match(row[i]) for row in cells[1:]) for i in range(len(header))]
 
     def line(row: Sequence[str]) -> str:
-        return "| " + " | ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))) + " |"
+        padded = (c.rjust(w) if num else c.ljust(w) for c, w, num in zip(row, widths, numeric, strict=True))
+        return "| " + " | ".join(padded) + " |"
 
     print(f"\n### {title}\n")
     print(line(cells[0]))
-    print("|" + "|".join("-" * (w + 1) + ":" if i else "-" * (w + 2) for i, w in enumerate(widths)) + "|")
+    rule = ("-" * (w + 1) + ":" if num else "-" * (w + 2) for w, num in zip(widths, numeric, strict=True))
+    print("|" + "|".join(rule) + "|")
     for row in cells[1:]:
         print(line(row))
     for note in notes:

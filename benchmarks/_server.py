@@ -7,10 +7,15 @@ competes with the measured client for the GIL.
 
 Routes (any method; a request body is read and ignored):
 
-``/sse?kind=mixed|single&mb=<float>``
-    an ``text/event-stream`` body from :mod:`_sse_data` (Content-Length framed).
+``/sse?kind=mixed|stream|single&mb=<float>[&piece=<bytes>]``
+    a ``text/event-stream`` body from :mod:`_sse_data`, Content-Length
+    framed, or with ``piece`` chunked (``Transfer-Encoding: chunked`` in
+    pieces of that many bytes), as streaming servers send it.
+``/trickle?n=<n>&gap=<s>&framing=length|chunked|close``
+    ``n`` small events, one every ``gap`` seconds (the first at once), to
+    see when a client hands over the first one.
 ``/hold?key=<k>&n=<n>&delay=<s>``
-    held until ``n`` requests with that key arrived (or 60 s passed), then
+    held until ``n`` requests with that key arrived (or 30 s passed), then
     all answered, ``delay`` seconds later, with the small JSON body.
 anything else
     a small JSON object (about 100 bytes).
@@ -36,7 +41,7 @@ from _sse_data import payload
 
 HOST = "127.0.0.1"
 SMALL_JSON = b'{"id":"item_0123456789","object":"thing","ok":true,"count":3,"items":[1,2,3],"next":null}'
-HOLD_LIMIT_SECONDS = 60.0
+HOLD_LIMIT_SECONDS = 30.0
 MAX_HEAD = 64 * 1024
 
 
@@ -62,16 +67,24 @@ class _State:
     """Caches and held requests shared by every connection."""
 
     def __init__(self) -> None:
-        self.sse: dict[tuple[str, str], bytes] = {}
+        self.sse: dict[tuple[str, str, int], bytes] = {}
         self.held: dict[str, list[tuple[HTTPProtocol, bool]]] = {}
         self.hold_timers: dict[str, asyncio.TimerHandle] = {}
 
-    def sse_response(self, kind: str, mb: str) -> bytes:
-        key = (kind, mb)
+    def sse_response(self, kind: str, mb: str, piece: int) -> bytes:
+        key = (kind, mb, piece)
         cached = self.sse.get(key)
         if cached is None:
             body, _ = payload(kind, float(mb))
-            cached = _response(body, b"text/event-stream")
+            if piece > 0:
+                parts = [b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"]
+                for i in range(0, len(body), piece):
+                    part = body[i : i + piece]
+                    parts.append(b"%x\r\n%s\r\n" % (len(part), part))
+                parts.append(b"0\r\n\r\n")
+                cached = b"".join(parts)
+            else:
+                cached = _response(body, b"text/event-stream")
             self.sse[key] = cached
         return cached
 
@@ -151,13 +164,45 @@ class HTTPProtocol(asyncio.Protocol):
         path, _, query_string = target.partition("?")
         if path.endswith("/sse"):
             query = dict(parse_qsl(query_string))
-            body = STATE.sse_response(query.get("kind", "mixed"), query.get("mb", "1"))
+            body = STATE.sse_response(query.get("kind", "mixed"), query.get("mb", "1"), int(query.get("piece", "0")))
             self.answer(body, close)
+        elif path.endswith("/trickle"):
+            self.waiting = True
+            self.trickle(dict(parse_qsl(query_string)), close)
         elif path.endswith("/hold"):
             self.waiting = True
             STATE.hold(self, dict(parse_qsl(query_string)), close)
         else:
             self.answer(SMALL_RESPONSE_CLOSE if close else SMALL_RESPONSE, close)
+
+    def trickle(self, query: dict[str, str], close: bool) -> None:
+        n = min(int(query.get("n", "3")), 100)
+        gap = min(float(query.get("gap", "0.2")), 5.0)
+        framing = query.get("framing", "chunked")
+        events = [b'data: {"index":%d,"text":"tick"}\n\n' % i for i in range(n)]
+        head = b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+        if framing == "length":
+            head += b"Content-Length: %d\r\n\r\n" % sum(map(len, events))
+        elif framing == "close":
+            head += b"Connection: close\r\n\r\n"
+            close = True
+        else:
+            head += b"Transfer-Encoding: chunked\r\n\r\n"
+            events = [b"%x\r\n%s\r\n" % (len(e), e) for e in events] + [b"0\r\n\r\n"]
+        assert self.transport is not None
+        self.transport.write(head + events[0])
+        loop = asyncio.get_running_loop()
+        for i, event in enumerate(events[1:], 1):
+            last = i == len(events) - 1
+            loop.call_later(gap * min(i, n - 1), self._trickle_part, event, close if last else None)
+
+    def _trickle_part(self, data: bytes, finish: Optional[bool]) -> None:
+        if self.transport is None:
+            return
+        if finish is None:
+            self.transport.write(data)
+        else:
+            self.answer(data, finish)
 
     def answer(self, response: bytes, close: bool) -> None:
         transport = self.transport
