@@ -10,7 +10,7 @@ from typing import Any, Optional
 
 import aiohttp
 
-from ._auth import ResponseHead
+from ._auth import NoAuth, ResponseHead
 from ._base import BaseClient
 from ._call import Attempt, Call, retrying
 from ._errors import APIConnectionError, APIError, APITimeoutError, StreamInterruptedError
@@ -101,6 +101,7 @@ class AsyncAPIClient(BaseClient):
         super().__init__(**kwargs)
         self._shared = shared if shared is not None else _SharedAsync(self._retry_policy)
         self._attempt_with_retries = retrying(self._attempt)
+        self._plain_auth = type(self._auth) is NoAuth  # nothing to sign: skip the auth flow
 
     # -- public API ------------------------------------------------------
 
@@ -277,7 +278,8 @@ class AsyncAPIClient(BaseClient):
 
     async def _send_handling_redirects(self, call: Call, request: PreparedRequest) -> aiohttp.ClientResponse:
         while True:
-            raw = await (self._send_handling_auth(request) if call.signing else self._send_once(request))
+            signing = call.signing and not self._plain_auth
+            raw = await (self._send_handling_auth(request) if signing else self._send_once(request))
             try:
                 following = call.redirect(request, raw.status, raw.headers)
             except APIError:
@@ -310,7 +312,19 @@ class AsyncAPIClient(BaseClient):
                 return raw
             raw.release()
 
-    async def _send_once(self, request: PreparedRequest) -> aiohttp.ClientResponse:
+    def _send_once(self, request: PreparedRequest) -> Any:
+        """aiohttp's awaitable for one send (no coroutine frame of ours once the origin is known)."""
+        env = self._shared.env_by_origin.get(origin_key(request.url))
+        if env is None:
+            return self._send_first(request)
+        return self._send_with(request, env)
+
+    async def _send_first(self, request: PreparedRequest) -> aiohttp.ClientResponse:
+        env = await asyncio.to_thread(environment_for, request.url, self._settings)
+        self._shared.env_by_origin[origin_key(request.url)] = env
+        return await self._send_with(request, env)
+
+    def _send_with(self, request: PreparedRequest, env: dict[str, Any]) -> Any:
         data: Any = request.content
         if request.files is not None:
             form = aiohttp.FormData()
@@ -319,17 +333,13 @@ class AsyncAPIClient(BaseClient):
             for name, (filename, content, content_type) in request.files:
                 form.add_field(name, content, filename=filename, content_type=content_type)
             data = form
-        env = self._shared.env_by_origin.get(origin_key(request.url))
-        if env is None:
-            env = await asyncio.to_thread(environment_for, request.url, self._settings)
-            self._shared.env_by_origin[origin_key(request.url)] = env
         extra: dict[str, Any] = {}
         if env:
             extra = {k: v for k, v in env.items() if k != "netrc_auth"}
             netrc_auth = env.get("netrc_auth")
             if netrc_auth is not None and not any(k.lower() == "authorization" for k in request.headers):
                 extra["auth"] = netrc_auth
-        return await self._session().request(
+        return self._session().request(
             request.method,
             request.url,
             headers=request.headers,

@@ -9,6 +9,7 @@ connection when read to the end, closed, left early or failed.
 from __future__ import annotations
 
 import asyncio
+import collections.abc as _abc
 from typing import TYPE_CHECKING, Any, AsyncGenerator, AsyncIterator, Generic, Iterator, Mapping, TypeVar, get_args
 
 import requests
@@ -24,6 +25,9 @@ if TYPE_CHECKING:
 __all__ = ["Stream", "AsyncStream", "EventHandler"]
 
 T = TypeVar("T")
+
+
+_READ_SIZE = 64 * 1024
 
 
 class _Done(Exception):
@@ -52,7 +56,8 @@ class EventHandler:
                 f"a stream event's data is not valid JSON ({exc}): {event.data[:200]!r}",
                 request=_request_of(self.response),
             ) from exc
-        error = data.get("error") if isinstance(data, Mapping) else None
+        # type() first: isinstance against typing.Mapping costs about 1 us per event.
+        error = data.get("error") if type(data) is dict or isinstance(data, _abc.Mapping) else None
         if event.event == "error" or error:
             message = error.get("message") if isinstance(error, Mapping) else error
             raise APIError(
@@ -95,7 +100,17 @@ class Stream(_BaseStream[T]):
         raw = self.response._raw
         request = self.response.http_request
         try:
-            yield from raw.iter_content(chunk_size=None)
+            read1 = getattr(getattr(raw, "raw", None), "read1", None)
+            if read1 is None:
+                yield from raw.iter_content(chunk_size=None)
+                return
+            # iter_content(None) reads a Content-Length or close-delimited body to its end
+            # before yielding anything; read1 hands over what has arrived (chunked too).
+            while True:
+                chunk = read1(_READ_SIZE, decode_content=True)
+                if not chunk:
+                    return
+                yield chunk
         except requests.exceptions.ConnectionError as exc:
             if isinstance(exc.args[0] if exc.args else None, urllib3.exceptions.ReadTimeoutError):
                 raise _silence(request) from exc

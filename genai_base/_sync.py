@@ -256,8 +256,13 @@ class SyncAPIClient(BaseClient):
         # Prepared directly: Session.prepare_request would copy the cookie jar and
         # look for ~/.netrc on every call. The session's headers, cookies and
         # hooks still apply; netrc credentials are found once per origin.
-        prepared = requests.PreparedRequest()
         auth = session.auth or env["netrc_auth"]
+        fast = _lean_prepare(session, request) if auth is None else None
+        if fast is not None:
+            return session.send(
+                fast, timeout=request.timeout.as_requests_timeout(), allow_redirects=False, stream=True, **env["send"]
+            )
+        prepared = requests.PreparedRequest()
         prepared.prepare(
             method=request.method,
             url=request.url,
@@ -293,3 +298,44 @@ class SyncAPIClient(BaseClient):
             }
             self._shared.env_by_origin[origin] = cached
         return cached
+
+
+_PREPARED_URLS: dict[str, str] = {}
+
+
+def _prepared_url(url: str) -> str:
+    """``PreparedRequest.prepare_url`` (IDNA, requoting), once per URL string."""
+    found = _PREPARED_URLS.get(url)
+    if found is None:
+        p = requests.PreparedRequest()
+        p.prepare_url(url, None)
+        found = str(p.url)
+        if len(_PREPARED_URLS) >= 1024:
+            _PREPARED_URLS.clear()
+        _PREPARED_URLS[url] = found
+    return found
+
+
+def _lean_prepare(session: requests.Session, request: PreparedRequest) -> Optional[requests.PreparedRequest]:
+    """What ``PreparedRequest.prepare`` makes for a bytes-or-no body, no cookies and no auth; else None."""
+    body = request.content
+    if request.files is not None or not (body is None or type(body) is bytes) or session.cookies:
+        return None
+    p = requests.PreparedRequest()
+    p.method = request.method
+    p.url = _prepared_url(request.url)
+    headers: requests.structures.CaseInsensitiveDict[str] = requests.structures.CaseInsensitiveDict(
+        {k: v if isinstance(v, str) else v.decode("latin-1") for k, v in session.headers.items()}
+    )
+    headers.update(request.headers)
+    if body is not None:
+        headers["Content-Length"] = str(len(body))
+    elif request.method not in ("GET", "HEAD"):
+        headers["Content-Length"] = "0"
+    p.headers = headers
+    p.body = body
+    p._cookies = requests.cookies.RequestsCookieJar()  # type: ignore[attr-defined]  # read on redirects
+    hooks = session.hooks.get("response")
+    if hooks:
+        p.hooks = {"response": list(hooks)}
+    return p
