@@ -155,7 +155,12 @@ class AsyncAPIClient(BaseClient):
         stream_cls: Optional[type] = None,
     ) -> Any:
         """``POST path`` with a JSON ``body``, raw ``content`` or multipart ``files``."""
-        return await self._with_body("post", path, cast_to, body, content, files, options, stream, stream_cls)
+        return await self.request(
+            cast_to,
+            self._verb_options("post", path, body, content, files, options),
+            stream=stream,
+            stream_cls=stream_cls,
+        )
 
     async def put(
         self,
@@ -168,7 +173,12 @@ class AsyncAPIClient(BaseClient):
         options: RequestOptions = {},
     ) -> Any:
         """``PUT path``."""
-        return await self._with_body("put", path, cast_to, body, content, files, options, False, None)
+        return await self.request(
+            cast_to,
+            self._verb_options("put", path, body, content, files, options),
+            stream=False,
+            stream_cls=None,
+        )
 
     async def patch(
         self,
@@ -181,28 +191,23 @@ class AsyncAPIClient(BaseClient):
         options: RequestOptions = {},
     ) -> Any:
         """``PATCH path``."""
-        return await self._with_body("patch", path, cast_to, body, content, files, options, False, None)
+        return await self.request(
+            cast_to,
+            self._verb_options("patch", path, body, content, files, options),
+            stream=False,
+            stream_cls=None,
+        )
 
     async def delete(
         self, path: str, *, cast_to: Any, body: Any = None, content: Any = None, options: RequestOptions = {}
     ) -> Any:
         """``DELETE path``."""
-        return await self._with_body("delete", path, cast_to, body, content, None, options, False, None)
-
-    async def _with_body(
-        self,
-        method: str,
-        path: str,
-        cast_to: Any,
-        body: Any,
-        content: Any,
-        files: Any,
-        options: RequestOptions,
-        stream: bool,
-        stream_cls: Optional[type],
-    ) -> Any:
-        opts = FinalRequestOptions(method=method, url=path, json_data=body, content=content, files=files, **options)
-        return await self.request(cast_to, opts, stream=stream, stream_cls=stream_cls)
+        return await self.request(
+            cast_to,
+            self._verb_options("delete", path, body, content, None, options),
+            stream=False,
+            stream_cls=None,
+        )
 
     def get_api_list(
         self,

@@ -7,7 +7,7 @@ from typing import Any, Mapping, Optional, Union
 from ._auth import NoAuth, safe_repr
 from ._errors import APIStatusError, status_error_class
 from ._hooks import HookRunner, configure_logging
-from ._options import TimeoutTypes
+from ._options import FinalRequestOptions, TimeoutTypes
 from ._platform import platform_headers
 from ._querystring import Querystring
 from ._request import RequestBuilder, redact_url
@@ -105,8 +105,7 @@ class BaseClient:
             base_url=base_url,
             default_headers=self.default_headers,
             custom_query=self._custom_query,
-            querystring=querystring
-            or Querystring(settings["query_array_format"], settings["query_nested_format"]),
+            querystring=querystring or Querystring(settings["query_array_format"], settings["query_nested_format"]),
             serializer=load_component("serializers", self._container.serializer(), settings),
             idempotency_header=self._idempotency_header,
         )
@@ -147,6 +146,11 @@ class BaseClient:
             **self.auth_headers,
             **self._custom_headers,
         }
+
+    @staticmethod
+    def _verb_options(method: str, path: str, body: Any, content: Any, files: Any, options: Any) -> FinalRequestOptions:
+        """The options of a ``post``/``put``/``patch``/``delete`` call."""
+        return FinalRequestOptions(method=method, url=path, json_data=body, content=content, files=files, **options)
 
     def _make_status_error(self, err_msg: str, *, body: object, response: Any) -> APIStatusError:
         """The exception for a non-success response; SDKs override it for their own classes."""

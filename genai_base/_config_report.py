@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any, Mapping, NamedTuple, Optional
 from urllib.parse import urlsplit, urlunsplit
 
-from ._config_values import PARSERS
+from ._config_values import PARSERS, REDACTED, SECRET_KEYS
 from ._options import Timeout
-from ._settings import REDACTED, SECRET_KEYS, Settings
 
 
 class ConfigEntry(NamedTuple):
@@ -17,7 +16,8 @@ class ConfigEntry(NamedTuple):
     source: str
 
 
-def _redact_proxy_url(url: str) -> str:
+def redact_proxy_url(url: str) -> str:
+    """``url`` with any user info replaced by ``<redacted>``."""
     parts = urlsplit(url)
     if parts.username is None and parts.password is None:
         return url
@@ -49,9 +49,9 @@ def redact_value(key: str, value: Any) -> Any:
         return REDACTED if value not in (None, {}, "") else value
     if top == "proxies":
         if isinstance(value, str):
-            return _redact_proxy_url(value)
+            return redact_proxy_url(value)
         if isinstance(value, Mapping):
-            return {k: _redact_proxy_url(v) if isinstance(v, str) else REDACTED for k, v in value.items()}
+            return {k: redact_proxy_url(v) if isinstance(v, str) else REDACTED for k, v in value.items()}
     if isinstance(value, Timeout):
         return _plain_timeout(value)
     return _plain(value)
@@ -79,6 +79,8 @@ def describe(target: Any, arguments: Optional[Mapping[str, Any]] = None) -> dict
     :class:`Settings`. Entries of ``retry_budget`` are listed one by one as
     ``retry_budget.<entry>``.
     """
+    from ._settings import Settings  # here: _settings re-exports this module's names
+
     if isinstance(target, Settings):
         settings = target
     elif isinstance(getattr(target, "_settings", None), Settings):

@@ -10,6 +10,10 @@ from typing import Any, Callable, Mapping, Optional
 
 from ._options import Timeout
 
+REDACTED = "<redacted>"
+# Keys whose values are never shown: in ``describe``, in errors.
+SECRET_KEYS = frozenset({"auth_options"})
+
 
 def _bool(value: Any) -> bool:
     if isinstance(value, bool):

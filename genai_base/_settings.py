@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
 
-from ._config_values import ENTRY_PARSERS, PARSERS, parse_mapping
+from ._config_values import ENTRY_PARSERS, PARSERS, REDACTED, SECRET_KEYS, parse_mapping
 from ._errors import ConfigurationError
 from ._options import DEFAULT_TIMEOUT
 
@@ -30,7 +30,6 @@ ENV_PREFIX = "GENAI_BASE_"
 SOURCES = ("default", "environment", "configuration", "argument")
 # A section of that name in a yaml or ini file holds top-level keys (ini files have no top level).
 CONFIG_SECTION = "genai_base"
-REDACTED = "<redacted>"
 
 DEFAULTS: dict[str, Any] = {
     "session_factory": "requests",
@@ -60,8 +59,6 @@ DEFAULTS: dict[str, Any] = {
 }
 # Mapping-valued keys whose entries merge across sources (an entry's own source is kept).
 MERGED_KEYS = frozenset({"retry_budget", "auth_options"})
-# Keys whose values are never shown: in ``describe``, in errors.
-SECRET_KEYS = frozenset({"auth_options"})
 
 # -- sources -----------------------------------------------------------------------------
 

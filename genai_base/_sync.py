@@ -115,7 +115,12 @@ class SyncAPIClient(BaseClient):
         stream_cls: Optional[type] = None,
     ) -> Any:
         """``POST path`` with a JSON ``body``, raw ``content`` or multipart ``files``."""
-        return self._with_body("post", path, cast_to, body, content, files, options, stream, stream_cls)
+        return self.request(
+            cast_to,
+            self._verb_options("post", path, body, content, files, options),
+            stream=stream,
+            stream_cls=stream_cls,
+        )
 
     def put(
         self,
@@ -128,7 +133,12 @@ class SyncAPIClient(BaseClient):
         options: RequestOptions = {},
     ) -> Any:
         """``PUT path``."""
-        return self._with_body("put", path, cast_to, body, content, files, options, False, None)
+        return self.request(
+            cast_to,
+            self._verb_options("put", path, body, content, files, options),
+            stream=False,
+            stream_cls=None,
+        )
 
     def patch(
         self,
@@ -141,28 +151,23 @@ class SyncAPIClient(BaseClient):
         options: RequestOptions = {},
     ) -> Any:
         """``PATCH path``."""
-        return self._with_body("patch", path, cast_to, body, content, files, options, False, None)
+        return self.request(
+            cast_to,
+            self._verb_options("patch", path, body, content, files, options),
+            stream=False,
+            stream_cls=None,
+        )
 
     def delete(
         self, path: str, *, cast_to: Any, body: Any = None, content: Any = None, options: RequestOptions = {}
     ) -> Any:
         """``DELETE path``."""
-        return self._with_body("delete", path, cast_to, body, content, None, options, False, None)
-
-    def _with_body(
-        self,
-        method: str,
-        path: str,
-        cast_to: Any,
-        body: Any,
-        content: Any,
-        files: Any,
-        options: RequestOptions,
-        stream: bool,
-        stream_cls: Optional[type],
-    ) -> Any:
-        opts = FinalRequestOptions(method=method, url=path, json_data=body, content=content, files=files, **options)
-        return self.request(cast_to, opts, stream=stream, stream_cls=stream_cls)
+        return self.request(
+            cast_to,
+            self._verb_options("delete", path, body, content, None, options),
+            stream=False,
+            stream_cls=None,
+        )
 
     def get_api_list(
         self,

@@ -7,8 +7,8 @@ import json
 import os
 import sys
 from typing import Any, Mapping, Optional
-from urllib.parse import urlsplit, urlunsplit
 
+from .._config_report import redact_proxy_url
 from ._common import PROG, UsageError, one_line, to_json
 from ._plugins_cmd import GROUP_SETTINGS
 
@@ -43,29 +43,19 @@ def _secret_name(name: str) -> bool:
     return any(word in lowered for word in _SECRET_WORDS)
 
 
-def _redact_url(value: str) -> str:
-    parts = urlsplit(value)
-    if parts.password is None and parts.username is None:
-        return value
-    host = parts.hostname or ""
-    if parts.port is not None:
-        host = f"{host}:{parts.port}"
-    return urlunsplit(parts._replace(netloc=f"{REDACTED}@{host}"))
-
-
 def redact(key: str, value: Any) -> Any:
     """``value`` of setting ``key`` with credentials replaced by ``<redacted>``."""
     if key == "auth_options" and isinstance(value, Mapping):
         return {k: (v if k in _PUBLIC_AUTH_OPTIONS else REDACTED) for k, v in value.items()}
     if key == "proxies":
         if isinstance(value, str):
-            return _redact_url(value)
+            return redact_proxy_url(value)
         if isinstance(value, Mapping):
-            return {k: _redact_url(v) if isinstance(v, str) else v for k, v in value.items()}
+            return {k: redact_proxy_url(v) if isinstance(v, str) else v for k, v in value.items()}
     if isinstance(value, Mapping):
         return {k: (REDACTED if _secret_name(str(k)) else redact(str(k), v)) for k, v in value.items()}
     if isinstance(value, str) and "://" in value:
-        return _redact_url(value)
+        return redact_proxy_url(value)
     if key.partition(".")[0] in _COMPONENT_KEYS:
         if isinstance(value, (list, tuple)):
             return [v if isinstance(v, str) else f"<{type(v).__name__} object>" for v in value]
@@ -182,7 +172,7 @@ def collect(file: Optional[str] = None) -> tuple[dict[str, Any], list[str]]:
     for name in sorted(os.environ):
         if not name.startswith(_settings.ENV_PREFIX) or name in _OTHER_VARIABLES:
             continue
-        top = name.split("__", 1)[0] if "__" in name[len(_settings.ENV_PREFIX):] else name
+        top = name.split("__", 1)[0] if "__" in name[len(_settings.ENV_PREFIX) :] else name
         if name not in known and top not in known:
             result["unknown_variables"].append(name)
     return result, problems
