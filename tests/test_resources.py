@@ -6,7 +6,7 @@ import asyncio
 import os
 import threading
 import time
-from typing import Any
+from typing import Awaitable, Callable
 
 import pytest
 
@@ -118,68 +118,63 @@ async def _single_connection_client(url: str) -> AsyncAPIClient:
                           timeout=Timeout(5, pool=1, connect=1))
 
 
-def test_cancelled_call_releases_its_connection(fake_api: FakeAPIServer) -> None:
-    async def run() -> Any:
-        client = await _single_connection_client(fake_api.url)
+def pool_still_serves_after(url: str, scenario: Callable[[AsyncAPIClient], Awaitable[None]]) -> str:
+    """Run ``scenario`` on a one-connection client, then call again: that works only if the connection was freed."""
+
+    async def run() -> str:
+        client = await _single_connection_client(url)
         try:
-            task = asyncio.ensure_future(client.get("/slow?seconds=2", cast_to=dict))
-            await asyncio.sleep(0.1)
-            task.cancel()
-            with pytest.raises(asyncio.CancelledError):
-                await task
+            await scenario(client)
             # The only connection must be free again (pool timeout is 1 s).
-            return await client.get("/echo", cast_to=dict)
+            return str((await client.get("/echo", cast_to=dict))["method"])
         finally:
             await client.close()
 
-    assert asyncio.run(run())["method"] == "GET"
+    return asyncio.run(run())
+
+
+def test_cancelled_call_releases_its_connection(fake_api: FakeAPIServer) -> None:
+    async def cancel_mid_request(client: AsyncAPIClient) -> None:
+        task = asyncio.ensure_future(client.get("/slow?seconds=2", cast_to=dict))
+        await asyncio.sleep(0.1)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    assert pool_still_serves_after(fake_api.url, cancel_mid_request) == "GET"
 
 
 def test_cancelled_stream_releases_its_connection(fake_api: FakeAPIServer) -> None:
-    async def run() -> Any:
-        client = await _single_connection_client(fake_api.url)
-        try:
-            seen: list[int] = []
+    async def cancel_mid_stream(client: AsyncAPIClient) -> None:
+        seen: list[int] = []
 
-            async def consume() -> None:
-                stream = await client.get("/sse?count=100&delay_ms=20", cast_to=dict, stream=True)
-                async for event in stream:
-                    seen.append(event["index"])
+        async def consume() -> None:
+            stream = await client.get("/sse?count=100&delay_ms=20", cast_to=dict, stream=True)
+            async for event in stream:
+                seen.append(event["index"])
 
-            task = asyncio.ensure_future(consume())
-            while len(seen) < 2:
-                await asyncio.sleep(0.01)
-            task.cancel()
-            with pytest.raises(asyncio.CancelledError):
-                await task
-            return await client.get("/echo", cast_to=dict)
-        finally:
-            await client.close()
+        task = asyncio.ensure_future(consume())
+        while len(seen) < 2:
+            await asyncio.sleep(0.01)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
 
-    assert asyncio.run(run())["method"] == "GET"
+    assert pool_still_serves_after(fake_api.url, cancel_mid_stream) == "GET"
 
 
 def test_asyncio_timeout_around_a_call(fake_api: FakeAPIServer) -> None:
-    async def run() -> Any:
-        client = await _single_connection_client(fake_api.url)
-        try:
-            with pytest.raises(TimeoutError):
-                async with asyncio.timeout(0.1):
-                    await client.get("/slow?seconds=2", cast_to=dict)
-            return await client.get("/echo", cast_to=dict)
-        finally:
-            await client.close()
+    async def time_out(client: AsyncAPIClient) -> None:
+        with pytest.raises(TimeoutError):
+            async with asyncio.timeout(0.1):
+                await client.get("/slow?seconds=2", cast_to=dict)
 
-    assert asyncio.run(run())["method"] == "GET"
+    assert pool_still_serves_after(fake_api.url, time_out) == "GET"
 
 
 def test_read_timeout_is_an_api_timeout_not_a_hang(fake_api: FakeAPIServer) -> None:
-    async def run() -> None:
-        client = await _single_connection_client(fake_api.url)
-        try:
-            with pytest.raises(APITimeoutError):
-                await client.get("/slow?seconds=2", cast_to=dict, options={"timeout": 0.1})
-        finally:
-            await client.close()
+    async def read_timeout(client: AsyncAPIClient) -> None:
+        with pytest.raises(APITimeoutError):
+            await client.get("/slow?seconds=2", cast_to=dict, options={"timeout": 0.1})
 
-    asyncio.run(run())
+    assert pool_still_serves_after(fake_api.url, read_timeout) == "GET"
