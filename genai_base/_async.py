@@ -5,12 +5,11 @@ from __future__ import annotations
 import asyncio
 import functools
 import time
-from functools import partial
 from typing import Any, Optional
 
 import aiohttp
 
-from ._auth import NoAuth, ResponseHead
+from ._auth import ResponseHead
 from ._base import BaseClient
 from ._call import Attempt, Call, retrying
 from ._errors import APIConnectionError, APIError, APITimeoutError, StreamInterruptedError
@@ -101,7 +100,7 @@ class AsyncAPIClient(BaseClient):
         super().__init__(**kwargs)
         self._shared = shared if shared is not None else _SharedAsync(self._retry_policy)
         self._attempt_with_retries = retrying(self._attempt)
-        self._plain_auth = type(self._auth) is NoAuth  # nothing to sign: skip the auth flow
+        self._timeout_for_aiohttp: tuple[Optional[Timeout], Any] = (None, None)
 
     # -- public API ------------------------------------------------------
 
@@ -117,8 +116,10 @@ class AsyncAPIClient(BaseClient):
         if self._shared.closed:
             raise APIConnectionError("the client is closed")
         call = Call(self, options, cast_to)
-        attempt: Attempt = await self._attempt_with_retries(call, stream)
-        response: AsyncAPIResponse[Any] = call.finish(attempt, partial(call.response, AsyncAPIResponse))
+        attempt: Attempt = await self._attempt(call, stream)
+        if not call.settled_by(attempt):
+            attempt = await self._attempt_with_retries(call, stream)
+        response: AsyncAPIResponse[Any] = call.finish(attempt, AsyncAPIResponse)
         if call.raw_type:
             return response
         if stream:
@@ -126,7 +127,7 @@ class AsyncAPIClient(BaseClient):
 
             cls = stream_cls or AsyncStream
             return cls(cast_to=stream_item_type(stream_cls, cast_to), response=response, client=self)
-        return await response.parse()
+        return response._parse_read_body()  # read by the attempt
 
     async def get(
         self,
@@ -264,7 +265,14 @@ class AsyncAPIClient(BaseClient):
         started = time.monotonic()
         raw = None
         try:
-            raw = await self._send_handling_redirects(call, request)
+            sent = request
+            while True:  # the hops of the redirects the call follows
+                raw = await (self._send_handling_auth(sent) if call.signing else self._send_once(sent))
+                following = call.redirect(sent, raw.status, raw.headers)
+                if following is None:
+                    break
+                raw.release()
+                raw, sent = None, following
             content = None
             if not stream or not call.accepts(raw.status):
                 content = await raw.read()  # read here so a cut body is retried like any failed attempt
@@ -274,26 +282,14 @@ class AsyncAPIClient(BaseClient):
                 raw.close()
             return call.failed(request, map_aiohttp_error(exc, request), started)
         except APIError as exc:
+            if raw is not None:
+                raw.release()
             return call.failed(request, exc, started)
         except BaseException:
             if raw is not None:
                 raw.close()  # cancelled: never hand a half-read connection back to the pool
             raise
         return call.received(request, raw, raw.status, raw.headers, content, started)
-
-    async def _send_handling_redirects(self, call: Call, request: PreparedRequest) -> aiohttp.ClientResponse:
-        while True:
-            signing = call.signing and not self._plain_auth
-            raw = await (self._send_handling_auth(request) if signing else self._send_once(request))
-            try:
-                following = call.redirect(request, raw.status, raw.headers)
-            except APIError:
-                raw.release()
-                raise
-            if following is None:
-                return raw
-            raw.release()
-            request = following
 
     async def _send_handling_auth(self, request: PreparedRequest) -> aiohttp.ClientResponse:
         async_flow = getattr(self._auth, "async_auth_flow", None)
@@ -322,14 +318,6 @@ class AsyncAPIClient(BaseClient):
         env = self._shared.env_by_origin.get(origin_key(request.url))
         if env is None:
             return self._send_first(request)
-        return self._send_with(request, env)
-
-    async def _send_first(self, request: PreparedRequest) -> aiohttp.ClientResponse:
-        env = await asyncio.to_thread(environment_for, request.url, self._settings)
-        self._shared.env_by_origin[origin_key(request.url)] = env
-        return await self._send_with(request, env)
-
-    def _send_with(self, request: PreparedRequest, env: dict[str, Any]) -> Any:
         data: Any = request.content
         if request.files is not None:
             form = aiohttp.FormData()
@@ -344,12 +332,20 @@ class AsyncAPIClient(BaseClient):
             netrc_auth = env.get("netrc_auth")
             if netrc_auth is not None and not any(k.lower() == "authorization" for k in request.headers):
                 extra["auth"] = netrc_auth
+        timeout = request.timeout
+        if timeout is not self._timeout_for_aiohttp[0]:  # the same Timeout object on most calls
+            self._timeout_for_aiohttp = (timeout, client_timeout(timeout))
         return self._session().request(
             request.method,
             request.url,
             headers=request.headers,
             data=data,
-            timeout=client_timeout(request.timeout),
+            timeout=self._timeout_for_aiohttp[1],
             allow_redirects=False,
             **extra,
         )
+
+    async def _send_first(self, request: PreparedRequest) -> aiohttp.ClientResponse:
+        env = await asyncio.to_thread(environment_for, request.url, self._settings)
+        self._shared.env_by_origin[origin_key(request.url)] = env
+        return await self._send_once(request)  # type: ignore[no-any-return]

@@ -101,6 +101,7 @@ class BaseClient:
             self._retry_policy = load_component("retry_policies", self._container.retry_policy(), settings)
         self._hooks = HookRunner([load_component("hooks", hook, settings) for hook in self._container.hooks()])
         self._auth = self._resolve_auth(auth, settings)
+        self._plain_auth = type(self._auth) is NoAuth  # nothing to sign: the shells skip the auth flow
         self._builder = RequestBuilder(
             base_url=base_url,
             default_headers=self.default_headers,

@@ -8,6 +8,7 @@ or ``asyncio.sleep``). The attempt function does the I/O and reports an
 
 from __future__ import annotations
 
+import inspect
 import json
 import math
 import time
@@ -60,7 +61,7 @@ def current_attempt_timeout() -> Optional[Timeout]:
     return ATTEMPT_TIMEOUT.get()
 
 
-@dataclass
+@dataclass(slots=True)
 class Attempt:
     """What one attempt ended with, as the shell saw it."""
 
@@ -82,6 +83,29 @@ class Attempt:
 class Call:
     """The state and the decisions of one logical call (all its attempts)."""
 
+    __slots__ = (
+        "_kept",
+        "_signs",
+        "_wait",
+        "cast_to",
+        "client",
+        "deadline",
+        "deadline_passed",
+        "follow_redirects",
+        "hooks",
+        "max_retries",
+        "options",
+        "raw_3xx",
+        "raw_type",
+        "redirects",
+        "refusal",
+        "request",
+        "retries_taken",
+        "signing",
+        "started",
+        "timeout",
+    )
+
     def __init__(self, client: "BaseClient", options: FinalRequestOptions, cast_to: Any = object) -> None:
         self.client = client
         self.options = options
@@ -92,30 +116,35 @@ class Call:
         self.deadline: Optional[float] = deadline
         self.started = time.monotonic()
         self.request = client._builder.build(options, self.timeout)
+        self.request.headers[RETRY_COUNT_HEADER] = "0"  # the first attempt sends this request as it is
         self.follow_redirects = True if options.follow_redirects is None else options.follow_redirects
         self.cast_to = cast_to
         self.raw_type = is_raw_response_type(cast_to)
         self.raw_3xx = self.raw_type  # a raw response is returned for a 3xx that was not followed
         self.retries_taken = 0
         self.redirects = 0
-        # Auth signs every hop until a redirect leaves the original origin.
-        self.signing = True
+        # Auth signs every hop until a redirect leaves the original origin (and never without auth).
+        self._signs = not client._plain_auth
+        self.signing = self._signs
         self.refusal: Optional[str] = None  # why a retry the policy wanted was not made
         self.deadline_passed = False
         self._wait = 0.0
+        self._kept: Optional[Attempt] = None
         self.hooks: CallHooks = client._hooks.bind()
 
     # -- attempts --------------------------------------------------------
 
     def next_request(self) -> PreparedRequest:
         """The request for the next attempt: retry count header, timeouts cut to the deadline."""
-        request = self.request.with_headers(**{RETRY_COUNT_HEADER: str(self.retries_taken)})
-        self.redirects, self.signing = 0, True  # each attempt starts at the original origin
+        request = self.request
+        if self.retries_taken or self.deadline is not None:  # a copy: the call's own request stays as built
+            request = request.with_headers(**{RETRY_COUNT_HEADER: str(self.retries_taken)})
+        self.redirects, self.signing = 0, self._signs  # each attempt starts at the original origin
         if self.deadline is not None:
             remaining = max(self.deadline - (time.monotonic() - self.started), 0.001)
             request.timeout = _clip(request.timeout, remaining)
         ATTEMPT_TIMEOUT.set(request.timeout)
-        if self.hooks.wants_request:
+        if self.hooks.wants("on_request"):
             self.hooks.emit(
                 "on_request",
                 RequestEvent(
@@ -143,7 +172,7 @@ class Call:
     ) -> Attempt:
         """An attempt that got a response (the body read if it is an error)."""
         elapsed = timedelta(seconds=time.monotonic() - started)
-        if self.hooks.wants_response:
+        if self.hooks.wants("on_response"):
             self.hooks.emit(
                 "on_response",
                 ResponseEvent(
@@ -168,6 +197,25 @@ class Call:
         return Attempt(self, request, error=error, elapsed=elapsed)
 
     # -- retries (run by backoff) ----------------------------------------
+
+    def settled_by(self, first: Attempt) -> bool:
+        """True when the first attempt ends the call (accepted); else it is kept for backoff's loop.
+
+        Most calls succeed at once: they skip backoff's bookkeeping (a wait
+        generator, timestamps, a details dict) but not the policy, which still
+        hears of the success. A failed first attempt is judged, waited on and
+        retried by backoff as usual, starting from this one (see :func:`retrying`).
+        """
+        if first.ok:
+            self.should_retry(first)  # False: tells the policy of the success
+            return True
+        self._kept = first
+        return False
+
+    def take_kept(self) -> Optional[Attempt]:
+        """The first attempt, once, if :meth:`settled_by` kept it."""
+        kept, self._kept = self._kept, None
+        return kept
 
     def outcome(self, attempt: Attempt) -> RetryOutcome:
         """The frozen record a retry policy judges."""
@@ -224,7 +272,7 @@ class Call:
 
     def before_retry(self, attempt: Attempt, wait: float) -> None:
         """Count the retry and tell the hooks, just before the shell sleeps."""
-        if self.hooks.wants_retry:
+        if self.hooks.wants("on_retry"):
             budget = getattr(self.client._retry_policy, "available_tokens", None)
             reason = str(attempt.error) if attempt.error else f"status {attempt.status_code}"
             self.hooks.emit(
@@ -259,14 +307,14 @@ class Call:
 
     # -- the end -----------------------------------------------------------
 
-    def finish(self, attempt: Attempt, make_response: Callable[[Attempt], Any]) -> Any:
-        """The accepted attempt's response (from ``make_response``), or the final error raised."""
+    def finish(self, attempt: Attempt, response_cls: type[R]) -> R:
+        """The accepted attempt's response (a ``response_cls``), or the final error raised."""
         if attempt.ok:
-            return make_response(attempt)
+            return self.response(response_cls, attempt)
         if attempt.error is not None:
             error: APIError = attempt.error
         else:
-            error = self.status_error(attempt, make_response(attempt))
+            error = self.status_error(attempt, self.response(response_cls, attempt))
         if self.deadline_passed:
             timeout = APITimeoutError(
                 f"the call's deadline of {self.deadline:g}s ran out after {self.retries_taken + 1} attempt(s); "
@@ -278,7 +326,7 @@ class Call:
         elif self.refusal is not None:
             error.message = f"{error.message} ({self.refusal})"
             error.args = (error.message,)
-        if self.hooks.wants_error:
+        if self.hooks.wants("on_error"):
             self.hooks.emit(
                 "on_error",
                 ErrorEvent(
@@ -378,8 +426,23 @@ def _before_retry(details: Any) -> None:
 
 
 def retrying(attempt_fn: F) -> F:
-    """``attempt_fn(call) -> Attempt`` wrapped in backoff's retry loop (sync or async)."""
-    return backoff.on_predicate(  # type: ignore[no-any-return]
+    """``attempt_fn(call, ...) -> Attempt`` wrapped in backoff's retry loop (sync or async).
+
+    The loop's first try hands back the attempt :meth:`Call.settled_by` kept
+    (the one the shell already made), so backoff judges it, sleeps and makes
+    every later attempt.
+    """
+    if inspect.iscoroutinefunction(attempt_fn):
+
+        async def kept_or_new(call: Call, *args: Any) -> Attempt:
+            return call.take_kept() or await attempt_fn(call, *args)
+
+    else:
+
+        def kept_or_new(call: Call, *args: Any) -> Attempt:  # type: ignore[misc]
+            return call.take_kept() or attempt_fn(call, *args)
+
+    looped = backoff.on_predicate(
         backoff.runtime,
         predicate=_should_retry,
         value=_wait,
@@ -387,4 +450,5 @@ def retrying(attempt_fn: F) -> F:
         max_tries=None,
         on_backoff=_before_retry,
         logger=None,
-    )(attempt_fn)
+    )(kept_or_new)
+    return cast(F, looped)

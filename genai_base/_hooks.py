@@ -122,40 +122,54 @@ class HookRunner:
                     "hook %s raised %s in %s; ignored", type(owner).__name__, type(exc).__name__, name, exc_info=True
                 )
 
-    def bind(self) -> "CallHooks":
-        """A runner for one call, listening only for the events some hook wants right now.
+    def listening(self, name: str) -> bool:
+        """Whether some hook would handle a ``name`` event right now.
 
         A hook may define ``enabled(name) -> bool`` (the logging hook answers
         from its logger's level), so no record is built for an event nobody
-        would read. With nothing wanted, nothing at all is built per call.
+        would read.
         """
-        wants = [any(gate is None or gate(name) for gate in self._gates[name]) for name in _HOOK_METHODS]
-        if not any(wants):
-            return _SILENT
-        return CallHooks(self, f"call-{next(_CALL_IDS)}", *wants)
+        for gate in self._gates[name]:
+            if gate is None or gate(name):
+                return True
+        return False
+
+    def bind(self) -> "CallHooks":
+        """A runner for one call; with no hooks at all, nothing is made per call."""
+        return CallHooks(self) if self.hooks else _SILENT
 
 
 _CALL_IDS = itertools.count(1)
 
 
 class CallHooks:
-    """:class:`HookRunner` bound to one call: which events are wanted, and the ``call_id``."""
+    """:class:`HookRunner` bound to one call: asks per event whether anyone listens; owns the ``call_id``.
 
-    __slots__ = ("call_id", "runner", "wants_error", "wants_request", "wants_response", "wants_retry")
+    Gates are asked when an event is about to happen, not per call up front:
+    a call that succeeds at once never asks about retries or errors, and the
+    call id is only made once a record needs it.
+    """
 
-    def __init__(
-        self, runner: Any, call_id: Optional[str], request: bool, response: bool, retry: bool, error: bool
-    ) -> None:
+    __slots__ = ("_call_id", "runner")
+
+    def __init__(self, runner: Optional[HookRunner]) -> None:
         self.runner = runner
-        self.call_id = call_id
-        self.wants_request = request
-        self.wants_response = response
-        self.wants_retry = retry
-        self.wants_error = error
+        self._call_id: Optional[str] = None
+
+    @property
+    def call_id(self) -> Optional[str]:
+        """``call-<n>``, the same for every record of this call (``None`` without hooks)."""
+        if self._call_id is None and self.runner is not None:
+            self._call_id = f"call-{next(_CALL_IDS)}"
+        return self._call_id
 
     @property
     def hooks(self) -> list[Any]:
         return self.runner.hooks if self.runner is not None else []
+
+    def wants(self, name: str) -> bool:
+        """True when a ``name`` record would be read by some hook now."""
+        return self.runner is not None and self.runner.listening(name)
 
     def emit(self, name: str, event: Any) -> None:
         if self.runner is not None:
@@ -167,7 +181,7 @@ class CallHooks:
         return self
 
 
-_SILENT = CallHooks(None, None, False, False, False, False)
+_SILENT = CallHooks(None)
 
 
 _LOG_LEVELS = {"on_retry": logging.WARNING, "on_error": logging.INFO}

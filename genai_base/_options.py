@@ -99,7 +99,7 @@ def redact_headers(headers: Mapping[str, Any], secret: frozenset[str] = _SECRET_
     return {k: ("<redacted>" if k.lower() in secret else v) for k, v in headers.items()}
 
 
-@dataclass
+@dataclass(slots=True)
 class FinalRequestOptions:
     """Everything one call needs: the method, URL and what to send, plus per-call settings.
 

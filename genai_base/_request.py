@@ -29,7 +29,7 @@ IDEMPOTENCY_PREFIX = "genai-base-retry-"
 FileSpec = tuple[Optional[str], Any, Optional[str]]
 
 
-@dataclass
+@dataclass(slots=True)
 class PreparedRequest:
     """What one attempt sends: method, full URL, headers and body, and its timeouts.
 
@@ -125,12 +125,13 @@ class RequestBuilder:
         # lower-cased name -> (name as given, value); Omit removes a default.
         self._headers: dict[str, tuple[str, str]] = {}
         self._merge_headers_into(self._headers, default_headers)
+        self._plain_headers = {name: value for name, value in self._headers.values()}
         self._custom_query = querystring.stringify_items(custom_query) if custom_query else []
 
     @property
     def default_headers(self) -> dict[str, str]:
         """The headers every request starts with."""
-        return {name: value for name, value in self._headers.values()}
+        return self._plain_headers.copy()
 
     @staticmethod
     def _merge_headers_into(
@@ -159,33 +160,37 @@ class RequestBuilder:
 
     def build(self, options: FinalRequestOptions, timeout: Timeout) -> PreparedRequest:
         """The request for ``options``; the retry-count header is added per attempt."""
+        method = options.method.upper()
+        request = PreparedRequest(method, self.build_url(options.url, options.params), {}, timeout=timeout)
+        content_type = self._add_body(request, options)
+        needs_key = self.idempotency_header is not None and method != "GET"
+        if not options.headers and content_type is None and not needs_key:
+            request.headers = self._plain_headers.copy()  # most calls: the defaults as they are
+            return request
         merged = dict(self._headers)
         if options.headers:
             self._merge_headers_into(merged, options.headers)  # type: ignore[arg-type]
-        method = options.method.upper()
-        if self.idempotency_header and method != "GET":
+        if needs_key:
+            assert self.idempotency_header is not None
             lower = self.idempotency_header.lower()
             if lower not in merged:
                 key = options.idempotency_key or f"{IDEMPOTENCY_PREFIX}{uuid.uuid4()}"
                 merged[lower] = (self.idempotency_header, key)
-        request = PreparedRequest(
-            method=method,
-            url=self.build_url(options.url, options.params),
-            headers={},
-            timeout=timeout,
-        )
-        self._add_body(request, options, merged)
+        if content_type == _MULTIPART:
+            if "boundary=" not in merged.get("content-type", ("", ""))[1]:
+                merged.pop("content-type", None)  # the transport writes its own boundary
+        elif content_type is not None and "content-type" in merged:
+            merged["content-type"] = (merged["content-type"][0], content_type)
         request.headers = {name: value for name, value in merged.values()}
         return request
 
-    def _add_body(
-        self, request: PreparedRequest, options: FinalRequestOptions, headers: dict[str, tuple[str, str]]
-    ) -> None:
+    def _add_body(self, request: PreparedRequest, options: FinalRequestOptions) -> Optional[str]:
+        """Set the body; return the Content-Type it needs (:data:`_MULTIPART`), or ``None`` for the default."""
         json_data = options.json_data
         if json_data is None and not options.extra_json and not options.files:
             if options.content is not None:
                 request.content = options.content
-            return
+            return None
         from ._models import to_jsonable
 
         # A Model is a JSON object too: convert first so it merges and forms like a dict.
@@ -205,25 +210,26 @@ class RequestBuilder:
                 raise TypeError(
                     f"multipart bodies take a mapping of form fields, got {type(json_data).__name__}"
                 )
-            content_type = headers.get("content-type", ("", ""))[1]
-            if "boundary=" not in content_type:
-                headers.pop("content-type", None)  # the transport writes its own boundary
             request.form = _form_fields(json_data or {})
             request.files = _file_fields(options.files)
-            return
+            return _MULTIPART
         if options.content is not None:
             request.content = options.content
-            return
+            return None
         if json_data is None:
-            return
+            return None
         if request.method in ("GET", "HEAD"):
             raise ValueError(
                 f"a {request.method} request carries no body; pass the values as query params instead"
             )
         request.content = self.serializer.dumps(json_data)
         media = self.serializer.media_types[0]
-        if media != "application/json" and "content-type" in headers:
-            headers["content-type"] = (headers["content-type"][0], media)
+        return None if media == "application/json" else media
+
+
+# What _add_body answers for a multipart body (drop a Content-Type without a boundary);
+# no media type can look like it.
+_MULTIPART = "\x00multipart"
 
 
 def _form_fields(data: Mapping[str, Any]) -> list[tuple[str, str]]:

@@ -24,6 +24,22 @@ T = TypeVar("T")
 class BaseAPIResponse(Generic[T]):
     """Status, headers, the request that was sent, and how the body is parsed."""
 
+    # Slots: one of these lives for every call in flight.
+    __slots__ = (
+        "__weakref__",
+        "_cast_to",
+        "_content",
+        "_parsed",
+        "_raw",
+        "_serializers",
+        "_strict",
+        "elapsed",
+        "headers",
+        "http_request",
+        "retries_taken",
+        "status_code",
+    )
+
     def __init__(
         self,
         *,
@@ -80,12 +96,19 @@ class BaseAPIResponse(Generic[T]):
         self._parsed[cast_to] = parsed
         return parsed
 
+    def _parse_read_body(self) -> T:
+        """The body the client already read, loaded as ``cast_to`` (no I/O, so no ``await``)."""
+        assert self._content is not None
+        return self._parse_content(self._content, None)  # type: ignore[no-any-return]
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} [{self.status_code}] {self.http_request.method} {self.http_request!r}>"
 
 
 class APIResponse(BaseAPIResponse[T]):
     """A raw response on the sync client; ``parse()`` gives the typed body."""
+
+    __slots__ = ()
 
     def read(self) -> bytes:
         """The whole body (read once, then cached)."""
@@ -126,6 +149,8 @@ class APIResponse(BaseAPIResponse[T]):
 
 class AsyncAPIResponse(BaseAPIResponse[T]):
     """A raw response on the async client; its reads are coroutines."""
+
+    __slots__ = ()
 
     async def read(self) -> bytes:
         """The whole body (read once, then cached)."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from functools import partial
 from typing import Any, Optional, TypeVar
 
 import requests
@@ -80,13 +79,15 @@ class SyncAPIClient(BaseClient):
         if self._shared.closed:
             raise APIConnectionError("the client is closed")
         call = Call(self, options, cast_to)
-        attempt: Attempt = self._attempt_with_retries(call, stream)
-        response: APIResponse[Any] = call.finish(attempt, partial(call.response, APIResponse))
+        attempt: Attempt = self._attempt(call, stream)
+        if not call.settled_by(attempt):
+            attempt = self._attempt_with_retries(call, stream)
+        response: APIResponse[Any] = call.finish(attempt, APIResponse)
         if call.raw_type:
             return response
         if stream:
             return self._make_stream(stream_cls, cast_to, response)
-        return response.parse()
+        return response._parse_read_body()
 
     def get(
         self,
@@ -218,7 +219,14 @@ class SyncAPIClient(BaseClient):
         started = time.monotonic()
         raw = None
         try:
-            raw = self._send_handling_redirects(call, request)
+            sent = request
+            while True:  # the hops of the redirects the call follows
+                raw = self._send_handling_auth(sent) if call.signing else self._send_once(sent)
+                following = call.redirect(sent, raw.status_code, raw.headers)
+                if following is None:
+                    break
+                raw.close()
+                raw, sent = None, following
             content = None
             if not stream or not call.accepts(raw.status_code):
                 content = raw.content  # read here so a cut body is retried like any failed attempt
@@ -228,21 +236,10 @@ class SyncAPIClient(BaseClient):
                 raw.close()
             return call.failed(request, map_requests_error(exc, request), started)
         except APIError as exc:
+            if raw is not None:
+                raw.close()
             return call.failed(request, exc, started)
         return call.received(request, raw, raw.status_code, raw.headers, content, started)
-
-    def _send_handling_redirects(self, call: Call, request: PreparedRequest) -> requests.Response:
-        while True:
-            raw = self._send_handling_auth(request) if call.signing else self._send_once(request)
-            try:
-                following = call.redirect(request, raw.status_code, raw.headers)
-            except APIError:
-                raw.close()
-                raise
-            if following is None:
-                return raw
-            raw.close()
-            request = following
 
     def _send_handling_auth(self, request: PreparedRequest) -> requests.Response:
         flow = self._auth.auth_flow(request)

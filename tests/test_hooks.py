@@ -201,8 +201,19 @@ def test_bound_runner_stamps_one_call_id_per_call() -> None:
     ids = [event.call_id for _, event in recorder.events]
     assert ids[0] == ids[1] == ids[3] != ids[2]
     assert all(ids)
-    assert first.wants_request and first.hooks == [recorder]
-    assert HookRunner([]).bind().wants_request is False
+    assert first.wants("on_request") and first.hooks == [recorder]
+    assert HookRunner([]).bind().wants("on_request") is False
+
+
+def test_gates_are_asked_when_the_event_happens(caplog: pytest.LogCaptureFixture) -> None:
+    # The logging hook's gate follows its logger's level at the moment of each event.
+    bound = HookRunner([LoggingHook()]).bind()
+    caplog.set_level(logging.WARNING, logger="genai_base")
+    assert not bound.wants("on_request") and bound.wants("on_retry")
+    caplog.set_level(logging.DEBUG, logger="genai_base")
+    assert bound.wants("on_request")
+    caplog.set_level(logging.ERROR, logger="genai_base")
+    assert not bound.wants("on_retry") and not bound.wants("on_error")
 
 
 def test_every_event_of_a_call_carries_its_call_id(shell: Shell) -> None:
