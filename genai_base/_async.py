@@ -335,7 +335,7 @@ class AsyncAPIClient(BaseClient):
         timeout = request.timeout
         if timeout is not self._timeout_for_aiohttp[0]:  # the same Timeout object on most calls
             self._timeout_for_aiohttp = (timeout, client_timeout(timeout))
-        return self._session().request(
+        return (self._shared.session or self._session()).request(
             request.method,
             request.url,
             headers=request.headers,

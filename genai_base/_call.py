@@ -73,11 +73,8 @@ class Attempt:
     content: Optional[bytes] = None
     error: Optional[APIError] = None
     elapsed: timedelta = timedelta(0)
-
-    @property
-    def ok(self) -> bool:
-        """True when the attempt got a response the call accepts."""
-        return self.error is None and self.status_code is not None and self.call.accepts(self.status_code)
+    #: True when the attempt got a response the call accepts.
+    ok: bool = False
 
 
 class Call:
@@ -109,12 +106,12 @@ class Call:
     def __init__(self, client: "BaseClient", options: FinalRequestOptions, cast_to: Any = object) -> None:
         self.client = client
         self.options = options
-        self.max_retries = options.get_max_retries(client.max_retries)
+        self.max_retries = options.max_retries if isinstance(options.max_retries, int) else client.max_retries
         timeout = client.timeout if isinstance(options.timeout, NotGiven) else options.timeout
-        self.timeout = Timeout.coerce(timeout)
+        self.timeout = timeout if type(timeout) is Timeout else Timeout.coerce(timeout)  # type: ignore[arg-type]
         deadline = client.deadline if isinstance(options.deadline, NotGiven) else options.deadline
-        self.deadline: Optional[float] = deadline
-        self.started = time.monotonic()
+        self.deadline: Optional[float] = deadline  # type: ignore[assignment]
+        self.started = 0.0 if deadline is None else time.monotonic()  # only the deadline needs it
         self.request = client._builder.build(options, self.timeout)
         self.request.headers[RETRY_COUNT_HEADER] = "0"  # the first attempt sends this request as it is
         self.follow_redirects = True if options.follow_redirects is None else options.follow_redirects
@@ -144,7 +141,8 @@ class Call:
             remaining = max(self.deadline - (time.monotonic() - self.started), 0.001)
             request.timeout = _clip(request.timeout, remaining)
         ATTEMPT_TIMEOUT.set(request.timeout)
-        if self.hooks.wants("on_request"):
+        hooks = self.hooks
+        if hooks.runner is not None and hooks.runner.listening("on_request"):
             self.hooks.emit(
                 "on_request",
                 RequestEvent(
@@ -172,7 +170,8 @@ class Call:
     ) -> Attempt:
         """An attempt that got a response (the body read if it is an error)."""
         elapsed = timedelta(seconds=time.monotonic() - started)
-        if self.hooks.wants("on_response"):
+        hooks = self.hooks
+        if hooks.runner is not None and hooks.runner.listening("on_response"):
             self.hooks.emit(
                 "on_response",
                 ResponseEvent(
@@ -185,7 +184,8 @@ class Call:
                     call_id=self.hooks.call_id,
                 ),
             )
-        return Attempt(self, request, raw, status, headers, content, None, elapsed)
+        ok = 200 <= status < 300 or (self.raw_3xx and 300 <= status < 400)
+        return Attempt(self, request, raw, status, headers, content, None, elapsed, ok)
 
     def failed(self, request: PreparedRequest, error: APIError, started: float) -> Attempt:
         """An attempt that got no (complete) response."""
@@ -294,8 +294,8 @@ class Call:
         client = self.client
         return response_cls(
             raw=done.raw,
-            status_code=cast(int, done.status_code),
-            headers=cast(Mapping[str, str], done.headers),
+            status_code=done.status_code,  # type: ignore[arg-type]  # set: the attempt got a response
+            headers=done.headers,  # type: ignore[arg-type]
             http_request=done.request,
             cast_to=raw_response_inner(self.cast_to) if self.raw_type else self.cast_to,
             serializers=client._serializers,
@@ -356,8 +356,10 @@ class Call:
 
     def redirect(self, request: PreparedRequest, status: int, headers: Mapping[str, str]) -> Optional[PreparedRequest]:
         """The next hop for a 3xx, or ``None`` to stop here; raises past ``max_redirects``."""
+        if status not in _REDIRECT_STATUSES or not self.follow_redirects:
+            return None
         location = headers.get("location")
-        if status not in _REDIRECT_STATUSES or not location or not self.follow_redirects:
+        if not location:
             return None
         self.redirects += 1
         if self.redirects > self.client.max_redirects:

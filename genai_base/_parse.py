@@ -97,26 +97,26 @@ def decode_data(
     response: Any = None,
 ) -> Any:
     """The decoded body; raises :class:`APIResponseValidationError` when it can't be."""
-    media = media_type_of(content_type)
     # No Content-Type at all: JSON is the only sensible guess for an API.
     serializer = serializers.for_content_type(content_type or "application/json")
-    if serializer is None:
-        if cast_to is object or cast_to is Any:
-            return decode_text(content, content_type)
-        raise APIResponseValidationError(
-            f"cannot parse a {media!r} response into {_type_name(cast_to)}: no serializer for that media type "
-            f"(available: {', '.join(serializers.media_types)})",
-            response=response,
-            body=decode_text(content[:1000], content_type),
-        )
-    try:
-        return serializer.loads(content)
-    except Exception as exc:
-        raise APIResponseValidationError(
-            f"could not decode the {media or 'untyped'} response body as {_type_name(cast_to)}: {exc}",
-            response=response,
-            body=decode_text(content[:1000], content_type),
-        ) from exc
+    if serializer is not None:
+        try:
+            return serializer.loads(content)
+        except Exception as exc:
+            raise APIResponseValidationError(
+                f"could not decode the {media_type_of(content_type) or 'untyped'} response body as "
+                f"{_type_name(cast_to)}: {exc}",
+                response=response,
+                body=decode_text(content[:1000], content_type),
+            ) from exc
+    if cast_to is object or cast_to is Any:
+        return decode_text(content, content_type)
+    raise APIResponseValidationError(
+        f"cannot parse a {media_type_of(content_type)!r} response into {_type_name(cast_to)}: "
+        f"no serializer for that media type (available: {', '.join(serializers.media_types)})",
+        response=response,
+        body=decode_text(content[:1000], content_type),
+    )
 
 
 def load_data(cast_to: Any, data: Any, *, strict: bool, response: Any = None) -> Any:

@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from ._options import FinalRequestOptions, Timeout, redact_headers
 from ._querystring import Querystring
-from ._types import Omit
+from ._types import NotGiven, Omit
 
 if TYPE_CHECKING:
     from ._serializers import Serializer
@@ -164,12 +164,13 @@ class RequestBuilder:
         request = PreparedRequest(method, self.build_url(options.url, options.params), {}, timeout=timeout)
         content_type = self._add_body(request, options)
         needs_key = self.idempotency_header is not None and method != "GET"
-        if not options.headers and content_type is None and not needs_key:
+        own_headers = None if type(options.headers) is NotGiven else options.headers
+        if not own_headers and content_type is None and not needs_key:
             request.headers = self._plain_headers.copy()  # most calls: the defaults as they are
             return request
         merged = dict(self._headers)
-        if options.headers:
-            self._merge_headers_into(merged, options.headers)  # type: ignore[arg-type]
+        if own_headers:
+            self._merge_headers_into(merged, own_headers)  # type: ignore[arg-type]
         if needs_key:
             assert self.idempotency_header is not None
             lower = self.idempotency_header.lower()

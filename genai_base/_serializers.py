@@ -56,6 +56,8 @@ class SerializerRegistry:
         for serializer in serializers:
             for media in serializer.media_types:
                 self._by_type[media.lower()] = serializer
+        # Content-Type header value -> serializer: an API sends the same few values over and over.
+        self._by_header: dict[Optional[str], Optional[Serializer]] = {}
 
     @property
     def media_types(self) -> list[str]:
@@ -64,10 +66,16 @@ class SerializerRegistry:
 
     def for_content_type(self, content_type: Optional[str]) -> Optional[Serializer]:
         """The serializer for a ``Content-Type`` header value, or ``None``."""
+        try:
+            return self._by_header[content_type]
+        except KeyError:
+            pass
         media = media_type_of(content_type)
         found = self._by_type.get(media)
         if found is None and media.endswith("+json"):
             found = self._by_type.get("application/json")
+        if len(self._by_header) < 64:  # bounded: a server could send endless variants
+            self._by_header[content_type] = found
         return found
 
     def require(self, content_type: Optional[str]) -> Serializer:
