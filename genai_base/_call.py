@@ -12,7 +12,6 @@ import inspect
 import json
 import math
 import time
-from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional, TypeVar, cast
@@ -30,7 +29,7 @@ from ._errors import (
     TooManyRedirectsError,
 )
 from ._hooks import CallHooks, ErrorEvent, RequestEvent, ResponseEvent, RetryEvent
-from ._options import FinalRequestOptions, Timeout, redact_headers
+from ._options import ATTEMPT_TIMEOUT, FinalRequestOptions, Timeout, current_attempt_timeout, redact_headers
 from ._parse import decode_text, is_raw_response_type, raw_response_inner
 from ._request import RETRY_COUNT_HEADER, PreparedRequest, origin_of, redact_url
 from ._retry import RetryOutcome
@@ -49,16 +48,6 @@ _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _ALWAYS_SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
 _TIMEOUTS = (APITimeoutError, PoolTimeoutError)
 
-# The timeouts of the attempt being sent, for transport parts that cannot be
-# handed them through their own API (the requests adapter reads the pool
-# timeout here, see ``_session``). Set per attempt; each thread and task has
-# its own value.
-ATTEMPT_TIMEOUT: ContextVar[Optional[Timeout]] = ContextVar("genai_base_attempt_timeout", default=None)
-
-
-def current_attempt_timeout() -> Optional[Timeout]:
-    """The timeouts of the attempt this thread or task is sending, if any."""
-    return ATTEMPT_TIMEOUT.get()
 
 
 @dataclass(slots=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Mapping, Optional, TypedDict, Union
 
@@ -86,6 +87,17 @@ _NO_TIMEOUT = Timeout(None)
 TimeoutTypes = Union[float, int, Timeout, None]
 
 DEFAULT_TIMEOUT = Timeout(60.0, connect=5.0)
+
+# The timeouts of the attempt being sent, for transport parts that cannot be
+# handed them through their own API (the requests adapter reads the pool
+# timeout here, see ``_session``). Set per attempt; each thread and task has
+# its own value.
+ATTEMPT_TIMEOUT: ContextVar[Optional[Timeout]] = ContextVar("genai_base_attempt_timeout", default=None)
+
+
+def current_attempt_timeout() -> Optional[Timeout]:
+    """The timeouts of the attempt this thread or task is sending, if any."""
+    return ATTEMPT_TIMEOUT.get()
 DEFAULT_MAX_RETRIES = 5
 DEFAULT_MAX_REDIRECTS = 20
 

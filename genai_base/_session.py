@@ -8,7 +8,7 @@ the library does not import aiohttp until an async client needs it.
 The pool is bounded (``pool_size`` connections) and a call that finds no
 free connection within ``Timeout.pool`` fails with ``PoolTimeoutError``:
 the adapter's pools block (``pool_block=True``) and every pool is given the
-attempt's pool timeout, read from :data:`genai_base._call.ATTEMPT_TIMEOUT`
+attempt's pool timeout, read from :data:`genai_base._options.ATTEMPT_TIMEOUT`
 (``requests`` has no way to pass it through ``Session.send``); urllib3 then
 raises ``EmptyPoolError``.
 """
@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any, Optional, Protocol
 
 import urllib3
 from requests.adapters import HTTPAdapter
+
+from ._options import ATTEMPT_TIMEOUT
 
 if TYPE_CHECKING:
     import aiohttp
@@ -58,9 +60,7 @@ _DEFAULT_POOL_TIMEOUT = 60.0  # DEFAULT_TIMEOUT.pool, for a session used outside
 
 
 def _pool_timeout() -> Optional[float]:
-    from ._call import current_attempt_timeout
-
-    timeout = current_attempt_timeout()
+    timeout = ATTEMPT_TIMEOUT.get()
     return _DEFAULT_POOL_TIMEOUT if timeout is None else timeout.pool
 
 

@@ -292,10 +292,14 @@ class SyncAPIClient(BaseClient):
             session = self._shared.session
             # A configured CA bundle or verify=False must beat REQUESTS_CA_BUNDLE,
             # which requests would otherwise prefer over the session's setting.
-            verify = None if session.verify is True else session.verify
-            merged = session.merge_environment_settings(url, {}, None, verify, None)
+            configured = None if session.verify is True else session.verify
+            merged = session.merge_environment_settings(url, {}, None, configured, None)
+            verify = merged["verify"]
+            if origin.startswith("http:") and not requests.utils.select_proxy(url, merged["proxies"]):
+                # No TLS on this origin: a CA bundle path only costs requests a stat() per request.
+                verify = True
             cached = {
-                "send": {"proxies": merged["proxies"], "verify": merged["verify"], "cert": merged["cert"]},
+                "send": {"proxies": merged["proxies"], "verify": verify, "cert": merged["cert"]},
                 "netrc_auth": requests.utils.get_netrc_auth(url) if session.trust_env and not session.auth else None,
             }
             self._shared.env_by_origin[origin] = cached
