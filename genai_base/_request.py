@@ -121,6 +121,8 @@ class RequestBuilder:
         self.base_url = enforce_trailing_slash(base_url)
         self.querystring = querystring
         self.serializer = serializer
+        # Models inside a body are converted up front unless the serializer takes them itself.
+        self._deep_convert = not getattr(serializer, "takes_models", False)
         self.idempotency_header = idempotency_header
         # lower-cased name -> (name as given, value); Omit removes a default.
         self._headers: dict[str, tuple[str, str]] = {}
@@ -192,10 +194,11 @@ class RequestBuilder:
             if options.content is not None:
                 request.content = options.content
             return None
-        from ._models import to_jsonable
+        if self._deep_convert or options.files or not isinstance(json_data, (dict, list, type(None))):
+            from ._models import to_jsonable
 
-        # A Model is a JSON object too: convert first so it merges and forms like a dict.
-        json_data = to_jsonable(json_data)
+            # A Model is a JSON object too: convert first so it merges and forms like a dict.
+            json_data = to_jsonable(json_data)
 
         if options.extra_json:
             if json_data is None:

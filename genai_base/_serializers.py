@@ -25,13 +25,29 @@ class Serializer(Protocol):
         ...
 
 
+def _model_as_dict(value: Any) -> Any:
+    """The JSON encoder's fallback: a :class:`~genai_base.Model` anywhere in a body becomes its dict."""
+    from ._models import Model, to_jsonable
+
+    if isinstance(value, Model):
+        return to_jsonable(value)
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+# Made once: json.dumps with any non-default option builds a new encoder on every call.
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=_model_as_dict)
+
+
 class JSONSerializer:
     """``application/json`` (and every ``application/*+json``) with the standard library."""
 
     media_types: tuple[str, ...] = ("application/json",)
+    #: ``dumps`` takes Model instances anywhere in the data, so request bodies are
+    #: not walked and rebuilt before encoding (serializers without this flag get plain data).
+    takes_models = True
 
     def dumps(self, data: Any) -> bytes:
-        return json.dumps(data, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
+        return _ENCODER.encode(data).encode()
 
     def loads(self, raw: bytes) -> Any:
         # json.loads detects UTF-8/16/32 itself; invalid bytes raise a ValueError subclass.

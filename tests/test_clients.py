@@ -292,3 +292,39 @@ def test_configured_proxy_without_trust_env(shell: Shell, monkeypatch: pytest.Mo
     container.config.from_dict({"trust_env": False, "proxies": shell.server.url})
     client = shell.client(base_url="http://api.invalid", max_retries=0, container=container)
     assert shell.run(client.get("/echo", cast_to=dict))["headers"]["host"] == "api.invalid"
+
+
+def test_headers_of_a_custom_requests_session_are_sent(fake_api: Any) -> None:
+    # A session factory may configure headers; the client's own headers win case-insensitively.
+    import requests
+
+    from genai_base import ClientContainer, SyncAPIClient
+
+    def factory(settings: Any) -> requests.Session:
+        session = requests.Session()
+        session.headers.update({"X-From-Session": "s", "ACCEPT": "text/plain", "X-Bytes": b"raw-bytes"})
+        return session
+
+    container = ClientContainer()
+    container.session_factory.override(factory)
+    with SyncAPIClient(version="1", base_url=fake_api.url, container=container) as client:
+        for _ in range(2):  # the per-origin environment is cached after the first call
+            body = client.get("/echo", cast_to=dict)
+            headers = {k.lower(): v for k, v in body["headers"].items()}
+            assert headers["x-from-session"] == "s"
+            assert headers["x-bytes"] == "raw-bytes"
+            assert headers["accept"] == "application/json"
+            assert sum(k == "accept" for k in headers) == 1
+
+
+def test_merged_headers_without_requests_internals_match() -> None:
+    # The fallback (a session whose headers are not requests' own mapping) merges the same way.
+    from requests.structures import CaseInsensitiveDict
+
+    from genai_base._sync import _merged_headers
+
+    own = {"Accept": "application/json", "x-genai-retry-count": "0"}
+    fast = _merged_headers(CaseInsensitiveDict({"accept": "*/*", "X-B": b"b"}), own)
+    slow = _merged_headers({"accept": "*/*", "X-B": b"b"}, own)
+    assert dict(fast) == dict(slow) == {"Accept": "application/json", "X-B": "b", "x-genai-retry-count": "0"}
+    assert fast["ACCEPT"] == slow["ACCEPT"] == "application/json"

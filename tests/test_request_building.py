@@ -187,3 +187,67 @@ def test_total_caps_the_requests_timeouts() -> None:
     assert Timeout(1, total=10).as_requests_timeout() == (1, 1)
     assert Timeout(None).as_requests_timeout() is None
     assert Timeout(None, total=3).as_requests_timeout() == (3, 3)
+
+
+def test_models_anywhere_in_a_json_body_are_encoded_as_objects() -> None:
+    import json
+
+    from genai_base import Model
+
+    class Part(Model):
+        text: str
+
+    class Message(Model):
+        role: str
+        parts: list[Part]
+
+    message = Message(role="user", parts=[Part(text="hi")])
+    expected = {"role": "user", "parts": [{"text": "hi"}]}
+    # top level (merged with extra_body like a dict), inside a dict, inside a list
+    top = build(builder(), method="post", json_data=message, extra_json={"n": 1})
+    assert json.loads(top.content) == {**expected, "n": 1}
+    nested = build(builder(), method="post", json_data={"messages": [message], "first": message})
+    assert json.loads(nested.content) == {"messages": [expected], "first": expected}
+
+
+def test_a_serializer_without_model_support_gets_plain_data() -> None:
+    from genai_base import Model
+
+    class Part(Model):
+        text: str
+
+    seen: list[object] = []
+
+    class Recording:
+        media_types = ("application/x-test",)
+
+        def dumps(self, data: object) -> bytes:
+            seen.append(data)
+            return b"x"
+
+        def loads(self, raw: bytes) -> object:
+            return raw
+
+    b = builder(serializer=Recording())
+    request = build(b, method="post", json_data={"parts": [Part(text="a")]})
+    assert seen == [{"parts": [{"text": "a"}]}]
+    assert request.headers["Content-Type"] == "application/x-test"
+
+
+def test_unencodable_values_in_a_json_body_name_their_type() -> None:
+    with pytest.raises(TypeError, match="Object of type object is not JSON serializable"):
+        build(builder(), method="post", json_data={"x": object()})
+
+
+def test_serializer_lookup_by_content_type_stays_right_past_its_cache() -> None:
+    from genai_base._serializers import SerializerRegistry
+
+    json_serializer = JSONSerializer()
+    registry = SerializerRegistry([json_serializer])
+    for i in range(200):  # more distinct header values than the lookup keeps
+        assert registry.for_content_type(f"application/json; charset=utf-8; v={i}") is json_serializer
+        assert registry.for_content_type(f"application/vnd.x{i}+json") is json_serializer
+        assert registry.for_content_type(f"text/plain; v={i}") is None
+    assert registry.for_content_type(None) is None
+    assert registry.for_content_type("APPLICATION/JSON") is json_serializer
+    assert len(registry._by_header) <= 64
