@@ -29,7 +29,7 @@ from ._errors import (
     TooManyRedirectsError,
 )
 from ._hooks import CallHooks, ErrorEvent, RequestEvent, ResponseEvent, RetryEvent
-from ._options import ATTEMPT_TIMEOUT, FinalRequestOptions, Timeout, current_attempt_timeout, redact_headers
+from ._options import FinalRequestOptions, Timeout, redact_headers
 from ._parse import decode_text, is_raw_response_type, raw_response_inner
 from ._request import RETRY_COUNT_HEADER, PreparedRequest, origin_of, redact_url
 from ._retry import RetryOutcome
@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from ._base import BaseClient
     from ._response import BaseAPIResponse
 
-__all__ = ["Call", "Attempt", "retrying", "ATTEMPT_TIMEOUT", "current_attempt_timeout"]
+__all__ = ["Call", "Attempt", "retrying"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 R = TypeVar("R", bound="BaseAPIResponse[Any]")
@@ -47,7 +47,6 @@ R = TypeVar("R", bound="BaseAPIResponse[Any]")
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _ALWAYS_SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
 _TIMEOUTS = (APITimeoutError, PoolTimeoutError)
-
 
 
 @dataclass(slots=True)
@@ -129,7 +128,6 @@ class Call:
         if self.deadline is not None:
             remaining = max(self.deadline - (time.monotonic() - self.started), 0.001)
             request.timeout = _clip(request.timeout, remaining)
-        ATTEMPT_TIMEOUT.set(request.timeout)
         hooks = self.hooks
         if hooks.runner is not None and hooks.runner.listening("on_request"):
             self.hooks.emit(

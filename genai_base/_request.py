@@ -162,7 +162,7 @@ class RequestBuilder:
 
     def build(self, options: FinalRequestOptions, timeout: Timeout) -> PreparedRequest:
         """The request for ``options``; the retry-count header is added per attempt."""
-        method = options.method.upper()
+        method = _METHODS.get(options.method) or options.method.upper()
         request = PreparedRequest(method, self.build_url(options.url, options.params), {}, timeout=timeout)
         content_type = self._add_body(request, options)
         needs_key = self.idempotency_header is not None and method != "GET"
@@ -230,6 +230,9 @@ class RequestBuilder:
         media = self.serializer.media_types[0]
         return None if media == "application/json" else media
 
+
+# One string per method for every request, not a fresh upper-cased copy per call.
+_METHODS = {m.lower(): m for m in ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")}
 
 # What _add_body answers for a multipart body (drop a Content-Type without a boundary);
 # no media type can look like it.

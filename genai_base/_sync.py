@@ -13,7 +13,7 @@ from ._auth import ResponseHead
 from ._base import BaseClient
 from ._call import Attempt, Call, retrying
 from ._errors import APIConnectionError, APIError, APITimeoutError, PoolTimeoutError, StreamInterruptedError
-from ._options import FinalRequestOptions, RequestOptions
+from ._options import ATTEMPT_TIMEOUT, FinalRequestOptions, RequestOptions
 from ._request import PreparedRequest, origin_key
 from ._response import APIResponse
 
@@ -217,6 +217,8 @@ class SyncAPIClient(BaseClient):
 
     def _attempt(self, call: Call, stream: bool) -> Attempt:
         request = call.next_request()
+        # requests has no way to hand the pool timeout to urllib3; the adapter reads it here.
+        ATTEMPT_TIMEOUT.set(request.timeout)
         started = time.monotonic()
         raw = None
         try:

@@ -22,11 +22,12 @@ from genai_base import (
     ExponentialRetryPolicy,
     InternalServerError,
     PoolTimeoutError,
+    SyncAPIClient,
     Timeout,
     make_request_options,
 )
 from genai_base._async import client_timeout
-from genai_base._call import current_attempt_timeout
+from genai_base._options import current_attempt_timeout
 from genai_base.testing import Reply
 
 from .conftest import Shell
@@ -120,20 +121,28 @@ def test_deadline_from_configuration(shell: Shell) -> None:
 
 
 def test_attempt_timeout_is_cut_to_what_is_left(shell: Shell) -> None:
+    client = shell.client(timeout=Timeout(60, connect=5), deadline=10)
+    response = shell.run(client.get("/echo", cast_to=APIResponse[dict]))
+    # What the attempt was sent with: its timeouts already cut to the deadline.
+    timeout = response.http_request.timeout
+    assert timeout.connect == 5 and timeout.read is not None and 9 < timeout.read <= 10
+
+
+def test_the_requests_adapter_reads_the_attempt_timeout(fake_api: Any) -> None:
+    # requests cannot pass a pool timeout to urllib3: the sync shell publishes the attempt's
+    # timeouts in a context variable just before sending, and the adapter's pools read it there.
     seen: list[Optional[Timeout]] = []
 
     class Spy:
-        def on_request(self, event: Any) -> None:
+        def on_response(self, event: Any) -> None:
             seen.append(current_attempt_timeout())
 
     container = ClientContainer()
     container.hooks.override([Spy()])
-    client = shell.client(container=container, timeout=Timeout(60, connect=5), deadline=10)
-    shell.run(client.get("/echo", cast_to=dict))
-    # The hook runs as the attempt is sent: its timeouts are already cut to the deadline.
+    with SyncAPIClient(version="1", base_url=fake_api.url, container=container, timeout=Timeout(7, pool=3)) as client:
+        client.get("/echo", cast_to=dict)
     (timeout,) = seen
-    assert timeout is not None
-    assert timeout.connect == 5 and timeout.read is not None and 9 < timeout.read <= 10
+    assert timeout is not None and timeout.pool == 3 and timeout.read == 7
 
 
 # -- pool timeouts ------------------------------------------------------------------------------------
