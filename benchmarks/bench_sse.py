@@ -10,9 +10,11 @@ In memory (no I/O; the chunks are made up front; timed by CPU time, see ``CPU_CL
 Payloads (``_sse_data.py``): 20 MB of mixed small events (data-only, with
 ``event:``, with ``id:`` and non-ASCII text, multi-line data after a comment)
 in 64 KB chunks, and one 4 MB event in 1 KB, 16 KB and 64 KB chunks. Each is
-decoded alone and with ``json.loads`` of every event's data ("+JSON"; empty
-data is skipped, which only the seed produces: after an ``id:`` it turns
-each comment's empty line into an event).
+decoded alone and with every event's data parsed as JSON ("+JSON"), each
+library its own way: ``ServerSentEvent.json()`` for genai_base (what its
+``Stream`` calls per event), ``json.loads`` for the seed (what its ``Stream``
+calls) and for the floor. Empty data is skipped, which only the seed
+produces: after an ``id:`` it turns each comment's empty line into an event.
 
 End to end (sync): ``SyncAPIClient.get(..., stream=True)`` iterated to the
 end (decode + JSON + the stream's event handling) against raw ``requests``
@@ -85,15 +87,14 @@ def _decode(chunks: list[bytes], parse_json: bool) -> int:
     feed = decoder.feed
     events = 0
     if parse_json:
-        loads = json.loads
         for chunk in chunks:
             for event in feed(chunk):
                 if event.data:
-                    loads(event.data)
+                    event.json()
                 events += 1
         for event in decoder.end():
             if event.data:
-                loads(event.data)
+                event.json()
             events += 1
         return events
     for chunk in chunks:

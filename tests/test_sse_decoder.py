@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Iterable
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -606,3 +608,33 @@ def test_property_matches_reference_decoder(tokens: list[bytes], data: st.DataOb
     events.extend(decoder.end())
     assert events == expected
     assert decoder.last_event_id == expected_id
+
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+def _outcome(parse: Any, data: str) -> tuple[str, Any]:
+    try:
+        return "value", parse(data)
+    except ValueError as exc:
+        return type(exc).__name__, str(exc)
+
+
+@given(
+    st.one_of(
+        _json_values.map(json.dumps),
+        st.tuples(_json_values.map(json.dumps), st.sampled_from(["", " ", "\n", "\t ", " x", "{", ",1"])).map(
+            lambda parts: parts[0] + parts[1]
+        ),
+        st.tuples(st.sampled_from([" ", "\t", "\ufeff"]), _json_values.map(json.dumps)).map("".join),
+        st.text(max_size=30),
+    )
+)
+def test_event_json_matches_json_loads(data: str) -> None:
+    # The event's own JSON parse skips json.loads' wrappers; its answers and errors must not differ.
+    event = ServerSentEvent(data=data)
+    assert _outcome(lambda d: event.json(), data) == _outcome(json.loads, data)
