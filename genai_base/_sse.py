@@ -52,7 +52,7 @@ class ServerSentEvent:
 
 
 # The standard decoder's scanner (the C one when available): one JSON value at an index.
-_scan_json = json.JSONDecoder().scan_once
+_scan_json = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # set in __init__, not in the stubs
 
 
 class SSEDecoder:
