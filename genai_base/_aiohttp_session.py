@@ -3,14 +3,15 @@
 One aiohttp timer (``ClientTimeout.connect``, set to pool + connect) covers
 both waiting for a free connection slot and connecting, and both end in the
 same ``ConnectionTimeoutError``. :class:`PoolAwareConnector` tells them
-apart: it marks a context variable when ``connect`` starts and clears it
-when ``_create_connection`` starts (the slot is ours) or ``connect``
-returns, so a timeout (the connect timer's, or the ``total`` one's) raised
-with the mark still set (:func:`timed_out_waiting_for_pool`) fired while the
-pool was exhausted. Context variables are per task, so concurrent calls
-never see each other's mark; the cost is one extra coroutine frame per
-request (a trace config would do the same with public signals but costs
-~10 us a request). A session from a third-party factory without this
+apart: it marks a context variable while a ``connect`` waits for a free
+slot (aiohttp's ``_wait_for_available_connection``) and clears it when the
+wait ends with a slot, so a timeout (the connect timer's, or the ``total``
+one's) raised with the mark still set (:func:`timed_out_waiting_for_pool`)
+fired while the pool was exhausted. Context variables are per task, so
+concurrent calls never see each other's mark. Only a call that has to wait
+pays anything: one that finds a free slot, the usual case, runs no code of
+ours (a trace config would do the same with public signals but costs ~10 us
+on every request). A session from a third-party factory without this
 connector reports its pool timeouts as connect timeouts.
 """
 
@@ -27,7 +28,13 @@ from ._session import warn_if_unverified
 if TYPE_CHECKING:
     from ._settings import Settings
 
-__all__ = ["aiohttp_session_factory", "PoolAwareConnector", "ssl_context_for", "timed_out_waiting_for_pool"]
+__all__ = [
+    "aiohttp_session_factory",
+    "PoolAwareConnector",
+    "ssl_context_for",
+    "timed_out_waiting_for_pool",
+    "forget_pool_wait",
+]
 
 
 def ssl_context_for(verify: Any, cert: Any) -> Any:
@@ -46,7 +53,7 @@ _QUEUED_FOR_POOL: ContextVar[bool] = ContextVar("genai_base_queued_for_pool", de
 
 
 def timed_out_waiting_for_pool() -> bool:
-    """True if this task's last ``connect`` failed before it got a connection slot; clears the mark.
+    """True if this task's last ``connect`` timed out while waiting for a slot; clears the mark.
 
     Asked right after aiohttp raised a timeout (see the module docstring).
     """
@@ -56,26 +63,25 @@ def timed_out_waiting_for_pool() -> bool:
     return queued
 
 
-class PoolAwareConnector(aiohttp.TCPConnector):
-    """A ``TCPConnector`` that notes whether a ``connect`` is still waiting for a free slot.
+def forget_pool_wait() -> None:
+    """Drop a mark left by a wait that ended otherwise (say, the task was cancelled); called per attempt."""
+    if _QUEUED_FOR_POOL.get():  # a get is cheap; a set makes a new context mapping
+        _QUEUED_FOR_POOL.set(False)
 
-    ``connect`` either returns an idle pooled connection at once, or (under
-    aiohttp's ``connect`` timer, and the ``total`` one) waits for a free
-    slot and then reuses a connection or calls ``_create_connection``. The
-    mark is set on entry and cleared once a new connection starts being made
-    or ``connect`` returns, so a timeout raised with the mark still set fired
-    while the pool was exhausted.
+
+class PoolAwareConnector(aiohttp.TCPConnector):
+    """A ``TCPConnector`` that notes whether a ``connect`` timed out waiting for a free slot.
+
+    aiohttp (3.10.11 and later) waits for a slot in ``_wait_for_available_connection``,
+    under its ``connect`` timer (and the ``total`` one). The mark is set for the
+    wait and cleared when it ends with a slot; a timeout cancels the wait and
+    leaves it set.
     """
 
-    async def connect(self, *args: Any, **kwargs: Any) -> Any:
+    async def _wait_for_available_connection(self, *args: Any, **kwargs: Any) -> None:
         _QUEUED_FOR_POOL.set(True)
-        connection = await super().connect(*args, **kwargs)
+        await super()._wait_for_available_connection(*args, **kwargs)
         _QUEUED_FOR_POOL.set(False)
-        return connection
-
-    async def _create_connection(self, *args: Any, **kwargs: Any) -> Any:
-        _QUEUED_FOR_POOL.set(False)
-        return await super()._create_connection(*args, **kwargs)
 
 
 def aiohttp_session_factory(settings: "Settings") -> "aiohttp.ClientSession":

@@ -9,6 +9,7 @@ from typing import Any, Optional
 
 import aiohttp
 
+from ._aiohttp_session import forget_pool_wait, timed_out_waiting_for_pool
 from ._auth import ResponseHead
 from ._base import BaseClient
 from ._call import Attempt, Call, retrying
@@ -62,7 +63,6 @@ def map_aiohttp_error(exc: BaseException, request: PreparedRequest) -> APIError:
     """The library's exception for an ``aiohttp``/``asyncio`` one."""
     where = f"({request.method} {request.url})"
     if isinstance(exc, (asyncio.TimeoutError, aiohttp.ServerTimeoutError)):
-        from ._aiohttp_session import timed_out_waiting_for_pool
         from ._errors import PoolTimeoutError
 
         # aiohttp's connect (and total) timer also covers the pool wait; the connector tells which it was.
@@ -262,6 +262,7 @@ class AsyncAPIClient(BaseClient):
 
     async def _attempt(self, call: Call, stream: bool) -> Attempt:
         request = call.next_request()
+        forget_pool_wait()
         started = time.monotonic()
         raw = None
         try:

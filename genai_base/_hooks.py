@@ -82,7 +82,9 @@ class Hook(Protocol):
     """Any of ``on_request``, ``on_response``, ``on_retry``, ``on_error``; each takes one event.
 
     Hooks observe; they never change a request. A hook that raises is logged
-    and ignored.
+    and ignored. A hook may also define ``enabled(name) -> bool``: it is asked
+    just before each event whether it would handle one (the logging hook
+    answers from its logger's level), and no record is built when no hook would.
     """
 
 

@@ -251,3 +251,38 @@ def test_aiohttp_timeouts() -> None:
     assert (mapped.total, mapped.connect, mapped.sock_connect, mapped.sock_read) == (100, 7, 5, 60)
     unbounded = client_timeout(Timeout(None))
     assert (unbounded.total, unbounded.connect, unbounded.sock_connect, unbounded.sock_read) == (None,) * 4
+
+
+def test_a_cancelled_pool_wait_leaves_no_mark_on_the_next_timeout(fake_api: Any) -> None:
+    # A pool wait cut short by the caller (not by a timeout) must not make a later read
+    # timeout in the same task look like a pool timeout.
+    import asyncio
+
+    from genai_base import AsyncAPIClient
+
+    async def scenario() -> BaseException:
+        container = ClientContainer()
+        container.config.from_dict({"pool_size": 1, "pool_keepalive": 1})
+        client = AsyncAPIClient(version="1", base_url=fake_api.url, container=container, max_retries=0)
+        held = await client.get("/slow-body?seconds=5", cast_to=APIResponse[bytes], stream=True)
+        this_task = asyncio.current_task()
+        assert this_task is not None
+        try:
+            # Cancelled while queued for the only connection, in this very task (so in its context).
+            asyncio.get_running_loop().call_later(0.05, this_task.cancel)
+            with pytest.raises(asyncio.CancelledError):
+                await client.get("/echo", cast_to=dict)
+            if hasattr(this_task, "uncancel"):
+                this_task.uncancel()
+        finally:
+            await held.close()
+        try:
+            await client.get("/slow?seconds=1", cast_to=dict, options=make_request_options(timeout=Timeout(0.05)))
+        except APITimeoutError as exc:
+            return exc
+        finally:
+            await client.close()
+        raise AssertionError("no timeout")
+
+    error = asyncio.run(scenario())
+    assert "read timed out" in str(error) and not isinstance(error, PoolTimeoutError)
