@@ -70,10 +70,10 @@ def per_call_costs(url: str) -> list[list[Any]]:
     add("FinalRequestOptions(method, url)", _us(lambda: FinalRequestOptions(method="get", url=PATH)), "yes")
     add("Call(client, options) incl. RequestBuilder.build", _us(lambda: Call(client, options)), "yes")
     add(
-        "Call.next_request (retry-count header copy, deadline clip, request hooks)",
+        "Call.next_request (first attempt: the request as built; hook gates)",
         _us(call.next_request),
         "partly",
-        "the header copy is needed; hook work only when a hook listens",
+        "retries copy it with their retry count; records only when a hook listens",
     )
     add(
         "PreparedRequest.with_headers (one header added)",
@@ -103,7 +103,7 @@ def per_call_costs(url: str) -> list[list[Any]]:
                 "HookRunner.bind() per call",
                 _us(bind),
                 "partly",
-                "asks each hook, per event kind, whether it listens; makes a call id when one does",
+                "one small object; gates are asked per event, the call id is made on first use",
             )
     try:
         from genai_base._parse import is_raw_response_type
@@ -126,7 +126,7 @@ def per_call_costs(url: str) -> list[list[Any]]:
         "backoff.on_predicate wrapper around a successful attempt",
         _us(wrapped) - _us(one),
         "no",
-        "enter backoff only after a failed first attempt",
+        "not paid: the first attempt runs outside the loop, backoff takes over after a failure",
     )
 
     session = client._shared.session if hasattr(client, "_shared") else requests.Session()

@@ -28,7 +28,7 @@ from ._errors import (
     RetryBudgetExhaustedError,
     TooManyRedirectsError,
 )
-from ._hooks import CallHooks, ErrorEvent, RequestEvent, ResponseEvent, RetryEvent
+from ._hooks import ErrorEvent, HookRunner, RequestEvent, ResponseEvent, RetryEvent, new_call_id
 from ._options import FinalRequestOptions, Timeout, redact_headers
 from ._parse import decode_text, is_raw_response_type, raw_response_inner
 from ._request import RETRY_COUNT_HEADER, PreparedRequest, origin_of, redact_url
@@ -69,6 +69,8 @@ class Call:
     """The state and the decisions of one logical call (all its attempts)."""
 
     __slots__ = (
+        "_call_id",
+        "_hooks",
         "_kept",
         "_signs",
         "_wait",
@@ -77,7 +79,6 @@ class Call:
         "deadline",
         "deadline_passed",
         "follow_redirects",
-        "hooks",
         "max_retries",
         "options",
         "raw_3xx",
@@ -115,7 +116,17 @@ class Call:
         self.deadline_passed = False
         self._wait = 0.0
         self._kept: Optional[Attempt] = None
-        self.hooks: CallHooks = client._hooks.bind()
+        # Gates are asked as each event is about to happen (a call that succeeds at once
+        # never asks about retries or errors); the call id is made for the first record.
+        self._hooks: HookRunner = client._hooks
+        self._call_id: Optional[str] = None
+
+    @property
+    def call_id(self) -> str:
+        """The id every hook record of this call carries."""
+        if self._call_id is None:
+            self._call_id = new_call_id()
+        return self._call_id
 
     # -- attempts --------------------------------------------------------
 
@@ -128,16 +139,16 @@ class Call:
         if self.deadline is not None:
             remaining = max(self.deadline - (time.monotonic() - self.started), 0.001)
             request.timeout = _clip(request.timeout, remaining)
-        hooks = self.hooks
-        if hooks.runner is not None and hooks.runner.listening("on_request"):
-            self.hooks.emit(
+        hooks = self._hooks
+        if hooks.hooks and hooks.listening("on_request"):
+            hooks.emit(
                 "on_request",
                 RequestEvent(
                     request.method,
                     redact_url(request.url),
                     redact_headers(request.headers),
                     self.retries_taken,
-                    call_id=self.hooks.call_id,
+                    call_id=self.call_id,
                 ),
             )
         return request
@@ -157,9 +168,9 @@ class Call:
     ) -> Attempt:
         """An attempt that got a response (the body read if it is an error)."""
         elapsed = timedelta(seconds=time.monotonic() - started)
-        hooks = self.hooks
-        if hooks.runner is not None and hooks.runner.listening("on_response"):
-            self.hooks.emit(
+        hooks = self._hooks
+        if hooks.hooks and hooks.listening("on_response"):
+            hooks.emit(
                 "on_response",
                 ResponseEvent(
                     request.method,
@@ -168,7 +179,7 @@ class Call:
                     headers,
                     elapsed,
                     self.retries_taken,
-                    call_id=self.hooks.call_id,
+                    call_id=self.call_id,
                 ),
             )
         ok = 200 <= status < 300 or (self.raw_3xx and 300 <= status < 400)
@@ -194,7 +205,9 @@ class Call:
         retried by backoff as usual, starting from this one (see :func:`retrying`).
         """
         if first.ok:
-            self.should_retry(first)  # False: tells the policy of the success
+            on_success = getattr(self.client._retry_policy, "on_success", None)
+            if on_success is not None:  # as should_retry would for an accepted attempt
+                on_success(self.outcome(first))
             return True
         self._kept = first
         return False
@@ -259,10 +272,10 @@ class Call:
 
     def before_retry(self, attempt: Attempt, wait: float) -> None:
         """Count the retry and tell the hooks, just before the shell sleeps."""
-        if self.hooks.wants("on_retry"):
+        if self._hooks.listening("on_retry"):
             budget = getattr(self.client._retry_policy, "available_tokens", None)
             reason = str(attempt.error) if attempt.error else f"status {attempt.status_code}"
-            self.hooks.emit(
+            self._hooks.emit(
                 "on_retry",
                 RetryEvent(
                     attempt.request.method,
@@ -271,7 +284,7 @@ class Call:
                     reason,
                     wait,
                     budget,
-                    call_id=self.hooks.call_id,
+                    call_id=self.call_id,
                 ),
             )
         self.retries_taken += 1
@@ -313,15 +326,15 @@ class Call:
         elif self.refusal is not None:
             error.message = f"{error.message} ({self.refusal})"
             error.args = (error.message,)
-        if self.hooks.wants("on_error"):
-            self.hooks.emit(
+        if self._hooks.listening("on_error"):
+            self._hooks.emit(
                 "on_error",
                 ErrorEvent(
                     attempt.request.method,
                     redact_url(attempt.request.url),
                     error,
                     self.retries_taken,
-                    call_id=self.hooks.call_id,
+                    call_id=self.call_id,
                 ),
             )
         raise error

@@ -12,7 +12,7 @@ import itertools
 import logging
 import os
 import sys
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Mapping, Optional, Protocol, Sequence
 
@@ -136,54 +136,15 @@ class HookRunner:
                 return True
         return False
 
-    def bind(self) -> "CallHooks":
-        """A runner for one call; with no hooks at all, nothing is made per call."""
-        return CallHooks(self) if self.hooks else _SILENT
 
 
 _CALL_IDS = itertools.count(1)
 
 
-class CallHooks:
-    """:class:`HookRunner` bound to one call: asks per event whether anyone listens; owns the ``call_id``.
+def new_call_id() -> str:
+    """``call-<n>``: what every record of one logical call carries (made when a record needs it)."""
+    return f"call-{next(_CALL_IDS)}"
 
-    Gates are asked when an event is about to happen, not per call up front:
-    a call that succeeds at once never asks about retries or errors, and the
-    call id is only made once a record needs it.
-    """
-
-    __slots__ = ("_call_id", "runner")
-
-    def __init__(self, runner: Optional[HookRunner]) -> None:
-        self.runner = runner
-        self._call_id: Optional[str] = None
-
-    @property
-    def call_id(self) -> Optional[str]:
-        """``call-<n>``, the same for every record of this call (``None`` without hooks)."""
-        if self._call_id is None and self.runner is not None:
-            self._call_id = f"call-{next(_CALL_IDS)}"
-        return self._call_id
-
-    @property
-    def hooks(self) -> list[Any]:
-        return self.runner.hooks if self.runner is not None else []
-
-    def wants(self, name: str) -> bool:
-        """True when a ``name`` record would be read by some hook now."""
-        return self.runner is not None and self.runner.listening(name)
-
-    def emit(self, name: str, event: Any) -> None:
-        if self.runner is not None:
-            if getattr(event, "call_id", True) is None:  # made elsewhere: stamp it (Call passes its own)
-                event = replace(event, call_id=self.call_id)
-            self.runner.emit(name, event)
-
-    def bind(self) -> "CallHooks":
-        return self
-
-
-_SILENT = CallHooks(None)
 
 
 _LOG_LEVELS = {"on_retry": logging.WARNING, "on_error": logging.INFO}

@@ -164,7 +164,10 @@ class RequestBuilder:
         """The request for ``options``; the retry-count header is added per attempt."""
         method = _METHODS.get(options.method) or options.method.upper()
         request = PreparedRequest(method, self.build_url(options.url, options.params), {}, timeout=timeout)
-        content_type = self._add_body(request, options)
+        if options.json_data is None and not options.extra_json and not options.files:
+            request.content, content_type = options.content, None  # no body to encode (a GET, raw content)
+        else:
+            content_type = self._add_body(request, options)
         needs_key = self.idempotency_header is not None and method != "GET"
         own_headers = None if type(options.headers) is NotGiven else options.headers
         if not own_headers and content_type is None and not needs_key:
@@ -190,10 +193,6 @@ class RequestBuilder:
     def _add_body(self, request: PreparedRequest, options: FinalRequestOptions) -> Optional[str]:
         """Set the body; return the Content-Type it needs (:data:`_MULTIPART`), or ``None`` for the default."""
         json_data = options.json_data
-        if json_data is None and not options.extra_json and not options.files:
-            if options.content is not None:
-                request.content = options.content
-            return None
         if self._deep_convert or options.files or not isinstance(json_data, (dict, list, type(None))):
             from ._models import to_jsonable
 

@@ -12,10 +12,11 @@ from UTF-8 in one call per chunk.
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
+
+from ._serializers import loads_json_text
 
 __all__ = ["SSEDecoder", "ServerSentEvent", "aiter_events", "iter_events"]
 
@@ -41,18 +42,7 @@ class ServerSentEvent:
 
     def json(self) -> Any:
         """Parse :attr:`data` as JSON (exactly as ``json.loads`` would, errors included)."""
-        data = self.data
-        try:
-            value, end = _scan_json(data, 0)
-        except StopIteration:  # leading whitespace, or not JSON: the standard path decides
-            return json.loads(data)
-        # json.loads would reach the same scanner through three Python-level calls and two
-        # regex matches; with many small events those cost as much as the scan itself.
-        return value if end == len(data) else json.loads(data)
-
-
-# The standard decoder's scanner (the C one when available): one JSON value at an index.
-_scan_json = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # set in __init__, not in the stubs
+        return loads_json_text(self.data)
 
 
 class SSEDecoder:

@@ -190,30 +190,33 @@ def test_importing_the_package_does_not_touch_logging() -> None:
     assert done.stdout.strip() == "ok", done.stderr
 
 
-def test_bound_runner_stamps_one_call_id_per_call() -> None:
-    recorder = Recorder()
-    runner = HookRunner([recorder])
-    first, second = runner.bind(), runner.bind()
-    first.emit("on_request", RequestEvent("GET", "u", {}, 0))
-    first.emit("on_retry", RetryEvent("GET", "u", 0, "status 503", 0.1))
-    second.emit("on_request", RequestEvent("GET", "u", {}, 0))
-    first.emit("on_error", ErrorEvent("GET", "u", RuntimeError("x"), 1))
-    ids = [event.call_id for _, event in recorder.events]
-    assert ids[0] == ids[1] == ids[3] != ids[2]
-    assert all(ids)
-    assert first.wants("on_request") and first.hooks == [recorder]
-    assert HookRunner([]).bind().wants("on_request") is False
+def test_runner_without_hooks_listens_to_nothing() -> None:
+    empty = HookRunner([])
+    assert not any(empty.listening(name) for name in ("on_request", "on_response", "on_retry", "on_error"))
+    recorder = HookRunner([Recorder()])
+    assert all(recorder.listening(name) for name in ("on_request", "on_response", "on_retry", "on_error"))
 
 
 def test_gates_are_asked_when_the_event_happens(caplog: pytest.LogCaptureFixture) -> None:
     # The logging hook's gate follows its logger's level at the moment of each event.
-    bound = HookRunner([LoggingHook()]).bind()
+    runner = HookRunner([LoggingHook()])
     caplog.set_level(logging.WARNING, logger="genai_base")
-    assert not bound.wants("on_request") and bound.wants("on_retry")
+    assert not runner.listening("on_request") and runner.listening("on_retry")
     caplog.set_level(logging.DEBUG, logger="genai_base")
-    assert bound.wants("on_request")
+    assert runner.listening("on_request")
     caplog.set_level(logging.ERROR, logger="genai_base")
-    assert not bound.wants("on_retry") and not bound.wants("on_error")
+    assert not runner.listening("on_retry") and not runner.listening("on_error")
+
+
+def test_a_level_change_between_calls_is_heard(shell: Shell, caplog: pytest.LogCaptureFixture) -> None:
+    made = shell.client()
+    caplog.set_level(logging.WARNING, logger="genai_base")
+    shell.run(made.get("/echo", cast_to=dict))
+    assert not [r for r in caplog.records if r.name == "genai_base" and r.levelno == logging.DEBUG]
+    caplog.set_level(logging.DEBUG, logger="genai_base")
+    shell.run(made.get("/echo", cast_to=dict))
+    debug = [r.getMessage() for r in caplog.records if r.name == "genai_base" and r.levelno == logging.DEBUG]
+    assert any(m.startswith("request GET") for m in debug) and any(m.startswith("response GET") for m in debug)
 
 
 def test_every_event_of_a_call_carries_its_call_id(shell: Shell) -> None:

@@ -617,7 +617,7 @@ _json_values = st.recursive(
 )
 
 
-def _outcome(parse: Any, data: str) -> tuple[str, Any]:
+def _outcome(parse: Any, data: Any) -> tuple[str, Any]:
     try:
         return "value", parse(data)
     except ValueError as exc:
@@ -638,3 +638,21 @@ def test_event_json_matches_json_loads(data: str) -> None:
     # The event's own JSON parse skips json.loads' wrappers; its answers and errors must not differ.
     event = ServerSentEvent(data=data)
     assert _outcome(lambda d: event.json(), data) == _outcome(json.loads, data)
+
+
+@given(
+    st.one_of(
+        _json_values.map(json.dumps),
+        _json_values.map(lambda v: json.dumps(v, ensure_ascii=False)),
+        st.text(max_size=30),
+    ),
+    st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-32", "latin-1"]),
+)
+def test_json_bodies_load_as_json_loads_would(text: str, encoding: str) -> None:
+    from genai_base._serializers import loads_json_bytes
+
+    try:
+        raw = text.encode(encoding)
+    except UnicodeEncodeError:
+        return  # not representable in that encoding: nothing to compare
+    assert _outcome(loads_json_bytes, raw) == _outcome(json.loads, raw)
