@@ -15,7 +15,7 @@ from ._base import BaseClient
 from ._call import Attempt, Call, retrying
 from ._errors import APIConnectionError, APIError, APITimeoutError, StreamInterruptedError
 from ._options import FinalRequestOptions, RequestOptions, Timeout
-from ._request import PreparedRequest, origin_key
+from ._request import RETRY_COUNT_HEADER, PreparedRequest, origin_key
 from ._response import AsyncAPIResponse
 
 __all__ = ["AsyncAPIClient"]
@@ -101,6 +101,12 @@ class AsyncAPIClient(BaseClient):
         self._shared = shared if shared is not None else _SharedAsync(self._retry_policy)
         self._attempt_with_retries = retrying(self._attempt)
         self._timeout_for_aiohttp: tuple[Optional[Timeout], Any] = (None, None)
+        # aiohttp turns a dict of headers into a CIMultiDict on every request (and copies that
+        # again): hand it one made once for the headers most requests carry (it never changes it).
+        from multidict import CIMultiDict, CIMultiDictProxy
+
+        defaults = {**self._builder.default_headers, RETRY_COUNT_HEADER: "0"}
+        self._default_multidict = (defaults, CIMultiDictProxy(CIMultiDict(defaults)))
 
     # -- public API ------------------------------------------------------
 
@@ -336,10 +342,13 @@ class AsyncAPIClient(BaseClient):
         timeout = request.timeout
         if timeout is not self._timeout_for_aiohttp[0]:  # the same Timeout object on most calls
             self._timeout_for_aiohttp = (timeout, client_timeout(timeout))
+        headers: Any = request.headers
+        if headers == self._default_multidict[0]:  # most requests: the defaults as built
+            headers = self._default_multidict[1]
         return (self._shared.session or self._session()).request(
             request.method,
             request.url,
-            headers=request.headers,
+            headers=headers,
             data=data,
             timeout=self._timeout_for_aiohttp[1],
             allow_redirects=False,
