@@ -34,29 +34,39 @@ class _SharedAsync:
 def environment_for(url: str, settings: Any) -> dict[str, Any]:
     """Proxy and netrc credentials for ``url`` from settings and (with trust_env) the environment.
 
+    Returns ``{"send": <extra aiohttp request arguments>, "headers": <headers to add unless set>}``.
+    Credentials travel as headers: aiohttp's ``auth=`` and ``proxy_auth=`` are deprecated.
     Blocking (it may read ~/.netrc): the client runs it in a thread once per origin.
     """
     from aiohttp.helpers import basicauth_from_netrc, get_env_proxy_for_url, netrc_from_env
     from yarl import URL
 
     target = URL(url)
-    found: dict[str, Any] = {}
+    send: dict[str, Any] = {}
+    headers: dict[str, str] = {}
     proxies = settings["proxies"]
     if proxies:
         proxy = proxies if isinstance(proxies, str) else proxies.get(target.scheme)
         if proxy:
-            found["proxy"] = proxy
+            send["proxy"] = proxy
     if settings["trust_env"]:
-        if "proxy" not in found:
+        if "proxy" not in send:
             try:
-                found["proxy"], found["proxy_auth"] = get_env_proxy_for_url(target)
+                send["proxy"], proxy_auth = get_env_proxy_for_url(target)
             except LookupError:
                 pass
+            else:
+                if proxy_auth is not None:
+                    value = proxy_auth.encode()
+                    if target.scheme == "https":  # to the proxy in the CONNECT that opens the tunnel
+                        send["proxy_headers"] = {"Proxy-Authorization": value}
+                    else:  # a plain-HTTP proxy reads it off the request itself
+                        headers["Proxy-Authorization"] = value
         try:
-            found["netrc_auth"] = basicauth_from_netrc(netrc_from_env(), target.host or "")
+            headers["Authorization"] = basicauth_from_netrc(netrc_from_env(), target.host or "").encode()
         except LookupError:
             pass
-    return found
+    return {"send": send, "headers": headers}
 
 
 def map_aiohttp_error(exc: BaseException, request: PreparedRequest) -> APIError:
@@ -101,6 +111,8 @@ class AsyncAPIClient(BaseClient):
         self._shared = shared if shared is not None else _SharedAsync(self._retry_policy)
         self._attempt_with_retries = retrying(self._attempt)
         self._timeout_for_aiohttp: tuple[Optional[Timeout], Any] = (None, None)
+        self._base_prefix = origin_key(self._builder.base_url) + "/"
+        self._base_env: Optional[dict[str, Any]] = None  # env_by_origin's entry for that origin, once known
         # aiohttp turns a dict of headers into a CIMultiDict on every request (and copies that
         # again): hand it one made once for the headers most requests carry (it never changes it).
         from multidict import CIMultiDict, CIMultiDictProxy
@@ -322,9 +334,15 @@ class AsyncAPIClient(BaseClient):
 
     def _send_once(self, request: PreparedRequest) -> Any:
         """aiohttp's awaitable for one send (no coroutine frame of ours once the origin is known)."""
-        env = self._shared.env_by_origin.get(origin_key(request.url))
+        url = request.url
+        # Most requests go to the base URL's origin: no need to cut the origin out of the URL.
+        env = self._base_env if url.startswith(self._base_prefix) else None
         if env is None:
-            return self._send_first(request)
+            env = self._shared.env_by_origin.get(origin_key(url))
+            if env is None:
+                return self._send_first(request)
+            if url.startswith(self._base_prefix):
+                self._base_env = env
         data: Any = request.content
         if request.files is not None:
             form = aiohttp.FormData()
@@ -333,26 +351,24 @@ class AsyncAPIClient(BaseClient):
             for name, (filename, content, content_type) in request.files:
                 form.add_field(name, content, filename=filename, content_type=content_type)
             data = form
-        extra: dict[str, Any] = {}
-        if env:
-            extra = {k: v for k, v in env.items() if k != "netrc_auth"}
-            netrc_auth = env.get("netrc_auth")
-            if netrc_auth is not None and not any(k.lower() == "authorization" for k in request.headers):
-                extra["auth"] = netrc_auth
         timeout = request.timeout
         if timeout is not self._timeout_for_aiohttp[0]:  # the same Timeout object on most calls
             self._timeout_for_aiohttp = (timeout, client_timeout(timeout))
         headers: Any = request.headers
-        if headers == self._default_multidict[0]:  # most requests: the defaults as built
+        if env["headers"]:  # netrc / proxy credentials for this origin, unless the request has its own
+            present = {k.lower() for k in headers}
+            extra = {k: v for k, v in env["headers"].items() if k.lower() not in present}
+            headers = {**headers, **extra}
+        elif headers == self._default_multidict[0]:  # most requests: the defaults as built
             headers = self._default_multidict[1]
         return (self._shared.session or self._session()).request(
             request.method,
-            request.url,
+            url,
             headers=headers,
             data=data,
             timeout=self._timeout_for_aiohttp[1],
             allow_redirects=False,
-            **extra,
+            **env["send"],
         )
 
     async def _send_first(self, request: PreparedRequest) -> aiohttp.ClientResponse:

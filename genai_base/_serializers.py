@@ -60,7 +60,7 @@ def loads_json_bytes(raw: bytes) -> Any:
     Other encodings (UTF-16/32, a BOM) and anything undecodable go to
     ``json.loads``, which detects them as it always does.
     """
-    if raw[:1] in (b"{", b"["):
+    if raw.startswith((b"{", b"[")):
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:

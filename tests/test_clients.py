@@ -328,3 +328,39 @@ def test_merged_headers_without_requests_internals_match() -> None:
     slow = _merged_headers({"accept": "*/*", "X-B": b"b"}, own)
     assert dict(fast) == dict(slow) == {"Accept": "application/json", "X-B": "b", "x-genai-retry-count": "0"}
     assert fast["ACCEPT"] == slow["ACCEPT"] == "application/json"
+
+
+def test_netrc_credentials_are_sent_to_their_host_only(
+    shell: Shell, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    import base64
+
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login alice password s3cret\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    expected = "Basic " + base64.b64encode(b"alice:s3cret").decode()
+    client = shell.client(max_retries=0)
+    for _ in range(2):  # the origin's environment is looked up once, then reused
+        assert shell.run(client.get("/echo", cast_to=dict))["headers"].get("authorization") == expected
+    # A header the caller sets wins over ~/.netrc.
+    own = shell.client(max_retries=0, custom_headers={"Authorization": "Bearer mine"})
+    assert shell.run(own.get("/echo", cast_to=dict))["headers"]["authorization"] == "Bearer mine"
+    # Another host (here: "localhost", same server) has no netrc entry: nothing is sent.
+    other = shell.client(base_url=shell.server.url.replace("127.0.0.1", "localhost"), max_retries=0)
+    assert "authorization" not in shell.run(other.get("/echo", cast_to=dict))["headers"]
+
+
+def test_environment_proxy_credentials_go_in_proxy_authorization(
+    shell: Shell, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import base64
+
+    host_port = shell.server.url.split("://", 1)[1]
+    monkeypatch.setenv("HTTP_PROXY", f"http://bob:pw@{host_port}")
+    monkeypatch.setenv("NO_PROXY", "")
+    monkeypatch.delenv("http_proxy", raising=False)
+    client = shell.client(base_url="http://api.invalid", max_retries=0)
+    echo = shell.run(client.get("/echo", cast_to=dict))
+    assert echo["headers"]["host"] == "api.invalid"
+    assert echo["headers"]["proxy-authorization"] == "Basic " + base64.b64encode(b"bob:pw").decode()
