@@ -137,15 +137,16 @@ class AsyncAPIClient(BaseClient):
         attempt: Attempt = await self._attempt(call, stream)
         if not call.settled_by(attempt):
             attempt = await self._attempt_with_retries(call, stream)
+        if attempt.ok and not stream and not call.raw_type:
+            return call.accepted_body(attempt, AsyncAPIResponse)
+        # What is left: a raw response, a stream's response, or the final error (raised).
         response: AsyncAPIResponse[Any] = call.finish(attempt, AsyncAPIResponse)
-        if call.raw_type:
-            return response
-        if stream:
+        if stream and not call.raw_type:
             from ._streaming import AsyncStream, stream_item_type
 
             cls = stream_cls or AsyncStream
             return cls(cast_to=stream_item_type(stream_cls, cast_to), response=response, client=self)
-        return response._parse_read_body()  # read by the attempt
+        return response
 
     async def get(
         self,

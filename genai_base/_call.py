@@ -22,6 +22,7 @@ import backoff
 from ._auth import redact_error
 from ._errors import (
     APIError,
+    APIResponseValidationError,
     APIStatusError,
     APITimeoutError,
     PoolTimeoutError,
@@ -30,7 +31,7 @@ from ._errors import (
 )
 from ._hooks import ErrorEvent, HookRunner, RequestEvent, ResponseEvent, RetryEvent, new_call_id
 from ._options import FinalRequestOptions, Timeout, redact_headers
-from ._parse import decode_text, is_raw_response_type, raw_response_inner
+from ._parse import decode_text, is_raw_response_type, parse_body, raw_response_inner
 from ._request import RETRY_COUNT_HEADER, PreparedRequest, origin_of, redact_url
 from ._retry import RetryOutcome
 from ._types import NotGiven
@@ -306,6 +307,27 @@ class Call:
         )
 
     # -- the end -----------------------------------------------------------
+
+    def accepted_body(self, attempt: Attempt, response_cls: type[R]) -> Any:
+        """The accepted attempt's (read) body loaded as ``cast_to``.
+
+        No response wrapper is made for it (nobody would see one); an error
+        still carries a ``response_cls`` response, as one from
+        :meth:`BaseAPIResponse.parse` would.
+        """
+        client = self.client
+        try:
+            return parse_body(
+                self.cast_to,
+                attempt.content,  # type: ignore[arg-type]  # read: the call is not streamed
+                content_type=attempt.headers.get("content-type"),  # type: ignore[union-attr]
+                serializers=client._serializers,
+                strict=client._strict_response_validation,
+            )
+        except APIResponseValidationError as exc:
+            response = self.response(response_cls, attempt)
+            exc.response, exc.status_code, exc.request = response, response.status_code, attempt.request
+            raise
 
     def finish(self, attempt: Attempt, response_cls: type[R]) -> R:
         """The accepted attempt's response (a ``response_cls``), or the final error raised."""

@@ -96,21 +96,6 @@ class BaseAPIResponse(Generic[T]):
         self._parsed[cast_to] = parsed
         return parsed
 
-    def _parse_read_body(self) -> T:
-        """The body the client already read, loaded as ``cast_to`` (no I/O, so no ``await``).
-
-        For the client's own use: the response is not handed out, so the result is not cached.
-        """
-        assert self._content is not None
-        return parse_body(  # type: ignore[no-any-return]
-            self._cast_to,
-            self._content,
-            content_type=self.headers.get("content-type"),
-            serializers=self._serializers,
-            strict=self._strict,
-            response=self,
-        )
-
     def __repr__(self) -> str:
         return f"<{type(self).__name__} [{self.status_code}] {self.http_request.method} {self.http_request!r}>"
 

@@ -83,12 +83,13 @@ class SyncAPIClient(BaseClient):
         attempt: Attempt = self._attempt(call, stream)
         if not call.settled_by(attempt):
             attempt = self._attempt_with_retries(call, stream)
+        if attempt.ok and not stream and not call.raw_type:
+            return call.accepted_body(attempt, APIResponse)
+        # What is left: a raw response, a stream's response, or the final error (raised).
         response: APIResponse[Any] = call.finish(attempt, APIResponse)
-        if call.raw_type:
-            return response
-        if stream:
+        if stream and not call.raw_type:
             return self._make_stream(stream_cls, cast_to, response)
-        return response._parse_read_body()
+        return response
 
     def get(
         self,

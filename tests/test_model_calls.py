@@ -91,7 +91,9 @@ def test_strict_mismatch_names_model_path_and_response(shell: Shell) -> None:
         shell.run(client.get("/m", cast_to=Item))
     message = str(info.value)
     assert "Item" in message and ("owner.name" in message or "tags[2]" in message)
-    assert info.value.response.status_code == 200
+    assert info.value.response.status_code == 200 == info.value.status_code
+    assert info.value.request is not None and info.value.request.url.endswith("/m")
+    assert info.value.response.http_request is info.value.request
 
 
 def test_lenient_keeps_mistyped_and_missing_values(shell: Shell) -> None:
