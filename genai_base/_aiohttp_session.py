@@ -34,6 +34,7 @@ __all__ = [
     "ssl_context_for",
     "timed_out_waiting_for_pool",
     "forget_pool_wait",
+    "pool_wait_marked",
 ]
 
 
@@ -63,10 +64,17 @@ def timed_out_waiting_for_pool() -> bool:
     return queued
 
 
+# Whether this task carries the mark: the context variable's own getter, no Python call.
+pool_wait_marked = _QUEUED_FOR_POOL.get
+
+
 def forget_pool_wait() -> None:
-    """Drop a mark left by a wait that ended otherwise (say, the task was cancelled); called per attempt."""
-    if _QUEUED_FOR_POOL.get():  # a get is cheap; a set makes a new context mapping
-        _QUEUED_FOR_POOL.set(False)
+    """Drop a mark left by a wait that ended otherwise (say, the task was cancelled).
+
+    The client asks :func:`pool_wait_marked` before each attempt and calls this only when it is
+    set: a get is cheap, a set makes a new context mapping.
+    """
+    _QUEUED_FOR_POOL.set(False)
 
 
 class PoolAwareConnector(aiohttp.TCPConnector):

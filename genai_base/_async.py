@@ -9,7 +9,7 @@ from typing import Any, Optional
 
 import aiohttp
 
-from ._aiohttp_session import forget_pool_wait, timed_out_waiting_for_pool
+from ._aiohttp_session import forget_pool_wait, pool_wait_marked, timed_out_waiting_for_pool
 from ._auth import ResponseHead
 from ._base import BaseClient
 from ._call import Attempt, Call, retrying
@@ -281,7 +281,8 @@ class AsyncAPIClient(BaseClient):
 
     async def _attempt(self, call: Call, stream: bool) -> Attempt:
         request = call.next_request()
-        forget_pool_wait()
+        if pool_wait_marked():
+            forget_pool_wait()
         started = time.monotonic()
         raw = None
         try:

@@ -89,9 +89,9 @@ class JSONSerializer:
     def dumps(self, data: Any) -> bytes:
         return _ENCODER.encode(data).encode()
 
-    def loads(self, raw: bytes) -> Any:
-        # As json.loads (UTF-8/16/32 detected; invalid bytes raise a ValueError subclass), faster.
-        return loads_json_bytes(raw)
+    # As json.loads (UTF-8/16/32 detected; invalid bytes raise a ValueError subclass), faster;
+    # the function itself, not a method calling it: one Python call less per response.
+    loads = staticmethod(loads_json_bytes)
 
     def __repr__(self) -> str:
         return "JSONSerializer()"
