@@ -183,8 +183,13 @@ class Call:
                     call_id=self.call_id,
                 ),
             )
-        ok = 200 <= status < 300 or (self.raw_3xx and 300 <= status < 400)
-        return Attempt(self, request, raw, status, headers, content, None, elapsed, ok)
+        if 200 <= status < 300 or (self.raw_3xx and 300 <= status < 400):
+            accepted = Attempt(self, request, raw, status, headers, content, None, elapsed, True)
+            on_success = getattr(self.client._retry_policy, "on_success", None)
+            if on_success is not None:  # a budget earns back what retries cost
+                on_success(self.outcome(accepted))
+            return accepted
+        return self._kept_if_first(Attempt(self, request, raw, status, headers, content, None, elapsed))
 
     def failed(self, request: PreparedRequest, error: APIError, started: float) -> Attempt:
         """An attempt that got no (complete) response."""
@@ -193,28 +198,23 @@ class Call:
         # Transport messages quote the signed URL: keep query-string credentials out.
         redact_error(error, self.client._auth)
         elapsed = timedelta(seconds=time.monotonic() - started)
-        return Attempt(self, request, error=error, elapsed=elapsed)
+        return self._kept_if_first(Attempt(self, request, error=error, elapsed=elapsed))
 
     # -- retries (run by backoff) ----------------------------------------
 
-    def settled_by(self, first: Attempt) -> bool:
-        """True when the first attempt ends the call (accepted); else it is kept for backoff's loop.
+    def _kept_if_first(self, failed: Attempt) -> Attempt:
+        """Keep a failed first attempt for backoff's loop, which judges it first (see :func:`retrying`).
 
-        Most calls succeed at once: they skip backoff's bookkeeping (a wait
-        generator, timestamps, a details dict) but not the policy, which still
-        hears of the success. A failed first attempt is judged, waited on and
-        retried by backoff as usual, starting from this one (see :func:`retrying`).
+        The shell makes the first attempt itself: most calls succeed at once and
+        skip backoff's bookkeeping (a wait generator, timestamps, a details dict).
+        A failed one is judged, waited on and retried by backoff as usual.
         """
-        if first.ok:
-            on_success = getattr(self.client._retry_policy, "on_success", None)
-            if on_success is not None:  # as should_retry would for an accepted attempt
-                on_success(self.outcome(first))
-            return True
-        self._kept = first
-        return False
+        if self.retries_taken == 0 and self._kept is None:
+            self._kept = failed
+        return failed
 
     def take_kept(self) -> Optional[Attempt]:
-        """The first attempt, once, if :meth:`settled_by` kept it."""
+        """The failed first attempt, once, if it was kept for backoff's loop."""
         kept, self._kept = self._kept, None
         return kept
 
@@ -233,17 +233,14 @@ class Call:
         """Decide once per attempt whether to retry; the wait is kept for :meth:`wait`.
 
         In order: an accepted attempt ends the call (the policy's
-        ``on_success`` hears of it); a timeout once the deadline has passed
+        ``on_success`` heard of it in :meth:`received`); a timeout once the deadline has passed
         ends it; so do ``max_retries`` and the policy's verdict (a budget
         refusal is remembered for the error message); finally a retry whose
         wait would outlast the deadline is not made.
         """
         policy = self.client._retry_policy
         if attempt.ok:
-            on_success = getattr(policy, "on_success", None)
-            if on_success is not None:
-                on_success(self.outcome(attempt))
-            return False
+            return False  # the policy heard of the success when it came (see received)
         if self.deadline is not None and isinstance(attempt.error, _TIMEOUTS) and self._past_deadline(0.0):
             self.deadline_passed = True  # the attempt's timeouts were cut to the deadline
             return False
@@ -452,7 +449,7 @@ def _before_retry(details: Any) -> None:
 def retrying(attempt_fn: F) -> F:
     """``attempt_fn(call, ...) -> Attempt`` wrapped in backoff's retry loop (sync or async).
 
-    The loop's first try hands back the attempt :meth:`Call.settled_by` kept
+    The loop's first try hands back the failed first attempt the call kept
     (the one the shell already made), so backoff judges it, sleeps and makes
     every later attempt.
     """

@@ -81,7 +81,7 @@ class SyncAPIClient(BaseClient):
             raise APIConnectionError("the client is closed")
         call = Call(self, options, cast_to)
         attempt: Attempt = self._attempt(call, stream)
-        if not call.settled_by(attempt):
+        if not attempt.ok:  # backoff's loop takes it from here (the call kept this attempt for it)
             attempt = self._attempt_with_retries(call, stream)
         if attempt.ok and not stream and not call.raw_type:
             return call.accepted_body(attempt, APIResponse)
