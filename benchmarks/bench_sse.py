@@ -4,8 +4,8 @@ In memory (no I/O; the chunks are made up front; timed by CPU time, see ``CPU_CL
 
 * ``genai_base`` -- ``genai_base._sse.SSEDecoder.feed`` over the chunks, then ``end()``;
 * ``seed`` -- the seed client's ``SSEDecoder.iter_bytes`` in its own interpreter;
-* ``floor`` -- not a decoder: ``b"".join`` + one UTF-8 decode + ``split("\\n\\n")``,
-  the least any decoder has to do, for scale.
+* ``floor`` -- not a decoder: ``b"".join`` + one UTF-8 decode + ``split("\\n\\n")``
+  (and ``json.loads`` per event for "+JSON"), for scale.
 
 Payloads (``_sse_data.py``): 20 MB of mixed small events (data-only, with
 ``event:``, with ``id:`` and non-ASCII text, multi-line data after a comment)
