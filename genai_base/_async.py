@@ -12,7 +12,7 @@ import aiohttp
 from ._aiohttp_session import forget_pool_wait, pool_wait_marked, timed_out_waiting_for_pool
 from ._auth import ResponseHead
 from ._base import BaseClient
-from ._call import Attempt, Call, retrying
+from ._call import REDIRECT_STATUSES, Attempt, Call, retrying
 from ._errors import APIConnectionError, APIError, APITimeoutError, StreamInterruptedError
 from ._options import FinalRequestOptions, RequestOptions, Timeout
 from ._request import RETRY_COUNT_HEADER, PreparedRequest, origin_key
@@ -289,6 +289,8 @@ class AsyncAPIClient(BaseClient):
             sent = request
             while True:  # the hops of the redirects the call follows
                 raw = await (self._send_handling_auth(sent) if call.signing else self._send_once(sent))
+                if raw.status not in REDIRECT_STATUSES:
+                    break
                 following = call.redirect(sent, raw.status, raw.headers)
                 if following is None:
                     break

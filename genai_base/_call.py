@@ -40,12 +40,13 @@ if TYPE_CHECKING:
     from ._base import BaseClient
     from ._response import BaseAPIResponse
 
-__all__ = ["Call", "Attempt", "retrying"]
+__all__ = ["Call", "Attempt", "retrying", "REDIRECT_STATUSES"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 R = TypeVar("R", bound="BaseAPIResponse[Any]")
 
-_REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+#: The statuses :meth:`Call.redirect` may follow; a shell asks it about these only.
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _ALWAYS_SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
 _TIMEOUTS = (APITimeoutError, PoolTimeoutError)
 
@@ -375,7 +376,7 @@ class Call:
 
     def redirect(self, request: PreparedRequest, status: int, headers: Mapping[str, str]) -> Optional[PreparedRequest]:
         """The next hop for a 3xx, or ``None`` to stop here; raises past ``max_redirects``."""
-        if status not in _REDIRECT_STATUSES or not self.follow_redirects:
+        if status not in REDIRECT_STATUSES or not self.follow_redirects:
             return None
         location = headers.get("location")
         if not location:

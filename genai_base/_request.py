@@ -163,7 +163,12 @@ class RequestBuilder:
     def build(self, options: FinalRequestOptions, timeout: Timeout) -> PreparedRequest:
         """The request for ``options``; the retry-count header is added per attempt."""
         method = _METHODS.get(options.method) or options.method.upper()
-        request = PreparedRequest(method, self.build_url(options.url, options.params), {}, timeout=timeout)
+        url = options.url
+        if options.params or self._custom_query or _ABSOLUTE_URL.match(url):
+            url = self.build_url(url, options.params)
+        else:  # most calls: a path under the base URL, no query to merge
+            url = self.base_url + url.lstrip("/")
+        request = PreparedRequest(method, url, {}, timeout=timeout)
         if options.json_data is None and not options.extra_json and not options.files:
             request.content, content_type = options.content, None  # no body to encode (a GET, raw content)
         else:

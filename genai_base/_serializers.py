@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable, Optional, Protocol, runtime_checkable
+from typing import Any, Callable, Iterable, Optional, Protocol, runtime_checkable
 
 from ._errors import ConfigurationError
 
@@ -104,38 +104,47 @@ def media_type_of(content_type: Optional[str]) -> str:
     return content_type.split(";", 1)[0].strip().lower()
 
 
+class _SerializersByHeader(dict):  # type: ignore[type-arg]
+    """Content-Type header value -> serializer (or ``None``), filled on first sight, bounded."""
+
+    def __init__(self, by_type: dict[str, Serializer]) -> None:
+        super().__init__()
+        self._by_type = by_type
+
+    def __missing__(self, content_type: Optional[str]) -> Optional[Serializer]:
+        media = media_type_of(content_type)
+        found = self._by_type.get(media)
+        if found is None and media.endswith("+json"):
+            found = self._by_type.get("application/json")
+        if len(self) < 64:  # bounded: a server could send endless variants
+            self[content_type] = found
+        return found
+
+
 class SerializerRegistry:
-    """Serializers keyed by media type; ``application/json`` also serves ``application/*+json``."""
+    """Serializers keyed by media type; ``application/json`` also serves ``application/*+json``.
+
+    ``for_content_type(value)`` gives the serializer for a ``Content-Type`` header value, or ``None``.
+    """
 
     def __init__(self, serializers: Iterable[Serializer]) -> None:
         self._by_type: dict[str, Serializer] = {}
         for serializer in serializers:
             for media in serializer.media_types:
                 self._by_type[media.lower()] = serializer
-        # Content-Type header value -> serializer: an API sends the same few values over and over.
-        self._by_header: dict[Optional[str], Optional[Serializer]] = {}
+        # Content-Type header value -> serializer: an API sends the same few values over and
+        # over. A found value is a dict lookup in C, no Python call (see _SerializersByHeader).
+        by_header = _SerializersByHeader(self._by_type)
+        self._by_header = by_header
+        self.for_content_type: Callable[[Optional[str]], Optional[Serializer]] = by_header.__getitem__
 
     @property
     def media_types(self) -> list[str]:
         """Every media type some serializer handles."""
         return sorted(self._by_type)
 
-    def for_content_type(self, content_type: Optional[str]) -> Optional[Serializer]:
-        """The serializer for a ``Content-Type`` header value, or ``None``."""
-        try:
-            return self._by_header[content_type]
-        except KeyError:
-            pass
-        media = media_type_of(content_type)
-        found = self._by_type.get(media)
-        if found is None and media.endswith("+json"):
-            found = self._by_type.get("application/json")
-        if len(self._by_header) < 64:  # bounded: a server could send endless variants
-            self._by_header[content_type] = found
-        return found
-
     def require(self, content_type: Optional[str]) -> Serializer:
-        """Like :meth:`for_content_type`, raising a clear error when none fits."""
+        """Like ``for_content_type``, raising a clear error when none fits."""
         found = self.for_content_type(content_type)
         if found is None:
             raise ConfigurationError(

@@ -11,7 +11,7 @@ import urllib3.exceptions
 
 from ._auth import ResponseHead
 from ._base import BaseClient
-from ._call import Attempt, Call, retrying
+from ._call import REDIRECT_STATUSES, Attempt, Call, retrying
 from ._errors import APIConnectionError, APIError, APITimeoutError, PoolTimeoutError, StreamInterruptedError
 from ._options import ATTEMPT_TIMEOUT, FinalRequestOptions, RequestOptions
 from ._request import PreparedRequest, origin_key
@@ -226,6 +226,8 @@ class SyncAPIClient(BaseClient):
             sent = request
             while True:  # the hops of the redirects the call follows
                 raw = self._send_handling_auth(sent) if call.signing else self._send_once(sent)
+                if raw.status_code not in REDIRECT_STATUSES:
+                    break
                 following = call.redirect(sent, raw.status_code, raw.headers)
                 if following is None:
                     break
