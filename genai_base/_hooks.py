@@ -112,6 +112,13 @@ class HookRunner:
         self.wants_response = bool(self._handlers["on_response"])
         self.wants_retry = bool(self._handlers["on_retry"])
         self.wants_error = bool(self._handlers["on_error"])
+        # The usual runner is one gated hook handling every event (the logging hook): its gate
+        # then answers exactly what listening() would, without a call in between (asked twice
+        # per request).
+        only = self.hooks[0] if len(self.hooks) == 1 else None
+        gate = getattr(only, "enabled", None)
+        if callable(gate) and all(callable(getattr(only, name, None)) for name in _HOOK_METHODS):
+            self.listening = gate  # type: ignore[method-assign]
 
     def emit(self, name: str, event: Any) -> None:
         """Deliver ``event`` to every ``name`` handler, swallowing (and logging) their errors."""

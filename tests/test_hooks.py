@@ -228,3 +228,21 @@ def test_every_event_of_a_call_carries_its_call_id(shell: Shell) -> None:
     ids = [event.call_id for _, event in recorder.events]
     assert None not in ids
     assert len(set(ids[:5])) == 1 and ids[5] == ids[6] != ids[0]
+
+
+def test_a_lone_gated_hook_answers_as_the_generic_check(caplog: pytest.LogCaptureFixture) -> None:
+    runner = HookRunner([LoggingHook()])
+    for level in (logging.DEBUG, logging.INFO, logging.WARNING, logging.ERROR):
+        caplog.set_level(level, logger="genai_base")
+        for name in ("on_request", "on_response", "on_retry", "on_error"):
+            assert runner.listening(name) == HookRunner.listening(runner, name)
+
+    class OnlyRequests:
+        def enabled(self, name: str) -> bool:
+            return True
+
+        def on_request(self, event: Any) -> None:
+            pass
+
+    partial = HookRunner([OnlyRequests()])
+    assert partial.listening("on_request") and not partial.listening("on_retry")
