@@ -74,7 +74,26 @@ def parse_body(
         return content
     if cast_to is str:
         return decode_text(content, content_type)
-    data = decode_data(content, content_type=content_type, serializers=serializers, cast_to=cast_to, response=response)
+    # No Content-Type at all: JSON is the only sensible guess for an API.
+    serializer = serializers.for_content_type(content_type or "application/json")
+    if serializer is None:
+        if cast_to is object or cast_to is Any:
+            return decode_text(content, content_type)
+        raise APIResponseValidationError(
+            f"cannot parse a {media_type_of(content_type)!r} response into {_type_name(cast_to)}: "
+            f"no serializer for that media type (available: {', '.join(serializers.media_types)})",
+            response=response,
+            body=decode_text(content[:1000], content_type),
+        )
+    try:
+        data = serializer.loads(content)
+    except Exception as exc:
+        raise APIResponseValidationError(
+            f"could not decode the {media_type_of(content_type) or 'untyped'} response body as "
+            f"{_type_name(cast_to)}: {exc}",
+            response=response,
+            body=decode_text(content[:1000], content_type),
+        ) from exc
     if cast_to is object or cast_to is Any:
         return data
     if cast_to is dict or cast_to is list:
@@ -86,37 +105,6 @@ def parse_body(
             )
         return data
     return load_data(cast_to, data, strict=strict, response=response)
-
-
-def decode_data(
-    content: bytes,
-    *,
-    content_type: Optional[str],
-    serializers: SerializerRegistry,
-    cast_to: Any = object,
-    response: Any = None,
-) -> Any:
-    """The decoded body; raises :class:`APIResponseValidationError` when it can't be."""
-    # No Content-Type at all: JSON is the only sensible guess for an API.
-    serializer = serializers.for_content_type(content_type or "application/json")
-    if serializer is not None:
-        try:
-            return serializer.loads(content)
-        except Exception as exc:
-            raise APIResponseValidationError(
-                f"could not decode the {media_type_of(content_type) or 'untyped'} response body as "
-                f"{_type_name(cast_to)}: {exc}",
-                response=response,
-                body=decode_text(content[:1000], content_type),
-            ) from exc
-    if cast_to is object or cast_to is Any:
-        return decode_text(content, content_type)
-    raise APIResponseValidationError(
-        f"cannot parse a {media_type_of(content_type)!r} response into {_type_name(cast_to)}: "
-        f"no serializer for that media type (available: {', '.join(serializers.media_types)})",
-        response=response,
-        body=decode_text(content[:1000], content_type),
-    )
 
 
 def load_data(cast_to: Any, data: Any, *, strict: bool, response: Any = None) -> Any:
