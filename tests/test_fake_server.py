@@ -163,6 +163,23 @@ def test_script_overrides_builtin_route_and_clear_removes_it(server: FakeAPIServ
     assert requests.get(server.url_for("/echo")).json()["path"] == "/echo"
 
 
+def test_fail_replaces_only_the_chosen_requests_to_a_real_route(server: FakeAPIServer) -> None:
+    server.fail("/echo", Reply(status=503, json={"error": {"message": "busy"}}), after=1, times=2)
+    statuses = [requests.get(server.url_for("/echo")).status_code for _ in range(5)]
+    assert statuses == [200, 503, 503, 200, 200]
+    assert requests.get(server.url_for("/echo")).json()["path"] == "/echo"  # the real route again
+    server.clear()
+    server.fail("/echo", Reply(status=500))  # clear() forgot the old fault; this one hits at once
+    assert [requests.get(server.url_for("/echo")).status_code for _ in range(2)] == [500, 200]
+
+
+def test_fail_rejects_nonsense(server: FakeAPIServer) -> None:
+    with pytest.raises(ValueError, match="after >= 0 and times >= 1"):
+        server.fail("/echo", Reply(status=500), times=0)
+    with pytest.raises(TypeError, match="expected Reply"):
+        server.fail("/echo", 500)  # type: ignore[arg-type]
+
+
 def test_reply_body_content_type_and_headers(server: FakeAPIServer) -> None:
     server.script(
         "/custom",

@@ -335,6 +335,28 @@ def test_a_failure_in_the_middle_of_a_real_link_listing_is_retried(shell: Shell)
     assert all(r.query_dict()["page"] == ["2"] for r in recorded)
 
 
+@pytest.mark.parametrize(
+    ("path", "paginator", "query", "field"),
+    [
+        ("/items/cursor", "cursor", {"limit": 10}, "page_token"),
+        ("/items/offset", "offset", {"limit": 10}, "offset"),
+        ("/items/page", "page_number", {"per_page": 10}, "page"),
+    ],
+)
+def test_a_real_route_failing_on_page_two_is_retried_and_the_listing_goes_on(
+    shell: Shell, path: str, paginator: str, query: dict[str, Any], field: str
+) -> None:
+    # Page one goes through, the request for page two fails once, then the route answers again.
+    shell.server.fail(path, BUSY, after=1)
+    items = shell.collect(listing(shell, path, model=Item, paginator=paginator, options=params(total=25, **query)))
+    assert indexes(items) == list(range(25))
+    recorded = shell.server.requests_to(path)
+    page_two = recorded[1].query_dict().get(field)
+    assert page_two is not None and recorded[2].query_dict().get(field) == page_two  # the same page, again
+    assert [r.headers["x-genai-retry-count"] for r in recorded[:3]] == ["0", "0", "1"]
+    assert all(r.headers["x-genai-retry-count"] == "0" for r in recorded[3:])
+
+
 def test_later_pages_keep_the_first_calls_max_retries(shell: Shell) -> None:
     shell.server.script("/scripted/cursor", [_cursor_page(0, 10, "10"), BUSY])
     page = shell.run(listing(shell, "/scripted/cursor", options=make_request_options(max_retries=0)))

@@ -43,13 +43,28 @@ class _Script:
         return reply
 
 
+class _Fault:
+    """Replace requests ``after + 1`` .. ``after + times`` to one path (counted from when it is set)."""
+
+    def __init__(self, reply: Reply, after: int, times: int) -> None:
+        self.reply = reply
+        self.after = after
+        self.times = times
+        self.seen = 0
+
+    def next(self) -> Reply | None:
+        self.seen += 1
+        return self.reply if self.after < self.seen <= self.after + self.times else None
+
+
 class ServerState:
-    """Recorded requests, scripts and request ids, shared between threads."""
+    """Recorded requests, scripts, faults and request ids, shared between threads."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._records: list[RecordedRequest] = []
         self._scripts: dict[str, _Script] = {}
+        self._faults: dict[str, _Fault] = {}
         self.request_ids = RequestIds()
 
     def record(self, request: RecordedRequest) -> None:
@@ -67,9 +82,18 @@ class ServerState:
         with self._lock:
             self._scripts[path] = _Script(replies)
 
-    def next_reply(self, path: str) -> Reply | None:
-        """The next scripted reply for ``path``, or None when it has no script."""
+    def set_fault(self, path: str, reply: Reply, after: int, times: int) -> None:
+        """Install (or replace) the fault of ``path``."""
         with self._lock:
+            self._faults[path] = _Fault(reply, after, times)
+
+    def next_reply(self, path: str) -> Reply | None:
+        """The reply that replaces the route for this request to ``path`` (a fault's, a script's), or None."""
+        with self._lock:
+            fault = self._faults.get(path)
+            replaced = None if fault is None else fault.next()
+            if replaced is not None:
+                return replaced
             script = self._scripts.get(path)
             return None if script is None else script.next()
 
@@ -78,6 +102,7 @@ class ServerState:
         with self._lock:
             self._records.clear()
             self._scripts.clear()
+            self._faults.clear()
         self.request_ids.reset()
 
 
@@ -197,6 +222,19 @@ class FakeAPIServer:
                 raise TypeError(f"expected Reply, got {type(reply).__name__}")
         self._state.set_script(path, reply_list)
 
+    def fail(self, path: str, reply: Reply, *, after: int = 0, times: int = 1) -> None:
+        """Answer ``reply`` instead of ``path``'s own route for ``times`` requests, once ``after`` went through.
+
+        Counted from now: ``fail("/items/cursor", busy, after=1)`` lets the next
+        request to the real route through and fails the one after it (say, the
+        second page of a listing), then the route answers again.
+        """
+        if not isinstance(reply, Reply):
+            raise TypeError(f"expected Reply, got {type(reply).__name__}")
+        if after < 0 or times < 1:
+            raise ValueError(f"fail() needs after >= 0 and times >= 1, got after={after}, times={times}")
+        self._state.set_fault(path, reply, after, times)
+
     @property
     def requests(self) -> list[RecordedRequest]:
         """Every request received (every attempt), in order; a copy."""
@@ -207,7 +245,7 @@ class FakeAPIServer:
         return [request for request in self._state.records() if request.path == path]
 
     def clear(self) -> None:
-        """Forget recorded requests and scripts (and restart request ids)."""
+        """Forget recorded requests, scripts and faults (and restart request ids)."""
         self._state.clear()
 
     def __repr__(self) -> str:
