@@ -315,6 +315,12 @@ def test_headers_of_a_custom_requests_session_are_sent(fake_api: Any) -> None:
             assert headers["x-bytes"] == "raw-bytes"
             assert headers["accept"] == "application/json"
             assert sum(k == "accept" for k in headers) == 1
+        # A header changed on the session later is sent from then on (nothing stale is reused).
+        client._shared.session.headers["X-From-Session"] = "changed"
+        assert client.get("/echo", cast_to=dict)["headers"]["x-from-session"] == "changed"
+        own = client.get("/echo", cast_to=dict, options={"headers": {"X-Per-Call": "1"}})["headers"]
+        assert own["x-per-call"] == "1" and own["x-from-session"] == "changed"
+        assert "x-per-call" not in client.get("/echo", cast_to=dict)["headers"]
 
 
 def test_merged_headers_without_requests_internals_match() -> None:
