@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
 from typing import Any, Iterator
 
 import pytest
@@ -21,7 +20,7 @@ from genai_base import (
 from genai_base._auth import redact_error, redact_text
 from genai_base.testing import FakeAPIServer, Reply
 
-from .conftest import Shell
+from .conftest import Shell, closed_port
 
 SECRET = "sk-live-0123456789"
 
@@ -255,14 +254,10 @@ def test_query_key_is_redacted_from_messages() -> None:
     assert SECRET not in str(error) and SECRET not in error.message
 
 
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def test_query_key_stays_out_of_connection_errors(shell: Shell) -> None:
-    made = shell.client(base_url=f"http://127.0.0.1:{_closed_port()}", max_retries=0,
+    made = shell.client(base_url=f"http://127.0.0.1:{closed_port()}", max_retries=0,
                         auth=APIKeyAuth(SECRET, query_param="key"))
     with pytest.raises(APIConnectionError) as info:
         shell.run(made.get("/x", cast_to=dict))

@@ -6,7 +6,6 @@ import io
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import textwrap
@@ -22,6 +21,8 @@ from genai_base.cli._common import Progress, missing_feature
 from genai_base.cli._config_cmd import redact
 from genai_base.cli._demo import SECTIONS
 from genai_base.testing import FakeAPIServer, Reply
+
+from .conftest import closed_port
 
 SECRET = "sk-live-0123456789abcdef"
 
@@ -52,12 +53,6 @@ def assert_one_error_line(stderr: str) -> str:
     return lines[0]
 
 
-def _closed_port() -> int:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = int(sock.getsockname()[1])
-    sock.close()
-    return port
 
 
 # -- the command line ---------------------------------------------------------
@@ -110,7 +105,7 @@ def test_usage_errors_exit_2_with_one_line(args: list[str], tmp_path: Path) -> N
 def test_main_returns_exit_codes_in_process(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--help"]) == 0
     assert main(["request"]) == 2
-    assert main(["request", "GET", f"http://127.0.0.1:{_closed_port()}/x", "--max-retries", "0"]) == 1
+    assert main(["request", "GET", f"http://127.0.0.1:{closed_port()}/x", "--max-retries", "0"]) == 1
     err = capsys.readouterr().err
     assert err.count("genai-base request: error:") == 1
     assert "APIConnectionError" in err
@@ -492,7 +487,7 @@ def test_request_error_status_exits_1_with_one_line(fake_api: FakeAPIServer) -> 
 
 @pytest.mark.parametrize("how", ["option", "environment"])
 def test_request_to_a_refused_port_exits_1_with_one_line(how: str) -> None:
-    url = f"http://127.0.0.1:{_closed_port()}/echo"
+    url = f"http://127.0.0.1:{closed_port()}/echo"
     if how == "option":
         result = cli("request", "GET", url, "--max-retries", "0")
     else:
@@ -504,7 +499,7 @@ def test_request_to_a_refused_port_exits_1_with_one_line(how: str) -> None:
 
 
 def test_debug_adds_the_traceback() -> None:
-    url = f"http://127.0.0.1:{_closed_port()}/echo"
+    url = f"http://127.0.0.1:{closed_port()}/echo"
     result = cli("request", "GET", url, "--max-retries", "0", "--debug")
     assert result.returncode == 1
     assert "Traceback (most recent call last)" in result.stderr

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from typing import Any
 
 import pytest
@@ -28,7 +27,7 @@ from genai_base import (
 )
 from genai_base.testing import Reply
 
-from .conftest import Shell
+from .conftest import Shell, closed_port
 
 
 def test_get_echo_joins_base_path_and_sends_default_headers(shell: Shell) -> None:
@@ -195,16 +194,10 @@ def test_status_maps_to_exception(shell: Shell, status: int, error_class: type[A
     assert f"Error code: {status}" in str(error)
 
 
-def _closed_port() -> int:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return int(port)
 
 
 def test_connection_refused_raises_connection_error(shell: Shell) -> None:
-    client = shell.client(base_url=f"http://127.0.0.1:{_closed_port()}", max_retries=0)
+    client = shell.client(base_url=f"http://127.0.0.1:{closed_port()}", max_retries=0)
     with pytest.raises(APIConnectionError) as info:
         shell.run(client.get("/x", cast_to=dict))
     assert not isinstance(info.value, APITimeoutError)

@@ -9,9 +9,8 @@ except the timeouts under test.
 from __future__ import annotations
 
 import email.utils
-import socket
 import time
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
@@ -33,7 +32,7 @@ from genai_base import (
 from genai_base._models import Model
 from genai_base.testing import Reply
 
-from .conftest import Shell
+from .conftest import Shell, closed_port
 
 RETRIES = 2
 
@@ -50,40 +49,15 @@ def attempts(shell: Shell, path: str) -> int:
     return len(shell.server.requests_to(path))
 
 
-@pytest.fixture
-def blackhole_port() -> Iterator[int]:
-    """A loopback port whose listen backlog is full, so connecting times out."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(0)
-    port = listener.getsockname()[1]
-    fillers = []
-    for _ in range(3):
-        filler = socket.socket()
-        filler.setblocking(False)
-        try:
-            filler.connect(("127.0.0.1", port))
-        except BlockingIOError:
-            pass
-        fillers.append(filler)
-    yield int(port)
-    for sock in [*fillers, listener]:
-        sock.close()
 
 
-def _free_port() -> int:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = int(sock.getsockname()[1])
-    sock.close()
-    return port
 
 
 # -- the network -------------------------------------------------------------
 
 
 def test_connection_refused(shell: Shell) -> None:
-    client = fast_client(shell, base_url=f"http://127.0.0.1:{_free_port()}")
+    client = fast_client(shell, base_url=f"http://127.0.0.1:{closed_port()}")
     with pytest.raises(APIConnectionError, match="connection error") as info:
         shell.run(client.get("/x", cast_to=dict))
     assert type(info.value) is APIConnectionError

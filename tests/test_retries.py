@@ -12,7 +12,6 @@ from __future__ import annotations
 import email.utils
 import math
 import random
-import socket
 from typing import Any, Generator, Optional
 
 import pytest
@@ -45,7 +44,7 @@ from genai_base._request import PreparedRequest
 from genai_base._retry import RetryBudget, make_budgeted, make_exponential, parse_retry_after
 from genai_base.testing import Reply
 
-from .conftest import Shell
+from .conftest import Shell, closed_port
 
 RETRIED = [408, 409, 429, 500, 502, 503, 504]
 NOT_RETRIED = [400, 401, 403, 404, 422]
@@ -317,17 +316,11 @@ def test_no_idempotency_key_on_get_or_without_a_header_name(shell: Shell) -> Non
 # -- connection errors, auth and cleanup between attempts --------------------------------------
 
 
-def _closed_port() -> int:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = int(sock.getsockname()[1])
-    sock.close()
-    return port
 
 
 def test_connection_refused_is_retried_then_raised(shell: Shell) -> None:
     recorder = Recorder()
-    client = fast_client(shell, recorder=recorder, base_url=f"http://127.0.0.1:{_closed_port()}", max_retries=3)
+    client = fast_client(shell, recorder=recorder, base_url=f"http://127.0.0.1:{closed_port()}", max_retries=3)
     with pytest.raises(APIConnectionError) as info:
         shell.run(client.get("/x", cast_to=dict))
     assert not isinstance(info.value, APITimeoutError)

@@ -7,9 +7,8 @@ behind rather than waited for.
 
 from __future__ import annotations
 
-import socket
 import time
-from typing import Any, Iterator, Optional
+from typing import Any, Optional
 
 import pytest
 
@@ -222,25 +221,6 @@ def test_a_pool_of_one_serves_calls_one_after_another(shell: Shell) -> None:
         assert shell.run(client.get("/echo", cast_to=dict))["method"] == "GET"
 
 
-@pytest.fixture
-def blackhole_port() -> Iterator[int]:
-    """A loopback port whose accept queue is full, so a new connection hangs in SYN_SENT."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(0)
-    port = int(listener.getsockname()[1])
-    fillers = []
-    for _ in range(3):
-        filler = socket.socket()
-        filler.setblocking(False)
-        try:
-            filler.connect(("127.0.0.1", port))
-        except BlockingIOError:
-            pass
-        fillers.append(filler)
-    yield port
-    for sock in [*fillers, listener]:
-        sock.close()
 
 
 # -- how Timeout maps onto aiohttp -------------------------------------------------------------------
