@@ -76,8 +76,29 @@ def _check_item(item: Any, position: int) -> None:
         raise AssertionError(f"item {position} of the listing came back as {item!r}")
 
 
-def _report_listing(ui: UI, count: int, pages: int, started: float) -> None:
-    ui.line(f"{count} items in {pages} pages, {time.monotonic() - started:.2f} s")
+class _ListingTally:
+    """What both demo listings do per item and at the end; the loops differ only by ``async for``."""
+
+    def __init__(self, ui: UI, stats: Stats) -> None:
+        _require("pagination")
+        self.ui, self.stats = ui, stats
+        self.started, self.calls_before, self.count = time.monotonic(), stats.calls, 0
+        self.progress = ui.progress("items", LISTING_TOTAL)
+
+    def add(self, item: Any) -> None:
+        _check_item(item, self.count)
+        self.count += 1
+        self.stats.items += 1
+        self.progress.update(self.count, f"page {self.stats.calls - self.calls_before}")
+
+    def __enter__(self) -> "_ListingTally":
+        return self
+
+    def __exit__(self, exc_type: Any, *_: Any) -> None:
+        self.progress.finish()
+        if exc_type is None:
+            pages = self.stats.calls - self.calls_before
+            self.ui.line(f"{self.count} items in {pages} pages, {time.monotonic() - self.started:.2f} s")
 
 
 def _plugin_info() -> Any:
@@ -185,18 +206,9 @@ def _streamed(ui: UI, stats: Stats, client: Any) -> None:
 
 
 def _listing(ui: UI, stats: Stats, client: Any) -> None:
-    _require("pagination")
-    started, calls_before, count = time.monotonic(), stats.calls, 0
-    progress = ui.progress("items", LISTING_TOTAL)
-    try:
+    with _ListingTally(ui, stats) as tally:
         for item in client.get_api_list(LISTING, model=dict, paginator="cursor"):
-            _check_item(item, count)
-            count += 1
-            stats.items += 1
-            progress.update(count, f"page {stats.calls - calls_before}")
-    finally:
-        progress.finish()
-    _report_listing(ui, count, stats.calls - calls_before, started)
+            tally.add(item)
 
 
 def _plugin(ui: UI, server: Any, hook: DemoHook) -> None:
@@ -278,18 +290,9 @@ async def _astreamed(ui: UI, stats: Stats, client: Any) -> None:
 
 
 async def _alisting(ui: UI, stats: Stats, client: Any) -> None:
-    _require("pagination")
-    started, calls_before, count = time.monotonic(), stats.calls, 0
-    progress = ui.progress("items", LISTING_TOTAL)
-    try:
+    with _ListingTally(ui, stats) as tally:
         async for item in client.get_api_list(LISTING, model=dict, paginator="cursor"):
-            _check_item(item, count)
-            count += 1
-            stats.items += 1
-            progress.update(count, f"page {stats.calls - calls_before}")
-    finally:
-        progress.finish()
-    _report_listing(ui, count, stats.calls - calls_before, started)
+            tally.add(item)
 
 
 async def _aplugin(ui: UI, server: Any, hook: DemoHook) -> None:
