@@ -99,6 +99,8 @@ class BaseClient:
             self._retry_policy = _shared.retry_policy
         else:
             self._retry_policy = load_component("retry_policies", self._container.retry_policy(), settings)
+        # Looked up once: a call tells the policy of every accepted response.
+        self._policy_on_success = getattr(self._retry_policy, "on_success", None)
         self._hooks = HookRunner([load_component("hooks", hook, settings) for hook in self._container.hooks()])
         self._auth = self._resolve_auth(auth, settings)
         self._plain_auth = type(self._auth) is NoAuth  # nothing to sign: the shells skip the auth flow

@@ -186,7 +186,7 @@ class Call:
             )
         if 200 <= status < 300 or (self.raw_3xx and 300 <= status < 400):
             accepted = Attempt(self, request, raw, status, headers, content, None, elapsed, True)
-            on_success = getattr(self.client._retry_policy, "on_success", None)
+            on_success = self.client._policy_on_success
             if on_success is not None:  # a budget earns back what retries cost
                 on_success(self.outcome(accepted))
             return accepted

@@ -107,11 +107,6 @@ class HookRunner:
             ]
             for name in _HOOK_METHODS
         }
-        # Fast checks so the hot path skips building records nobody reads.
-        self.wants_request = bool(self._handlers["on_request"])
-        self.wants_response = bool(self._handlers["on_response"])
-        self.wants_retry = bool(self._handlers["on_retry"])
-        self.wants_error = bool(self._handlers["on_error"])
         # The usual runner is one gated hook handling every event (the logging hook): its gate
         # then answers exactly what listening() would, without a call in between (asked twice
         # per request).

@@ -328,19 +328,24 @@ def _prepared_url(url: str) -> str:
     return found
 
 
+# requests keeps a CaseInsensitiveDict as ``_store``: ``lower name -> (name, value)``, an
+# OrderedDict. Checked once: with another layout, the merge takes the public (slower) way.
+_REQUESTS_HEADER_LAYOUT = type(getattr(requests.structures.CaseInsensitiveDict(), "_store", None)) is OrderedDict
+
+
 def _merged_headers(
     session_headers: Mapping[str, Any], own: dict[str, str]
 ) -> "requests.structures.CaseInsensitiveDict[str]":
     """The session's headers overlaid with ``own``, case-insensitively, as ``requests`` keeps them."""
     merged: requests.structures.CaseInsensitiveDict[str] = requests.structures.CaseInsensitiveDict()
-    store = getattr(merged, "_store", None)
-    if type(store) is not OrderedDict or type(session_headers) is not requests.structures.CaseInsensitiveDict:
+    if not _REQUESTS_HEADER_LAYOUT or type(session_headers) is not requests.structures.CaseInsensitiveDict:
         # Not the layout this was written against: the public (slower) way.
         merged.update({k: v if isinstance(v, str) else v.decode("latin-1") for k, v in session_headers.items()})
         merged.update(own)
         return merged
     # requests keeps ``lower name -> (name, value)`` in ``_store``; filling it directly
     # saves a Python-level __setitem__ per header (a dozen or more on every request).
+    store = merged._store  # type: ignore[attr-defined]
     for lower, (name, value) in session_headers._store.items():  # type: ignore[attr-defined]
         store[lower] = (name, value if isinstance(value, str) else value.decode("latin-1"))
     for name, value in own.items():

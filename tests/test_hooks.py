@@ -145,7 +145,7 @@ def test_logging_hook_is_the_default_and_can_be_turned_off(monkeypatch: pytest.M
     monkeypatch.setenv("GENAI_BASE_HOOKS", "")
     made = SyncAPIClient(version="1", base_url="http://127.0.0.1:9")
     assert made._hooks.hooks == []
-    assert not made._hooks.wants_request
+    assert not made._hooks.listening("on_request")
     made.close()
 
 
