@@ -137,16 +137,8 @@ class AsyncAPIClient(BaseClient):
         attempt: Attempt = await self._attempt(call, stream)
         if not attempt.ok:  # backoff's loop takes it from here (the call kept this attempt for it)
             attempt = await self._attempt_with_retries(call, stream)
-        if attempt.ok and not stream and not call.raw_type:
-            return call.accepted_body(attempt, AsyncAPIResponse)
-        # What is left: a raw response, a stream's response, or the final error (raised).
-        response: AsyncAPIResponse[Any] = call.finish(attempt, AsyncAPIResponse)
-        if stream and not call.raw_type:
-            from ._streaming import AsyncStream, stream_item_type
-
-            cls = stream_cls or AsyncStream
-            return cls(cast_to=stream_item_type(stream_cls, cast_to), response=response, client=self)
-        return response
+        result, wrap = call.conclude(attempt, AsyncAPIResponse, stream)
+        return self._make_stream(stream_cls, cast_to, result) if wrap else result
 
     async def get(
         self,
@@ -270,6 +262,13 @@ class AsyncAPIClient(BaseClient):
         await self.close()
 
     # -- I/O ---------------------------------------------------------------
+
+    def _make_stream(self, stream_cls: Optional[type], cast_to: Any, response: AsyncAPIResponse[Any]) -> Any:
+        from ._streaming import AsyncStream, stream_item_type
+
+        return (stream_cls or AsyncStream)(
+            cast_to=stream_item_type(stream_cls, cast_to), response=response, client=self
+        )
 
     def _session(self) -> aiohttp.ClientSession:
         session = self._shared.session

@@ -306,6 +306,17 @@ class Call:
 
     # -- the end -----------------------------------------------------------
 
+    def conclude(self, attempt: Attempt, response_cls: type[R], stream: bool) -> tuple[Any, bool]:
+        """What the call returns for its last attempt, and whether the shell wraps it in a stream.
+
+        A plain call gets its loaded body; a raw call its ``response_cls``
+        response; a streamed call the response to wrap (``True``). A failed
+        call raises its final error (see :meth:`finish`).
+        """
+        if attempt.ok and not stream and not self.raw_type:
+            return self.accepted_body(attempt, response_cls), False
+        return self.finish(attempt, response_cls), stream and not self.raw_type
+
     def accepted_body(self, attempt: Attempt, response_cls: type[R]) -> Any:
         """The accepted attempt's (read) body loaded as ``cast_to``.
 

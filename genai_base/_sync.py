@@ -83,13 +83,8 @@ class SyncAPIClient(BaseClient):
         attempt: Attempt = self._attempt(call, stream)
         if not attempt.ok:  # backoff's loop takes it from here (the call kept this attempt for it)
             attempt = self._attempt_with_retries(call, stream)
-        if attempt.ok and not stream and not call.raw_type:
-            return call.accepted_body(attempt, APIResponse)
-        # What is left: a raw response, a stream's response, or the final error (raised).
-        response: APIResponse[Any] = call.finish(attempt, APIResponse)
-        if stream and not call.raw_type:
-            return self._make_stream(stream_cls, cast_to, response)
-        return response
+        result, wrap = call.conclude(attempt, APIResponse, stream)
+        return self._make_stream(stream_cls, cast_to, result) if wrap else result
 
     def get(
         self,
