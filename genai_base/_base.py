@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any, Mapping, Optional, Union
 
 from ._auth import NoAuth, safe_repr
+from ._engine import EngineConfig
 from ._errors import APIStatusError, status_error_class
 from ._hooks import HookRunner, configure_logging
 from ._options import FinalRequestOptions, TimeoutTypes
 from ._platform import platform_headers
 from ._querystring import Querystring
-from ._request import RequestBuilder, redact_url
+from ._redact import redact_url
+from ._request import RequestBuilder
 from ._types import NOT_GIVEN, NotGiven, Omit
 
 __all__ = ["BaseClient"]
@@ -22,6 +25,9 @@ class BaseClient:
     Explicit constructor arguments win over every configuration source;
     the documented defaults apply only where nothing else sets a value.
     """
+
+    #: Whether the driver awaits (the engine then runs ``async_auth_flow``).
+    _is_async = False
 
     def __init__(
         self,
@@ -99,11 +105,8 @@ class BaseClient:
             self._retry_policy = _shared.retry_policy
         else:
             self._retry_policy = load_component("retry_policies", self._container.retry_policy(), settings)
-        # Looked up once: a call tells the policy of every accepted response.
-        self._policy_on_success = getattr(self._retry_policy, "on_success", None)
         self._hooks = HookRunner([load_component("hooks", hook, settings) for hook in self._container.hooks()])
         self._auth = self._resolve_auth(auth, settings)
-        self._plain_auth = type(self._auth) is NoAuth  # nothing to sign: the shells skip the auth flow
         self._builder = RequestBuilder(
             base_url=base_url,
             default_headers=self.default_headers,
@@ -111,6 +114,21 @@ class BaseClient:
             querystring=querystring or Querystring(settings["query_array_format"], settings["query_nested_format"]),
             serializer=load_component("serializers", self._container.serializer(), settings),
             idempotency_header=self._idempotency_header,
+        )
+        self._engine = EngineConfig(
+            builder=self._builder,
+            retry_policy=self._retry_policy,
+            hooks=self._hooks,
+            auth=self._auth,
+            serializers=self._serializers,
+            strict=_strict_response_validation,
+            max_retries=self.max_retries,
+            timeout=self.timeout,
+            deadline=self.deadline,
+            max_redirects=self.max_redirects,
+            make_status_error=self._make_status_error,
+            clock=time.monotonic,
+            is_async=self._is_async,
         )
 
     def _resolve_auth(self, auth: Any, settings: Any) -> Any:

@@ -37,7 +37,8 @@ from ._paginators import (
     parse_link_header,
 )
 from ._parse import load_data
-from ._request import origin_of, redact_url
+from ._redact import redact_url
+from ._request import origin_of
 from ._response import APIResponse, BaseAPIResponse
 
 __all__ = [

@@ -8,7 +8,10 @@ from typing import Any, Optional, get_args, get_origin
 from ._errors import APIResponseValidationError
 from ._serializers import SerializerRegistry, media_type_of
 
-__all__ = ["parse_body", "charset_of", "is_raw_response_type"]
+__all__ = ["parse_body", "charset_of", "decode_error_body", "is_raw_response_type"]
+
+#: How much of an error body an exception message quotes.
+ERROR_BODY_SHOWN = 4096
 
 _NONE_TYPES = (None, type(None))
 
@@ -41,10 +44,9 @@ def is_raw_response_type(cast_to: Any) -> bool:
 
 @functools.lru_cache(maxsize=512)
 def _raw_response_type(cast_to: Any) -> bool:
-    from ._response import BaseAPIResponse
-
+    # The response classes mark themselves (this module sits below them in the import graph).
     origin = get_origin(cast_to) or cast_to
-    return isinstance(origin, type) and issubclass(origin, BaseAPIResponse)
+    return isinstance(origin, type) and bool(getattr(origin, "_raw_response_marker", False))
 
 
 def raw_response_inner(cast_to: Any) -> Any:
@@ -105,6 +107,27 @@ def parse_body(
             )
         return data
     return load_data(cast_to, data, strict=strict, response=response)
+
+
+def decode_error_body(content: bytes, content_type: Optional[str], serializers: SerializerRegistry) -> object:
+    """An error response's body, decoded by its ``Content-Type`` like a success body; the text if it cannot be."""
+    if not content:
+        return ""
+    serializer = serializers.for_content_type(content_type or "application/json")
+    if serializer is not None:
+        try:
+            return serializer.loads(content)
+        except Exception:  # an error body that lies about its type is still worth showing
+            pass
+    return decode_text(content, content_type).strip()
+
+
+def shown_body(body: object, limit: int = ERROR_BODY_SHOWN) -> str:
+    """``body`` as an error message quotes it: cut to ``limit`` characters."""
+    text = body if isinstance(body, str) else str(body)
+    if len(text) > limit:
+        return f"{text[:limit]}... ({len(text) - limit} more characters)"
+    return text
 
 
 def load_data(cast_to: Any, data: Any, *, strict: bool, response: Any = None) -> Any:

@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Optional, Union
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from ._options import FinalRequestOptions, Timeout, redact_headers
+from ._headers import Headers
+from ._options import FinalRequestOptions, Timeout
 from ._querystring import Querystring
+from ._redact import redact_url
 from ._types import NotGiven, Omit
 
 if TYPE_CHECKING:
@@ -40,37 +42,29 @@ class PreparedRequest:
 
     method: str
     url: str
-    headers: dict[str, str]
+    headers: Headers
     content: Union[bytes, str, Any, None] = None
     form: Optional[list[tuple[str, str]]] = None
     files: Optional[list[tuple[str, FileSpec]]] = None
     timeout: Timeout = field(default_factory=Timeout)
 
+    def __post_init__(self) -> None:
+        if type(self.headers) is not Headers:  # a plain mapping from a component: one header type everywhere
+            self.headers = Headers(self.headers)
+
     def with_headers(self, **changes: str) -> "PreparedRequest":
         """A copy with extra or replaced headers (names as given)."""
+        headers = self.headers.copy()
+        for name, value in changes.items():
+            headers[name] = value
         # A direct constructor call: dataclasses.replace costs several times more per attempt.
-        return PreparedRequest(
-            self.method, self.url, {**self.headers, **changes}, self.content, self.form, self.files, self.timeout
-        )
+        return PreparedRequest(self.method, self.url, headers, self.content, self.form, self.files, self.timeout)
 
     def __repr__(self) -> str:
         return (
             f"PreparedRequest(method={self.method!r}, url={redact_url(self.url)!r}, "
-            f"headers={redact_headers(self.headers)!r})"
+            f"headers={self.headers.redacted().to_dict()!r})"
         )
-
-
-_SECRET_QUERY = frozenset({"key", "api_key", "apikey", "access_token", "token", "sig", "signature"})
-
-
-def redact_url(url: str, secret: Iterable[str] = _SECRET_QUERY) -> str:
-    """``url`` with credential-looking query values replaced by ``<redacted>``."""
-    if "?" not in url:
-        return url
-    base, _, query = url.partition("?")
-    names = {s.lower() for s in secret}
-    pairs = [(k, "<redacted>" if k.lower() in names else v) for k, v in parse_qsl(query, keep_blank_values=True)]
-    return f"{base}?{urlencode(pairs, safe='<>')}"
 
 
 def enforce_trailing_slash(url: str) -> str:
@@ -127,13 +121,13 @@ class RequestBuilder:
         # lower-cased name -> (name as given, value); Omit removes a default.
         self._headers: dict[str, tuple[str, str]] = {}
         self._merge_headers_into(self._headers, default_headers)
-        self._plain_headers = {name: value for name, value in self._headers.values()}
+        self._template = Headers.from_store(self._headers)
         self._custom_query = querystring.stringify_items(custom_query) if custom_query else []
 
     @property
     def default_headers(self) -> dict[str, str]:
         """The headers every request starts with."""
-        return self._plain_headers.copy()
+        return self._template.to_dict()
 
     @staticmethod
     def _merge_headers_into(
@@ -168,7 +162,7 @@ class RequestBuilder:
             url = self.build_url(url, options.params)
         else:  # most calls: a path under the base URL, no query to merge
             url = self.base_url + url.lstrip("/")
-        request = PreparedRequest(method, url, {}, timeout=timeout)
+        request = PreparedRequest(method, url, _EMPTY, timeout=timeout)
         if options.json_data is None and not options.extra_json and not options.files:
             request.content, content_type = options.content, None  # no body to encode (a GET, raw content)
         else:
@@ -176,7 +170,7 @@ class RequestBuilder:
         needs_key = self.idempotency_header is not None and method != "GET"
         own_headers = None if type(options.headers) is NotGiven else options.headers
         if not own_headers and content_type is None and not needs_key:
-            request.headers = self._plain_headers.copy()  # most calls: the defaults as they are
+            request.headers = self._template.copy()  # most calls: the defaults as they are
             return request
         merged = dict(self._headers)
         if own_headers:
@@ -192,7 +186,7 @@ class RequestBuilder:
                 merged.pop("content-type", None)  # the transport writes its own boundary
         elif content_type is not None and "content-type" in merged:
             merged["content-type"] = (merged["content-type"][0], content_type)
-        request.headers = {name: value for name, value in merged.values()}
+        request.headers = Headers.from_store(merged)
         return request
 
     def _add_body(self, request: PreparedRequest, options: FinalRequestOptions) -> Optional[str]:
@@ -234,6 +228,8 @@ class RequestBuilder:
         media = self.serializer.media_types[0]
         return None if media == "application/json" else media
 
+
+_EMPTY = Headers()  # replaced by the builder before anyone sees it
 
 # One string per method for every request, not a fresh upper-cased copy per call.
 _METHODS = {m.lower(): m for m in ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")}

@@ -7,8 +7,10 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 
 from genai_base import FinalRequestOptions, Omit, Querystring, Timeout, make_request_options, omit
-from genai_base._request import RequestBuilder, redact_url
+from genai_base._redact import redact_url
+from genai_base._request import RequestBuilder
 from genai_base._serializers import JSONSerializer
+from genai_base._transports.requests import requests_timeout
 
 
 def builder(base_url: str = "https://api.example.com/v1", **kwargs: object) -> RequestBuilder:
@@ -183,10 +185,10 @@ def test_construct_alias_and_max_retries_fallback() -> None:
 
 
 def test_total_caps_the_requests_timeouts() -> None:
-    assert Timeout(60, connect=5, total=2).as_requests_timeout() == (2, 2)
-    assert Timeout(1, total=10).as_requests_timeout() == (1, 1)
-    assert Timeout(None).as_requests_timeout() is None
-    assert Timeout(None, total=3).as_requests_timeout() == (3, 3)
+    assert requests_timeout(Timeout(60, connect=5, total=2)) == (2, 2)
+    assert requests_timeout(Timeout(1, total=10)) == (1, 1)
+    assert requests_timeout(Timeout(None)) is None
+    assert requests_timeout(Timeout(None, total=3)) == (3, 3)
 
 
 def test_models_anywhere_in_a_json_body_are_encoded_as_objects() -> None:
