@@ -6,11 +6,10 @@ import asyncio
 from typing import Any, Optional
 
 from ._base import BaseClient
-from ._engine import AsyncAuthStep, Attempt, Call, Read, Send, Sleep
+from ._engine import READ, SEND, SLEEP, AsyncAuthStep, Attempt, Call
 from ._errors import APIConnectionError, APIError
 from ._options import FinalRequestOptions, RequestOptions
 from ._pagination import AsyncPager
-from ._request import RETRY_COUNT_HEADER
 from ._response import AsyncAPIResponse
 from ._streaming import AsyncStream, stream_item_type
 from ._transports.aiohttp import AiohttpTransport
@@ -42,7 +41,7 @@ class AsyncAPIClient(BaseClient):
         if transport is None:
             # Made on first use so it binds to the loop that runs the calls.
             session = self._container.async_session_factory()(self._settings)
-            defaults = {**self._builder.default_headers, RETRY_COUNT_HEADER: "0"}
+            defaults = self._builder.default_headers
             transport = self._shared.transport = AiohttpTransport(session, self._settings, defaults)
         return transport
 
@@ -60,39 +59,36 @@ class AsyncAPIClient(BaseClient):
         if self._shared.closed:
             raise APIConnectionError("the client is closed")
         call = Call(self._engine, options, cast_to, stream)
-        result, wrap = call.conclude(await self._drive(call), AsyncAPIResponse)
-        if wrap:
-            item = stream_item_type(stream_cls, cast_to)
-            return (stream_cls or AsyncStream)(cast_to=item, response=result, client=self)
-        return result
-
-    async def _drive(self, call: Call) -> Attempt:
-        """Run the call's flow, awaiting each send, read, sleep and auth step it asks for."""
         send = (self._shared.transport or self._transport()).send
+        # Drive the call's flow, awaiting each send, read, sleep and auth step it asks for.
         flow = call.flow()
-        action: Any = next(flow)
         try:
+            kind, arg = next(flow)
             while True:
                 try:
-                    kind = type(action)
-                    if kind is Send:
-                        result: Any = await send(action.request)
-                    elif kind is Read:
-                        result = await action.response.read()
-                    elif kind is Sleep:
-                        await asyncio.sleep(action.seconds)
+                    if kind is SEND:
+                        result: Any = await send(arg)
+                    elif kind is READ:
+                        result = await arg.read()
+                    elif kind is SLEEP:
+                        await asyncio.sleep(arg)
                         result = None
                     else:
-                        result = await _auth_step(action)
+                        result = await _auth_step(arg)
                 except APIError as exc:
-                    action = flow.throw(exc)
+                    kind, arg = flow.throw(exc)
                 else:
-                    action = flow.send(result)
+                    kind, arg = flow.send(result)
         except StopIteration as done:
             attempt: Attempt = done.value
-            return attempt
-        finally:
-            flow.close()
+        except BaseException:
+            flow.close()  # an interrupted flow releases the response it holds
+            raise
+        value, wrap = call.conclude(attempt, AsyncAPIResponse)
+        if wrap:
+            item = stream_item_type(stream_cls, cast_to)
+            return (stream_cls or AsyncStream)(cast_to=item, response=value, client=self)
+        return value
 
     async def get(
         self,

@@ -1,8 +1,9 @@
 """One call as a flow, shared by both shells: attempts, retries, redirects, auth, deadline, hooks.
 
-:meth:`Call.flow` is a generator. It yields what it needs done —
-:class:`Send` a request, :class:`Read` a body, :class:`Sleep` — and receives
-the result (or has the transport's :class:`~genai_base.APIError` thrown in).
+:meth:`Call.flow` is a generator. It yields what it needs done — send a
+request, read a body, sleep (the ``SEND``, ``READ``, ``SLEEP`` and ``AUTH``
+steps below) — and receives the result (or has the transport's
+:class:`~genai_base.APIError` thrown in).
 It returns the last :class:`Attempt`; :meth:`Call.conclude` turns that into
 what the call returns. No I/O happens here and time is read through the
 clock the engine is given, so a scripted driver can run a call with no
@@ -15,7 +16,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, AsyncGenerator, Callable, Generator, Optional, Union
+from typing import Any, AsyncGenerator, Callable, Generator, Optional
 from urllib.parse import parse_qsl, urlencode, urljoin
 
 from ._auth import NoAuth, ResponseHead
@@ -40,15 +41,16 @@ from ._serializers import SerializerRegistry
 from ._types import NotGiven
 
 __all__ = [
+    "AUTH",
     "Action",
     "Attempt",
     "AsyncAuthStep",
     "Call",
     "EngineConfig",
-    "Read",
+    "READ",
     "REDIRECT_STATUSES",
-    "Send",
-    "Sleep",
+    "SEND",
+    "SLEEP",
 ]
 
 #: The statuses a call may follow as redirects.
@@ -58,38 +60,29 @@ _BODY_HEADERS = ("content-type", "content-length", "transfer-encoding")
 
 
 # -- what the flow asks of its driver --------------------------------------------------
+#
+# The flow yields ``(kind, argument)`` pairs (plain tuples: one is made per step of
+# every request) and is answered with the result:
 
-
-@dataclass(slots=True)
-class Send:
-    """Send ``request`` (no redirects followed); answer with the transport's response head."""
-
-    request: PreparedRequest
-
-
-@dataclass(slots=True)
-class Read:
-    """Read ``response``'s whole body (releasing the connection); answer with the bytes."""
-
-    response: Any
-
-
-@dataclass(slots=True)
-class Sleep:
-    """Wait ``seconds`` before going on; answer with ``None``."""
-
-    seconds: float
+#: ``(SEND, request)``: send the request (no redirects followed); answer with the response head.
+SEND = "send"
+#: ``(READ, response)``: read the whole body, releasing the connection; answer with the bytes.
+READ = "read"
+#: ``(SLEEP, seconds)``: wait; answer with ``None``.
+SLEEP = "sleep"
+#: ``(AUTH, AsyncAuthStep)``: advance an async auth flow; answer with its next request or ``None``.
+AUTH = "auth"
 
 
 @dataclass(slots=True)
 class AsyncAuthStep:
-    """Advance an async auth flow (``None`` starts it); answer with its next request, or ``None`` when it ends."""
+    """An async auth flow to advance (``head`` ``None`` starts it)."""
 
     flow: AsyncGenerator[PreparedRequest, ResponseHead]
     head: Optional[ResponseHead]
 
 
-Action = Union[Send, Read, Sleep, AsyncAuthStep]
+Action = tuple[str, Any]
 Flow = Generator[Action, Any, "Attempt"]
 
 
@@ -176,9 +169,8 @@ class Call:
         timeout = timeout if type(timeout) is Timeout else Timeout.coerce(timeout)
         deadline = config.deadline if isinstance(options.deadline, NotGiven) else options.deadline
         self.deadline: Optional[float] = deadline  # type: ignore[assignment]
-        self.started = config.clock()
-        self.request = config.builder.build(options, timeout)
-        self.request.headers[RETRY_COUNT_HEADER] = "0"
+        self.started = 0.0 if deadline is None else config.clock()  # only the deadline needs it
+        self.request = config.builder.build(options, timeout)  # carries the retry count header ("0")
         self.follow_redirects = True if options.follow_redirects is None else options.follow_redirects
         self.cast_to = cast_to
         self.stream = stream
@@ -198,64 +190,66 @@ class Call:
     # -- the flow --------------------------------------------------------------------
 
     def flow(self) -> Flow:
-        """Every attempt of the call, until one is accepted or no retry is left."""
+        """Every attempt of the call, until one is accepted or no retry is left; returns the last."""
+        config = self.config
+        clock = config.clock
         while True:
-            attempt = yield from self._attempt()
-            if attempt.ok or not self._should_retry(attempt):
+            request = self._next_request()
+            started = clock()
+            response = None
+            try:
+                sent = request
+                hops = 0
+                signing = not config.plain_auth
+                while True:  # the hops of the redirects the call follows
+                    if signing:
+                        response = yield from self._send_signed(sent)
+                    else:
+                        response = yield SEND, sent
+                    status = response.status_code
+                    if status not in REDIRECT_STATUSES or not self.follow_redirects:
+                        break
+                    following = self._redirect(sent, status, response.headers, hops)
+                    if following is None:
+                        break
+                    hops += 1
+                    if origin_of(following.url) != origin_of(sent.url):
+                        signing = False  # auth signs only the original origin
+                    response.close()
+                    response, sent = None, following
+                accepted = 200 <= status < 300 or (self.raw_type and 300 <= status < 400)
+                content = None
+                if not accepted or not self.stream:
+                    # Read here, so a body cut off is retried like any failed attempt.
+                    content = yield READ, response
+            except APIError as exc:
+                if response is not None:
+                    response.close()
+                attempt = self._failed(request, exc, started)
+            except BaseException:
+                if response is not None:
+                    response.close()
+                raise
+            else:
+                attempt = self._received(sent, response, content, accepted, started)
+                if accepted:
+                    return attempt
+            if not self._should_retry(attempt):
                 return attempt
             wait = self._retry_wait
             self._before_retry(attempt, wait)
             if wait > 0:
-                yield Sleep(wait)
-
-    def _attempt(self) -> Generator[Action, Any, Attempt]:
-        config = self.config
-        request = self._next_request()
-        started = config.clock()
-        response = None
-        try:
-            sent = request
-            hops = 0
-            signing = not config.plain_auth
-            while True:  # the hops of the redirects the call follows
-                if signing:
-                    response = yield from self._send_signed(sent)
-                else:
-                    response = yield Send(sent)
-                if response.status_code not in REDIRECT_STATUSES or not self.follow_redirects:
-                    break
-                following = self._redirect(sent, response.status_code, response.headers, hops)
-                if following is None:
-                    break
-                hops += 1
-                if origin_of(following.url) != origin_of(sent.url):
-                    signing = False  # auth signs only the original origin
-                response.close()
-                response, sent = None, following
-            accepted = self._accepts(response.status_code)
-            content = None
-            if not accepted or not self.stream:
-                # Read here, so a body cut off is retried like any failed attempt.
-                content = yield Read(response)
-        except APIError as exc:
-            if response is not None:
-                response.close()
-            return self._failed(request, exc, started)
-        except BaseException:
-            if response is not None:
-                response.close()
-            raise
-        return self._received(sent, response, content, accepted, started)
+                yield SLEEP, wait
 
     def _send_signed(self, request: PreparedRequest) -> Generator[Action, Any, Any]:
         """Send through the auth flow: sign, and re-send after a refresh if the flow asks to."""
         async_flow = self.config.async_auth_flow
         if async_flow is not None:
             aflow = async_flow(request)
-            signed = yield AsyncAuthStep(aflow, None)
+            signed = yield AUTH, AsyncAuthStep(aflow, None)
             while True:
-                response = yield Send(signed)
-                following = yield AsyncAuthStep(aflow, ResponseHead(response.status_code, response.headers))
+                response = yield SEND, signed
+                following = yield AUTH, AsyncAuthStep(aflow, ResponseHead(response.status_code, response.headers))
                 if following is None:
                     return response
                 response.close()
@@ -263,7 +257,7 @@ class Call:
         flow = self.config.auth.auth_flow(request)
         signed = next(flow)
         while True:
-            response = yield Send(signed)
+            response = yield SEND, signed
             try:
                 signed = flow.send(ResponseHead(response.status_code, response.headers))
             except StopIteration:
@@ -291,10 +285,6 @@ class Call:
                 ),
             )
         return request
-
-    def _accepts(self, status_code: int) -> bool:
-        """True for a status the call returns rather than raises (a 3xx too, for a raw call)."""
-        return 200 <= status_code < 300 or (self.raw_type and 300 <= status_code < 400)
 
     def _received(
         self, request: PreparedRequest, response: Any, content: Optional[bytes], accepted: bool, started: float

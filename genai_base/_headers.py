@@ -156,7 +156,12 @@ class Headers(MutableMapping[str, str]):
 
     def copy(self) -> "Headers":
         """A copy that changes independently of this one."""
-        return Headers(self)
+        if self._lists:
+            return Headers(self)
+        copy = Headers.__new__(Headers)
+        copy._store = self._store.copy()
+        copy._lists = None
+        return copy
 
     def redacted(self, secret: Iterable[str] = SECRET_HEADERS) -> "Headers":
         """A copy whose credential values (names in ``secret``, lower case) read ``<redacted>``."""

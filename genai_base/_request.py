@@ -121,12 +121,14 @@ class RequestBuilder:
         # lower-cased name -> (name as given, value); Omit removes a default.
         self._headers: dict[str, tuple[str, str]] = {}
         self._merge_headers_into(self._headers, default_headers)
+        # Every attempt carries its retry count; the first sends the request as built.
+        self._headers[RETRY_COUNT_HEADER] = (RETRY_COUNT_HEADER, "0")
         self._template = Headers.from_store(self._headers)
         self._custom_query = querystring.stringify_items(custom_query) if custom_query else []
 
     @property
     def default_headers(self) -> dict[str, str]:
-        """The headers every request starts with."""
+        """The headers every request starts with (the retry count header included)."""
         return self._template.to_dict()
 
     @staticmethod

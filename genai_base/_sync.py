@@ -8,7 +8,7 @@ import time
 from typing import Any, Optional
 
 from ._base import BaseClient
-from ._engine import Attempt, Call, Read, Send, Sleep
+from ._engine import READ, SEND, SLEEP, Attempt, Call
 from ._errors import APIConnectionError, APIError
 from ._options import FinalRequestOptions, RequestOptions
 from ._pagination import SyncPage
@@ -73,38 +73,35 @@ class SyncAPIClient(BaseClient):
         if self._shared.closed:
             raise APIConnectionError("the client is closed")
         call = Call(self._engine, options, cast_to, stream)
-        result, wrap = call.conclude(self._drive(call), APIResponse)
-        if wrap:
-            return (stream_cls or Stream)(cast_to=stream_item_type(stream_cls, cast_to), response=result, client=self)
-        return result
-
-    def _drive(self, call: Call) -> Attempt:
-        """Run the call's flow: perform each send, read and sleep it asks for."""
         transport = self._shared.for_this_process()
+        # Drive the call's flow: perform each send, read and sleep it asks for.
         flow = call.flow()
-        action: Any = next(flow)
         try:
+            kind, arg = next(flow)
             while True:
                 try:
-                    kind = type(action)
-                    if kind is Send:
-                        result: Any = transport.send(action.request)
-                    elif kind is Read:
-                        result = action.response.read()
-                    elif kind is Sleep:
-                        time.sleep(action.seconds)
+                    if kind is SEND:
+                        result: Any = transport.send(arg)
+                    elif kind is READ:
+                        result = arg.read()
+                    elif kind is SLEEP:
+                        time.sleep(arg)
                         result = None
                     else:
-                        raise TypeError(f"the sync client cannot perform {kind.__name__}")
+                        raise TypeError(f"the sync client cannot perform {kind!r}")
                 except APIError as exc:
-                    action = flow.throw(exc)
+                    kind, arg = flow.throw(exc)
                 else:
-                    action = flow.send(result)
+                    kind, arg = flow.send(result)
         except StopIteration as done:
             attempt: Attempt = done.value
-            return attempt
-        finally:
-            flow.close()
+        except BaseException:
+            flow.close()  # an interrupted flow releases the response it holds
+            raise
+        value, wrap = call.conclude(attempt, APIResponse)
+        if wrap:
+            return (stream_cls or Stream)(cast_to=stream_item_type(stream_cls, cast_to), response=value, client=self)
+        return value
 
     def get(
         self,

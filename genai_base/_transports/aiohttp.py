@@ -11,6 +11,7 @@ slot is given back when the response is released.
 from __future__ import annotations
 
 import asyncio
+import collections
 import functools
 import logging
 import ssl
@@ -117,19 +118,58 @@ def _reason(exc: BaseException) -> str:
 _TRANSPORT_ERRORS = (aiohttp.ClientError, asyncio.TimeoutError, OSError, ValueError, RuntimeError)
 
 
+# -- the pool's slots ----------------------------------------------------------------
+
+
+class _Slots:
+    """At most ``limit`` connections in use; callers past it wait in order for one to be released."""
+
+    __slots__ = ("_waiters", "free")
+
+    def __init__(self, limit: int) -> None:
+        self.free = limit
+        self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
+
+    async def wait(self, timeout: Optional[float]) -> bool:
+        """Wait for a released slot (call when none is free); False once ``timeout`` passed without one."""
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            await asyncio.wait_for(waiter, timeout)
+        except asyncio.TimeoutError:
+            return waiter.done() and not waiter.cancelled()  # handed over just as the timer fired
+        except BaseException:
+            if waiter.done() and not waiter.cancelled():
+                self.release()  # cancelled after a slot was handed over: pass it on
+            raise
+        return True
+
+    def release(self) -> None:
+        """Give a slot back: to the longest waiter still waiting, else to the free count."""
+        waiters = self._waiters
+        while waiters:
+            waiter = waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+        self.free += 1
+
+
 # -- responses -----------------------------------------------------------------------
 
 
 class AiohttpResponse:
     """An ``aiohttp.ClientResponse`` behind the transport-neutral interface; holds a pool slot until released."""
 
-    __slots__ = ("_headers", "_raw", "_slots", "is_closed", "request", "status_code")
+    __slots__ = ("_headers", "_raw", "_slots", "content_type", "is_closed", "request", "status_code")
 
-    def __init__(self, raw: aiohttp.ClientResponse, request: PreparedRequest, slots: asyncio.Semaphore) -> None:
+    def __init__(self, raw: aiohttp.ClientResponse, request: PreparedRequest, slots: _Slots) -> None:
         self._raw = raw
         self.request = request
         self.status_code: int = raw.status
         self._headers: Optional[Headers] = None
+        #: The ``Content-Type`` header, if any.
+        self.content_type: Optional[str] = raw.headers.get("Content-Type")
         self._slots = slots
         self.is_closed = False
 
@@ -139,11 +179,6 @@ class AiohttpResponse:
         if self._headers is None:
             self._headers = Headers.from_pairs(self._raw.headers.items())
         return self._headers
-
-    @property
-    def content_type(self) -> Optional[str]:
-        """The ``Content-Type`` header, if any."""
-        return self._raw.headers.get("Content-Type")
 
     @property
     def http_version(self) -> str:
@@ -197,10 +232,23 @@ class AiohttpResponse:
                 self._raw.close()
             else:
                 self._raw.release()
-            self._slots.release()
+            slots = self._slots
+            if slots._waiters:
+                slots.release()
+            else:
+                slots.free += 1
 
 
 # -- sending -------------------------------------------------------------------------
+
+
+def _form_of(request: PreparedRequest) -> aiohttp.FormData:
+    form = aiohttp.FormData()
+    for name, value in request.form or []:
+        form.add_field(name, value)
+    for name, (filename, content, content_type) in request.files or []:
+        form.add_field(name, content, filename=filename, content_type=content_type)
+    return form
 
 
 class AiohttpTransport:
@@ -209,8 +257,9 @@ class AiohttpTransport:
     def __init__(self, session: aiohttp.ClientSession, settings: Any, default_headers: dict[str, str]) -> None:
         self.session = session
         self._settings = settings
-        self._slots = asyncio.Semaphore(settings["pool_size"] or 1_000_000)
+        self._slots = _Slots(settings["pool_size"] or 1_000_000)
         self._env_by_origin: dict[str, OriginEnvironment] = {}
+        self._last_origin: tuple[str, OriginEnvironment] = ("\x00", OriginEnvironment())
         self._timeouts: tuple[Optional[Timeout], Any] = (None, None)
         # aiohttp turns a dict of headers into a CIMultiDict on every request: hand it one made
         # once for the headers most requests carry (it never changes it).
@@ -219,33 +268,37 @@ class AiohttpTransport:
     async def send(self, request: PreparedRequest) -> AiohttpResponse:
         """Send ``request`` (no redirects followed) and return its response head."""
         slots = self._slots
-        if slots.locked():
+        if slots.free > 0:
+            slots.free -= 1
+        elif not await slots.wait(request.timeout.pool):
             pool = request.timeout.pool
-            try:
-                await asyncio.wait_for(slots.acquire(), pool)
-            except asyncio.TimeoutError:
-                within = "" if pool is None else f" within {pool:g}s"
-                raise PoolTimeoutError(
-                    f"no pooled connection became free{within} ({request.method} {redact_url(request.url)})",
-                    request=request,
-                ) from None
-        else:
-            await slots.acquire()  # a free slot: returns at once
+            within = "" if pool is None else f" within {pool:g}s"
+            raise PoolTimeoutError(
+                f"no pooled connection became free{within} ({request.method} {redact_url(request.url)})",
+                request=request,
+            )
         try:
-            env = self._env_by_origin.get(origin_key(request.url))
-            if env is None:
-                env = await asyncio.to_thread(
-                    environment_for, request.url, self._settings["proxies"], self._settings["trust_env"]
-                )
-                if len(self._env_by_origin) >= 256:  # a client calling many hosts: keep the cache bounded
-                    self._env_by_origin.clear()
-                self._env_by_origin[origin_key(request.url)] = env
+            url = request.url
+            last_prefix, env = self._last_origin
+            if not url.startswith(last_prefix):  # most requests go to one origin: no need to cut it out
+                env = self._env_by_origin.get(origin_key(url)) or await self._environment(url)
+                self._last_origin = (origin_key(url) + "/", env)
+            headers: Any = request.headers.to_dict()
+            if env.headers:  # netrc / proxy credentials for this origin, unless the request has its own
+                for name, value in env.headers.items():
+                    if name not in request.headers:
+                        headers[name] = value
+            elif headers == self._default_headers[0]:  # most requests: the defaults as built
+                headers = self._default_headers[1]
+            timeout = request.timeout
+            if timeout is not self._timeouts[0]:  # the same Timeout object on most calls
+                self._timeouts = (timeout, client_timeout(timeout))
             raw = await self.session.request(
                 request.method,
-                request.url,
-                headers=self._headers_for(request, env),
-                data=self._body_of(request),
-                timeout=self._timeout_for(request.timeout),
+                url,
+                headers=headers,
+                data=request.content if request.files is None else _form_of(request),
+                timeout=self._timeouts[1],
                 allow_redirects=False,
                 proxy=env.proxy,
                 proxy_headers=env.proxy_headers or None,
@@ -258,33 +311,14 @@ class AiohttpTransport:
             raise
         return AiohttpResponse(raw, request, slots)
 
-    def _headers_for(self, request: PreparedRequest, env: OriginEnvironment) -> Any:
-        headers = request.headers.to_dict()
-        if env.headers:  # netrc / proxy credentials for this origin, unless the request has its own
-            for name, value in env.headers.items():
-                if name not in request.headers:
-                    headers[name] = value
-            return headers
-        if headers == self._default_headers[0]:  # most requests: the defaults as built
-            return self._default_headers[1]
-        return headers
-
-    @staticmethod
-    def _body_of(request: PreparedRequest) -> Any:
-        if request.files is None:
-            return request.content
-        form = aiohttp.FormData()
-        for name, value in request.form or []:
-            form.add_field(name, value)
-        for name, (filename, content, content_type) in request.files:
-            form.add_field(name, content, filename=filename, content_type=content_type)
-        return form
-
-    def _timeout_for(self, timeout: Timeout) -> aiohttp.ClientTimeout:
-        if timeout is not self._timeouts[0]:  # the same Timeout object on most calls
-            self._timeouts = (timeout, client_timeout(timeout))
-        mapped: aiohttp.ClientTimeout = self._timeouts[1]
-        return mapped
+    async def _environment(self, url: str) -> OriginEnvironment:
+        """The environment's proxy and netrc credentials for ``url``'s origin, looked up once (in a thread)."""
+        settings = self._settings
+        env = await asyncio.to_thread(environment_for, url, settings["proxies"], settings["trust_env"])
+        if len(self._env_by_origin) >= 256:  # a client calling many hosts: keep the cache bounded
+            self._env_by_origin.clear()
+        self._env_by_origin[origin_key(url)] = env
+        return env
 
     async def close(self) -> None:
         """Close the session and its connections."""
