@@ -63,10 +63,10 @@ from ._retry import (
     RetryPolicy,
 )
 from ._serializers import JSONSerializer, Serializer
-from ._session import AsyncSessionFactory, SessionFactory
 from ._sse import ServerSentEvent, SSEDecoder
 from ._streaming import AsyncStream, Stream
 from ._sync import SyncAPIClient
+from ._transports.base import AsyncSessionFactory, SessionFactory
 from ._types import NOT_GIVEN, NotGiven, Omit, omit
 from ._version import __version__
 

@@ -6,7 +6,7 @@ import asyncio
 from typing import Any, Optional
 
 from ._base import BaseClient
-from ._engine import READ, SEND, SLEEP, AsyncAuthStep, Attempt, Call
+from ._engine import READ, SEND, SLEEP, AsyncAuthStep, Call, FlowRunner
 from ._errors import APIConnectionError, APIError
 from ._options import FinalRequestOptions, RequestOptions
 from ._pagination import AsyncPager
@@ -60,31 +60,28 @@ class AsyncAPIClient(BaseClient):
             raise APIConnectionError("the client is closed")
         call = Call(self._engine, options, cast_to, stream)
         send = (self._shared.transport or self._transport()).send
-        # Drive the call's flow, awaiting each send, read, sleep and auth step it asks for.
-        flow = call.flow()
+        runner = FlowRunner(call.flow())
         try:
-            kind, arg = next(flow)
-            while True:
+            while runner.step is not None:  # await each send, read, sleep and auth step the flow asks for
+                kind, arg = runner.step
+                result: Any
                 try:
                     if kind is SEND:
-                        result: Any = await send(arg)
+                        result = await send(arg)
                     elif kind is READ:
                         result = await arg.read()
                     elif kind is SLEEP:
-                        await asyncio.sleep(arg)
-                        result = None
+                        result = await asyncio.sleep(arg, None)
                     else:
                         result = await _auth_step(arg)
                 except APIError as exc:
-                    kind, arg = flow.throw(exc)
-                else:
-                    kind, arg = flow.send(result)
-        except StopIteration as done:
-            attempt: Attempt = done.value
+                    result = exc
+                runner.answer(result)
         except BaseException:
-            flow.close()  # an interrupted flow releases the response it holds
+            runner.close()
             raise
-        value, wrap = call.conclude(attempt, AsyncAPIResponse)
+        assert runner.attempt is not None
+        value, wrap = call.conclude(runner.attempt, AsyncAPIResponse)
         if wrap:
             item = stream_item_type(stream_cls, cast_to)
             return (stream_cls or AsyncStream)(cast_to=item, response=value, client=self)
@@ -169,12 +166,6 @@ class AsyncAPIClient(BaseClient):
         """An awaitable (the first page) that is also async-iterable (every item across pages)."""
         return AsyncPager(self, path, model=model, paginator=paginator, body=body, options=options, method=method)
 
-    def copy(self, **overrides: Any) -> "AsyncAPIClient":
-        """A client configured like this one with ``overrides``, sharing its connection pool."""
-        return type(self)(**self._copy_kwargs(overrides), _shared=self._shared)
-
-    with_options = copy
-
     async def close(self) -> None:
         """Close the connection pool (shared with copies)."""
         if not self._shared.closed:
@@ -183,10 +174,6 @@ class AsyncAPIClient(BaseClient):
                 await self._shared.transport.close()
 
     aclose = close
-
-    def is_closed(self) -> bool:
-        """True once :meth:`close` was called on this client or a copy."""
-        return self._shared.closed
 
     async def __aenter__(self) -> "AsyncAPIClient":
         return self

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from typing import Any, Mapping, Optional, Union
+
+if sys.version_info >= (3, 11):
+    from typing import Self
+else:
+    from typing_extensions import Self
 
 from ._auth import NoAuth, safe_repr
 from ._engine import EngineConfig
@@ -28,6 +34,8 @@ class BaseClient:
 
     #: Whether the driver awaits (the engine then runs ``async_auth_flow``).
     _is_async = False
+    #: What a client and its copies share (the pool, the retry policy); set by the shell.
+    _shared: Any
 
     def __init__(
         self,
@@ -176,6 +184,16 @@ class BaseClient:
     def _make_status_error(self, err_msg: str, *, body: object, response: Any) -> APIStatusError:
         """The exception for a non-success response; SDKs override it for their own classes."""
         return status_error_class(response.status_code)(err_msg, response=response, body=body)
+
+    def copy(self, **overrides: Any) -> Self:
+        """A client configured like this one with ``overrides``, sharing its connection pool."""
+        return type(self)(**self._copy_kwargs(overrides), _shared=self._shared)
+
+    with_options = copy
+
+    def is_closed(self) -> bool:
+        """True once the client (or a copy sharing its pool) was closed."""
+        return bool(self._shared.closed)
 
     def _copy_kwargs(self, overrides: dict[str, Any]) -> dict[str, Any]:
         unknown = set(overrides) - set(self._init_kwargs)

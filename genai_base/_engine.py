@@ -47,6 +47,7 @@ __all__ = [
     "AsyncAuthStep",
     "Call",
     "EngineConfig",
+    "FlowRunner",
     "READ",
     "REDIRECT_STATUSES",
     "SEND",
@@ -84,6 +85,37 @@ class AsyncAuthStep:
 
 Action = tuple[str, Any]
 Flow = Generator[Action, Any, "Attempt"]
+
+
+class FlowRunner:
+    """Steps a call's flow for a driver: ``step`` is what to do next (``None`` once it is done).
+
+    The driver performs ``step`` and calls :meth:`answer` with the result, or
+    with the :class:`~genai_base.APIError` the transport raised (it is thrown
+    into the flow). When the flow ends, ``attempt`` holds its last attempt.
+    """
+
+    __slots__ = ("_flow", "attempt", "step")
+
+    def __init__(self, flow: Flow) -> None:
+        self._flow = flow
+        self.attempt: Optional[Attempt] = None
+        self.step: Optional[Action] = None
+        self.answer(None)
+
+    def answer(self, result: Any) -> None:
+        """Hand ``result`` (or an error to raise there) back to the flow; sets the next ``step``."""
+        try:
+            if isinstance(result, APIError):
+                self.step = self._flow.throw(result)
+            else:
+                self.step = self._flow.send(result)
+        except StopIteration as done:
+            self.step, self.attempt = None, done.value
+
+    def close(self) -> None:
+        """Stop the flow early (the driver was interrupted): it releases the response it holds."""
+        self._flow.close()
 
 
 @dataclass

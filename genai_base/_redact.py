@@ -16,6 +16,7 @@ __all__ = [
     "SECRET_QUERY_PARAMS",
     "redact_headers",
     "redact_url",
+    "redact_proxy_url",
     "redact_text",
     "redact_error",
     "is_secret_header",
@@ -79,6 +80,18 @@ def _redact_userinfo(url: str) -> str:
     if not user:
         shown = REDACTED
     return urlunsplit(parts._replace(netloc=f"{shown}@{hostport}"))
+
+
+def redact_proxy_url(url: str) -> str:
+    """``url`` with all of its user info (name and password) replaced by ``<redacted>``."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return re.sub(r"//[^/@]*@", f"//{REDACTED}@", url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{REDACTED}@{host}"))
 
 
 def redact_text(text: str, secret_params: Iterable[str] = ()) -> str:

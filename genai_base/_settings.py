@@ -13,9 +13,10 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
 
-from ._config_values import ENTRY_PARSERS, PARSERS, REDACTED, SECRET_KEYS, parse_mapping
+from ._config_values import ENTRY_PARSERS, PARSERS, SECRET_KEYS, parse_mapping
 from ._errors import ConfigurationError
 from ._options import DEFAULT_TIMEOUT
+from ._redact import REDACTED
 
 __all__ = [
     "DEFAULTS",
@@ -224,9 +225,3 @@ def _merge_entries(key: str, layers: list[tuple[str, Mapping[str, Any]]], source
             merged[name] = value
             sources[f"{key}.{name}"] = source
     return merged, top_source
-
-
-# ``describe`` lives with the report it makes; kept importable from here for callers.
-from ._config_report import ConfigEntry, describe  # noqa: E402
-
-__all__ += ["ConfigEntry", "describe"]

@@ -8,7 +8,7 @@ import time
 from typing import Any, Optional
 
 from ._base import BaseClient
-from ._engine import READ, SEND, SLEEP, Attempt, Call
+from ._engine import READ, SEND, Call, FlowRunner
 from ._errors import APIConnectionError, APIError
 from ._options import FinalRequestOptions, RequestOptions
 from ._pagination import SyncPage
@@ -73,32 +73,21 @@ class SyncAPIClient(BaseClient):
         if self._shared.closed:
             raise APIConnectionError("the client is closed")
         call = Call(self._engine, options, cast_to, stream)
-        transport = self._shared.for_this_process()
-        # Drive the call's flow: perform each send, read and sleep it asks for.
-        flow = call.flow()
+        send = self._shared.for_this_process().send
+        runner = FlowRunner(call.flow())
         try:
-            kind, arg = next(flow)
-            while True:
+            while runner.step is not None:  # perform each send, read and sleep the flow asks for
+                kind, arg = runner.step
                 try:
-                    if kind is SEND:
-                        result: Any = transport.send(arg)
-                    elif kind is READ:
-                        result = arg.read()
-                    elif kind is SLEEP:
-                        time.sleep(arg)
-                        result = None
-                    else:
-                        raise TypeError(f"the sync client cannot perform {kind!r}")
+                    result = send(arg) if kind is SEND else arg.read() if kind is READ else _pause(arg)
                 except APIError as exc:
-                    kind, arg = flow.throw(exc)
-                else:
-                    kind, arg = flow.send(result)
-        except StopIteration as done:
-            attempt: Attempt = done.value
+                    result = exc
+                runner.answer(result)
         except BaseException:
-            flow.close()  # an interrupted flow releases the response it holds
+            runner.close()
             raise
-        value, wrap = call.conclude(attempt, APIResponse)
+        assert runner.attempt is not None
+        value, wrap = call.conclude(runner.attempt, APIResponse)
         if wrap:
             return (stream_cls or Stream)(cast_to=stream_item_type(stream_cls, cast_to), response=value, client=self)
         return value
@@ -182,24 +171,20 @@ class SyncAPIClient(BaseClient):
         """The first page of a listing; iterating it yields every item across all pages."""
         return SyncPage.first(self, path, model=model, paginator=paginator, body=body, options=options, method=method)
 
-    def copy(self, **overrides: Any) -> "SyncAPIClient":
-        """A client configured like this one with ``overrides``, sharing its connection pool."""
-        return type(self)(**self._copy_kwargs(overrides), _shared=self._shared)
-
-    with_options = copy
-
     def close(self) -> None:
         """Close the connection pool (shared with copies)."""
         if not self._shared.closed:
             self._shared.closed = True
             self._shared.transport.close()
 
-    def is_closed(self) -> bool:
-        """True once :meth:`close` was called on this client or a copy."""
-        return self._shared.closed
-
     def __enter__(self) -> "SyncAPIClient":
         return self
 
     def __exit__(self, *exc_info: Any) -> None:
         self.close()
+
+
+def _pause(seconds: float) -> object:
+    """Sleep for the flow (its answer is ``None``)."""
+    time.sleep(seconds)
+    return None

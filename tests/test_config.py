@@ -17,7 +17,8 @@ from genai_base import (
     SyncAPIClient,
     Timeout,
 )
-from genai_base._settings import DEFAULTS, ConfigEntry, Settings, describe, env_settings, resolve_settings
+from genai_base._config_report import ConfigEntry, describe
+from genai_base._settings import DEFAULTS, Settings, env_settings, resolve_settings
 
 from .conftest import Shell
 

@@ -10,12 +10,24 @@ exception as ``__cause__``.
 from __future__ import annotations
 
 import logging
-from typing import Any, AsyncIterator, Iterator, Optional, Protocol
+from typing import TYPE_CHECKING, Any, AsyncIterator, Iterator, Optional, Protocol
 
 from .._headers import Headers
 from .._request import PreparedRequest
 
-__all__ = ["SyncResponse", "AsyncResponse", "SyncTransport", "AsyncTransport", "warn_if_unverified"]
+if TYPE_CHECKING:
+    import aiohttp
+    import requests
+
+__all__ = [
+    "AsyncResponse",
+    "AsyncSessionFactory",
+    "AsyncTransport",
+    "SessionFactory",
+    "SyncResponse",
+    "SyncTransport",
+    "warn_if_unverified",
+]
 
 log = logging.getLogger("genai_base")
 _warned_unverified = False
@@ -86,3 +98,15 @@ class AsyncTransport(Protocol):
     async def send(self, request: PreparedRequest) -> AsyncResponse: ...
 
     async def close(self) -> None: ...
+
+
+class SessionFactory(Protocol):
+    """Makes the ``requests.Session`` a sync client sends with, from the client's settings."""
+
+    def __call__(self, settings: Any) -> "requests.Session": ...
+
+
+class AsyncSessionFactory(Protocol):
+    """Makes the ``aiohttp.ClientSession`` an async client sends with (called inside the running loop)."""
+
+    def __call__(self, settings: Any) -> "aiohttp.ClientSession": ...
