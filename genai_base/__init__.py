@@ -34,6 +34,7 @@ from ._errors import (
     TooManyRedirectsError,
     UnprocessableEntityError,
 )
+from ._headers import Headers
 from ._hooks import ErrorEvent, Hook, LoggingHook, RequestEvent, ResponseEvent, RetryEvent
 from ._options import (
     DEFAULT_MAX_RETRIES,
@@ -117,6 +118,7 @@ __all__ = [
     "omit",
     "Querystring",
     "PreparedRequest",
+    "Headers",
     "APIResponse",
     "Stream",
     "AsyncStream",

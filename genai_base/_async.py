@@ -6,12 +6,12 @@ import asyncio
 from typing import Any, Optional
 
 from ._base import BaseClient
-from ._engine import READ, SEND, SLEEP, AsyncAuthStep, Call, FlowRunner
-from ._errors import APIConnectionError, APIError
+from ._engine import READ, SEND, SLEEP, AsyncAuthStep, FlowRunner
+from ._errors import APIError
 from ._options import FinalRequestOptions, RequestOptions
 from ._pagination import AsyncPager
 from ._response import AsyncAPIResponse
-from ._streaming import AsyncStream, stream_item_type
+from ._streaming import AsyncStream
 from ._transports.aiohttp import AiohttpTransport
 
 __all__ = ["AsyncAPIClient"]
@@ -56,9 +56,7 @@ class AsyncAPIClient(BaseClient):
         stream_cls: Optional[type] = None,
     ) -> Any:
         """Send ``options``, retrying as the policy says, and return ``cast_to`` (or a stream)."""
-        if self._shared.closed:
-            raise APIConnectionError("the client is closed")
-        call = Call(self._engine, options, cast_to, stream)
+        call = self._start(options, cast_to, stream)
         send = (self._shared.transport or self._transport()).send
         runner = FlowRunner(call.flow())
         try:
@@ -80,12 +78,7 @@ class AsyncAPIClient(BaseClient):
         except BaseException:
             runner.close()
             raise
-        assert runner.attempt is not None
-        value, wrap = call.conclude(runner.attempt, AsyncAPIResponse)
-        if wrap:
-            item = stream_item_type(stream_cls, cast_to)
-            return (stream_cls or AsyncStream)(cast_to=item, response=value, client=self)
-        return value
+        return self._conclude(call, runner.attempt, AsyncAPIResponse, stream_cls, AsyncStream)
 
     async def get(
         self,

@@ -12,14 +12,15 @@ else:
     from typing_extensions import Self
 
 from ._auth import NoAuth, safe_repr
-from ._engine import EngineConfig
-from ._errors import APIStatusError, status_error_class
+from ._engine import Attempt, Call, EngineConfig
+from ._errors import APIConnectionError, APIStatusError, status_error_class
 from ._hooks import HookRunner, configure_logging
 from ._options import FinalRequestOptions, TimeoutTypes
 from ._platform import platform_headers
 from ._querystring import Querystring
 from ._redact import redact_url
 from ._request import RequestBuilder
+from ._streaming import stream_item_type
 from ._types import NOT_GIVEN, NotGiven, Omit
 
 __all__ = ["BaseClient"]
@@ -184,6 +185,23 @@ class BaseClient:
     def _make_status_error(self, err_msg: str, *, body: object, response: Any) -> APIStatusError:
         """The exception for a non-success response; SDKs override it for their own classes."""
         return status_error_class(response.status_code)(err_msg, response=response, body=body)
+
+    def _start(self, options: FinalRequestOptions, cast_to: Any, stream: bool) -> Call:
+        """A new call of ``options`` on this client's engine (a closed client makes none)."""
+        if self._shared.closed:
+            raise APIConnectionError("the client is closed")
+        return Call(self._engine, options, cast_to, stream)
+
+    def _conclude(
+        self, call: Call, attempt: Optional[Attempt], response_cls: type, stream_cls: Optional[type], default: type
+    ) -> Any:
+        """What ``request`` returns for the call's last attempt: the body, a raw response or a stream."""
+        assert attempt is not None, "the flow ended without an attempt"
+        value, wrap = call.conclude(attempt, response_cls)
+        if wrap:
+            item = stream_item_type(stream_cls, call.cast_to)
+            return (stream_cls or default)(cast_to=item, response=value, client=self)
+        return value
 
     def copy(self, **overrides: Any) -> Self:
         """A client configured like this one with ``overrides``, sharing its connection pool."""

@@ -8,12 +8,12 @@ import time
 from typing import Any, Optional
 
 from ._base import BaseClient
-from ._engine import READ, SEND, Call, FlowRunner
-from ._errors import APIConnectionError, APIError
+from ._engine import READ, SEND, FlowRunner
+from ._errors import APIError
 from ._options import FinalRequestOptions, RequestOptions
 from ._pagination import SyncPage
 from ._response import APIResponse
-from ._streaming import Stream, stream_item_type
+from ._streaming import Stream
 from ._transports.requests import RequestsTransport
 
 __all__ = ["SyncAPIClient"]
@@ -70,9 +70,7 @@ class SyncAPIClient(BaseClient):
         stream_cls: Optional[type] = None,
     ) -> Any:
         """Send ``options``, retrying as the policy says, and return ``cast_to`` (or a stream)."""
-        if self._shared.closed:
-            raise APIConnectionError("the client is closed")
-        call = Call(self._engine, options, cast_to, stream)
+        call = self._start(options, cast_to, stream)
         send = self._shared.for_this_process().send
         runner = FlowRunner(call.flow())
         try:
@@ -86,11 +84,7 @@ class SyncAPIClient(BaseClient):
         except BaseException:
             runner.close()
             raise
-        assert runner.attempt is not None
-        value, wrap = call.conclude(runner.attempt, APIResponse)
-        if wrap:
-            return (stream_cls or Stream)(cast_to=stream_item_type(stream_cls, cast_to), response=value, client=self)
-        return value
+        return self._conclude(call, runner.attempt, APIResponse, stream_cls, Stream)
 
     def get(
         self,
