@@ -20,7 +20,8 @@ __all__ = ["AsyncAPIClient"]
 class _SharedAsync:
     """What a client and its copies share: the transport (made lazily in the loop) and the retry policy."""
 
-    def __init__(self, retry_policy: Any) -> None:
+    def __init__(self, settings: Any, retry_policy: Any) -> None:
+        self.settings = settings
         self.transport: Optional[AiohttpTransport] = None
         self.retry_policy = retry_policy
         self.closed = False
@@ -34,13 +35,13 @@ class AsyncAPIClient(BaseClient):
     def __init__(self, **kwargs: Any) -> None:
         shared: Optional[_SharedAsync] = kwargs.get("_shared")
         super().__init__(**kwargs)
-        self._shared = shared if shared is not None else _SharedAsync(self._retry_policy)
+        self._shared = shared if shared is not None else _SharedAsync(self._settings, self._retry_policy)
 
     def _transport(self) -> AiohttpTransport:
         transport = self._shared.transport
         if transport is None:
             # Made on first use so it binds to the loop that runs the calls.
-            session = self._container.async_session_factory()(self._settings)
+            session = self._container.async_session_factory(settings=self._settings)(self._settings)
             defaults = self._builder.default_headers
             transport = self._shared.transport = AiohttpTransport(session, self._settings, defaults)
         return transport

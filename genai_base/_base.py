@@ -96,7 +96,12 @@ class BaseClient:
         }
         if auth is not None:
             arguments["auth"] = auth
-        settings = self._container.settings(arguments=arguments)
+        # A copy lays its arguments over the settings its original resolved (no re-read of the environment).
+        parent = getattr(_shared, "settings", None)
+        if parent is not None:
+            settings = parent.with_arguments(arguments)
+        else:
+            settings = self._container.settings(arguments=arguments)
         self._settings = settings
         self._version = version
         self._strict_response_validation = _strict_response_validation
@@ -109,19 +114,22 @@ class BaseClient:
         self._custom_query = dict(custom_query or {})
 
         # Components: by plugin name from the settings, or objects put in with container.<x>.override(...).
-        self._serializers = self._container.serializers()
+        body_serializer = load_component("serializers", self._container.serializer(settings=settings), settings)
+        self._serializers = self._container.serializers(serializer=body_serializer, settings=settings)
         if _shared is not None:
             self._retry_policy = _shared.retry_policy
         else:
-            self._retry_policy = load_component("retry_policies", self._container.retry_policy(), settings)
-        self._hooks = HookRunner([load_component("hooks", hook, settings) for hook in self._container.hooks()])
+            policy = self._container.retry_policy(settings=settings)
+            self._retry_policy = load_component("retry_policies", policy, settings)
+        hooks = self._container.hooks(settings=settings)
+        self._hooks = HookRunner([load_component("hooks", hook, settings) for hook in hooks])
         self._auth = self._resolve_auth(auth, settings)
         self._builder = RequestBuilder(
             base_url=base_url,
             default_headers=self.default_headers,
             custom_query=self._custom_query,
             querystring=querystring or Querystring(settings["query_array_format"], settings["query_nested_format"]),
-            serializer=load_component("serializers", self._container.serializer(), settings),
+            serializer=body_serializer,
             idempotency_header=self._idempotency_header,
         )
         self._engine = EngineConfig(
@@ -143,7 +151,7 @@ class BaseClient:
     def _resolve_auth(self, auth: Any, settings: Any) -> Any:
         # An explicit argument (an Auth object or a plugin name) wins over the container's ``auth``.
         if auth is None:
-            auth = self._container.auth()
+            auth = self._container.auth(settings=settings)
         if auth is None:
             return NoAuth()
         from ._container import load_component

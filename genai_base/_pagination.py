@@ -170,7 +170,7 @@ def resolve_paginator(client: Any, paginator: Any) -> Paginator:
     from ._container import load_component
 
     if paginator is None:
-        return client._container.paginator()  # type: ignore[no-any-return]
+        return client._container.paginator(settings=client._settings)  # type: ignore[no-any-return]
     if isinstance(paginator, type):
         paginator = paginator()
     return load_component("paginators", paginator, client._settings)  # type: ignore[no-any-return]

@@ -161,6 +161,17 @@ class Settings:
         """True when some source (not the built-in default) gave ``key``."""
         return self.source(key) != "default"
 
+    def with_arguments(self, arguments: Mapping[str, Any]) -> "Settings":
+        """These settings with constructor ``arguments`` laid on top (a copy of a client reuses its settings)."""
+        values, sources = dict(self.values), dict(self.sources)
+        for key, raw in arguments.items():
+            try:
+                values[key] = PARSERS[key](raw)
+            except (TypeError, ValueError) as exc:
+                raise _invalid(key, "argument", raw, exc) from None
+            sources[key] = "argument"
+        return Settings(values, sources)
+
     def __repr__(self) -> str:
         shown = {k: (REDACTED if k in SECRET_KEYS and v else v) for k, v in self.values.items()}
         return f"Settings({shown!r})"

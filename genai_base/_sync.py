@@ -28,7 +28,7 @@ class _SharedSync:
 
     def __init__(self, make_session: Any, settings: Any, retry_policy: Any) -> None:
         self._make_session = make_session
-        self._settings = settings
+        self.settings = settings
         self.retry_policy = retry_policy
         self.closed = False
         self._lock = threading.Lock()
@@ -39,7 +39,7 @@ class _SharedSync:
         if self._pid != os.getpid():
             with self._lock:
                 if self._pid != os.getpid():
-                    self.transport = RequestsTransport(self._make_session(self._settings))
+                    self.transport = RequestsTransport(self._make_session(self.settings))
                     self._pid = os.getpid()
         return self.transport
 
@@ -51,7 +51,8 @@ class SyncAPIClient(BaseClient):
         shared: Optional[_SharedSync] = kwargs.get("_shared")
         super().__init__(**kwargs)
         if shared is None:
-            shared = _SharedSync(self._container.session_factory(), self._settings, self._retry_policy)
+            make_session = self._container.session_factory(settings=self._settings)
+            shared = _SharedSync(make_session, self._settings, self._retry_policy)
         self._shared = shared
 
     @property
