@@ -8,6 +8,7 @@ from typing import Any, Optional
 from ._base import BaseClient
 from ._engine import AsyncAuthStep, Attempt, Call, Read, Send, Sleep
 from ._errors import APIConnectionError, APIError
+from ._multipart import files_need_reading, read_files
 from ._options import FinalRequestOptions, RequestOptions
 from ._pagination import AsyncPager
 from ._request import RETRY_COUNT_HEADER
@@ -59,6 +60,9 @@ class AsyncAPIClient(BaseClient):
         """Send ``options``, retrying as the policy says, and return ``cast_to`` (or a stream)."""
         if self._shared.closed:
             raise APIConnectionError("the client is closed")
+        if options.files is not None and files_need_reading(options.files):
+            # Paths and OS files are read in a thread, not on the event loop.
+            options = options.copy(files=await asyncio.to_thread(read_files, options.files))
         call = Call(self._engine, options, cast_to, stream)
         result, wrap = call.conclude(await self._drive(call), AsyncAPIResponse)
         if wrap:
