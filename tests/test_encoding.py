@@ -380,7 +380,8 @@ def test_error_bodies_are_decoded_by_their_content_type(shell: Shell) -> None:
     shell.server.script("/json", Reply(404, json={"error": "gone"}))
     shell.server.script("/text", Reply(500, body="{not json", content_type="text/plain"))
     client = shell.client(container=container, max_retries=0)
-    for path, body in (("/kv", {"code": "bad", "detail": "nope"}), ("/json", {"error": "gone"}), ("/text", "{not json")):
+    expected = {"/kv": {"code": "bad", "detail": "nope"}, "/json": {"error": "gone"}, "/text": "{not json"}
+    for path, body in expected.items():
         with pytest.raises(APIStatusError) as caught:
             shell.run(client.get(path, cast_to=dict))
         assert caught.value.body == body
