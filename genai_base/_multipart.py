@@ -183,11 +183,11 @@ def encode_multipart(
         chunks += (delimiter, b"Content-Disposition: form-data; ", _quoted("name", part.field))
         if part.filename:
             chunks += (b"; ", _quoted("filename", part.filename))
+        for key, value in part.headers.items():  # the part's own headers, then its type (as the seed orders them)
+            chunks.append(f"\r\n{key}: {value}".encode())
         own_type = any(k.lower() == "content-type" for k in part.headers)
         if part.content_type is not None and not own_type:
             chunks.append(f"\r\nContent-Type: {part.content_type}".encode())
-        for key, value in part.headers.items():
-            chunks.append(f"\r\n{key}: {value}".encode())
         chunks += (b"\r\n\r\n", part.content, b"\r\n")
     chunks.append(b"--" + boundary.encode("ascii") + b"--\r\n")
     return b"".join(chunks), f"{MULTIPART}; boundary={boundary}"
