@@ -186,8 +186,8 @@ class RequestBuilder:
         self._headers: dict[str, tuple[str, str]] = {}
         self._merge_headers_into(self._headers, default_headers)
         self._template = Headers.from_store(self._headers)
-        default_type = self._headers.get("content-type", ("", ""))[1]
-        self._multipart_by_default = default_type.lower().startswith(MULTIPART)
+        self._default_type = self._headers.get("content-type", ("", ""))[1]
+        self._multipart_by_default = self._default_type.lower().startswith(MULTIPART)
         if not isinstance(custom_query, Mapping):
             raise TypeError(f"custom_query must be a mapping, got {type(custom_query).__name__}")
         self._custom_query = querystring.stringify_items(custom_query) if custom_query else []
@@ -235,43 +235,55 @@ class RequestBuilder:
         """The request for ``options``; the retry-count header is added per attempt."""
         method = _METHODS.get(options.method) or options.method.upper()
         url = options.url
-        if options.params or self._custom_query or _ABSOLUTE_URL.match(url):
-            url = self.build_url(url, options.params)
+        params = options.params
+        if params or self._custom_query or _ABSOLUTE_URL.match(url):
+            url = self.build_url(url, params)
         else:  # most calls: a path under the base URL, no query to merge
-            if options.params is not None and not isinstance(options.params, Mapping):
-                raise TypeError(f"params must be a mapping, got {type(options.params).__name__}")
+            if type(params) is not dict and params is not None and not isinstance(params, Mapping):
+                raise TypeError(f"params must be a mapping, got {type(params).__name__}")
             url = self.base_url + url.lstrip("/")
         request = PreparedRequest(method, url, _EMPTY, timeout=timeout)
-        own_headers: Optional[Mapping[str, Any]] = None
-        if not isinstance(options.headers, NotGiven) and options.headers is not None:
-            own_headers = options.headers
-            check_headers(own_headers, skip=_SENTINELS)
-        plain_body = options.files is None and options.json_data is None and not options.extra_json
+        merged: Optional[dict[str, tuple[str, str]]] = None
+        own_headers = options.headers
         needs_key = self.idempotency_header is not None and method != "GET"
-        if not own_headers and not needs_key and plain_body and not self._multipart_by_default:
-            request.headers = self._template.copy()  # most calls: the defaults as they are
-            request.content = options.content  # no body to encode (a GET, raw content)
+        if (own_headers and not isinstance(own_headers, NotGiven)) or needs_key:
+            merged = dict(self._headers)
+            if own_headers:
+                check_headers(own_headers, skip=_SENTINELS)
+                self._merge_headers_into(merged, own_headers)  # type: ignore[arg-type]
+            if needs_key:
+                assert self.idempotency_header is not None
+                lower = self.idempotency_header.lower()
+                if lower not in merged:
+                    key = options.idempotency_key or f"{IDEMPOTENCY_PREFIX}{uuid.uuid4()}"
+                    merged[lower] = (self.idempotency_header, key)
+            current_type = merged.get("content-type", ("", ""))[1]
+            multipart = current_type.lower().startswith(MULTIPART)
+        else:
+            if own_headers is not None and not isinstance(own_headers, (Mapping, NotGiven)):
+                check_headers(own_headers)  # raises the clear TypeError
+            current_type, multipart = self._default_type, self._multipart_by_default
+        content_type = None
+        if options.files is not None or options.json_data is not None or options.extra_json or multipart:
+            content_type = self._add_body(request, options, current_type, multipart or options.files is not None)
+        elif options.content is not None:  # raw content, as given
+            request.content = options.content
             request.body_start = body_start_of(options.content)
-            return request
-        merged = dict(self._headers)
-        if own_headers:
-            self._merge_headers_into(merged, own_headers)
-        if needs_key:
-            assert self.idempotency_header is not None
-            lower = self.idempotency_header.lower()
-            if lower not in merged:
-                key = options.idempotency_key or f"{IDEMPOTENCY_PREFIX}{uuid.uuid4()}"
-                merged[lower] = (self.idempotency_header, key)
-        content_type = self._add_body(request, options, merged.get("content-type", ("", ""))[1])
+        if merged is None:
+            if content_type is None:
+                request.headers = self._template.copy()  # most calls: the defaults as they are
+                return request
+            merged = dict(self._headers)
         if content_type is not None:
             name = merged["content-type"][0] if "content-type" in merged else "Content-Type"
             merged["content-type"] = (name, content_type)
         request.headers = Headers.from_store(merged)
         return request
 
-    def _add_body(self, request: PreparedRequest, options: FinalRequestOptions, content_type: str) -> Optional[str]:
+    def _add_body(
+        self, request: PreparedRequest, options: FinalRequestOptions, content_type: str, multipart: bool
+    ) -> Optional[str]:
         """Set the body; return the Content-Type it needs, or ``None`` to keep the merged one."""
-        multipart = options.files is not None or content_type.lower().startswith(MULTIPART)
         if options.content is not None:
             if options.json_data is not None or options.extra_json:
                 raise TypeError("pass either body= (or extra_body) or content=, not both")

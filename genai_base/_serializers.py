@@ -75,8 +75,8 @@ class JSONSerializer:
     #: encoding; serializers without this flag get plain data (``_jsonenc.to_plain``).
     takes_models = True
 
-    def dumps(self, data: Any) -> bytes:
-        return dumps_json(data)
+    # The function itself, not a method calling it: one Python call less per request.
+    dumps = staticmethod(dumps_json)
 
     # As json.loads (UTF-8/16/32 detected; invalid bytes raise a ValueError subclass), faster;
     # the function itself, not a method calling it: one Python call less per response.
