@@ -8,6 +8,7 @@ from typing import Any, Optional
 from ._base import BaseClient
 from ._engine import READ, SEND, SLEEP, AsyncAuthStep, FlowRunner
 from ._errors import APIError
+from ._multipart import files_need_reading, read_files
 from ._options import FinalRequestOptions, RequestOptions
 from ._pagination import AsyncPager
 from ._response import AsyncAPIResponse
@@ -57,6 +58,9 @@ class AsyncAPIClient(BaseClient):
         stream_cls: Optional[type] = None,
     ) -> Any:
         """Send ``options``, retrying as the policy says, and return ``cast_to`` (or a stream)."""
+        if options.files is not None and files_need_reading(options.files):
+            # Paths and OS files are read in a thread, not on the event loop.
+            options = options.copy(files=await asyncio.to_thread(read_files, options.files))
         call = self._start(options, cast_to, stream)
         send = (self._shared.transport or self._transport()).send
         runner = FlowRunner(call.flow())

@@ -382,6 +382,9 @@ class Call:
         except RetryBudgetExhaustedError as exc:
             self.refusal = exc.message
             return False
+        if not self.request.rewind():  # a file body goes back to its start; an iterator cannot
+            self.refusal = f"not retried: {self.request.not_rewindable_reason()}"
+            return False
         wait = _sane_wait(policy.wait(outcome))
         if self.deadline is not None and self._past_deadline(wait):
             self.deadline_passed = True
@@ -442,9 +445,15 @@ class Call:
         if (status == 303 and method != "HEAD") or (status in (301, 302) and method == "POST"):
             method, content, form, files = "GET", None, None, None
             new_headers.pop_all(_BODY_HEADERS)
+        if content is not None and not request.rewind():  # the body is sent again: from its start
+            self.refusal = (
+                f"the {status} redirect to {redact_url(url)} was not followed: {request.not_rewindable_reason()}"
+            )
+            return None
         if target != origin_of(request.url):
             url = self._strip_credentials(url, new_headers)
-        return PreparedRequest(method, url, new_headers, content, form, files, request.timeout)
+        body_start = request.body_start if content is not None else None
+        return PreparedRequest(method, url, new_headers, content, form, files, request.timeout, body_start)
 
     def _strip_credentials(self, url: str, headers: Headers) -> str:
         headers.pop_all(self.config.secret_headers)

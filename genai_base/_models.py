@@ -27,8 +27,6 @@ resolution), ``_model_schema`` (the generated schemas), ``_model_lenient``
 
 from __future__ import annotations
 
-import datetime as dt
-import enum
 import reprlib
 import sys
 import typing
@@ -37,6 +35,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from marshmallow import Schema, ValidationError
 
+from ._jsonenc import to_plain
 from ._model_errors import ModelValidationError, validation_error
 from ._model_fields import Field, ModelInfo, collect_fields, init_instance, model_info, node_for
 from ._model_lenient import construct
@@ -112,6 +111,11 @@ class Model:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready data: JSON names, nested values converted, unset optional fields left out."""
+        return _to_dict(self)
+
+    def _genai_plain(self) -> dict[str, Any]:
+        # The JSON encoder's hook (see _jsonenc.PLAIN_HOOK), looked up on the class:
+        # a field named ``to_dict`` cannot shadow it.
         return _to_dict(self)
 
     if not TYPE_CHECKING:
@@ -212,20 +216,6 @@ def load_as(type_: Any, data: object, *, strict: bool) -> Any:
 # --- serialization -------------------------------------------------------------------------
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, Model):
-        return _to_dict(value)
-    if isinstance(value, Mapping):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, (dt.datetime, dt.date, dt.time)):
-        return value.isoformat()
-    if isinstance(value, enum.Enum):
-        return _jsonable(value.value)
-    return value
-
-
 def _extra_of(model: Model) -> dict[str, Any]:
     try:
         return typing.cast("dict[str, Any]", object.__getattribute__(model, "_genai_extra"))
@@ -246,24 +236,12 @@ def _to_dict(model: Model) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for f in model_info(type(model)).fields:
         if f.name in fields_set and f.name in values:
-            out[f.key] = _jsonable(values[f.name])
+            out[f.key] = to_plain(values[f.name])
     for key, value in _extra_of(model).items():
-        out.setdefault(key, _jsonable(value))
+        out.setdefault(key, to_plain(value))
     return out
 
 
-def to_jsonable(value: Any) -> Any:
-    """Replace :class:`Model` instances (also inside dicts, lists, tuples) by their ``to_dict()``.
-
-    Other values are returned unchanged (containers are rebuilt with the same
-    kind: dict, list, tuple).
-    """
-    if isinstance(value, Model):
-        return _to_dict(value)
-    if isinstance(value, Mapping):
-        return {k: to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [to_jsonable(v) for v in value]
-    if isinstance(value, tuple):
-        return tuple(to_jsonable(v) for v in value)
-    return value
+#: JSON-ready data from anything a body may hold (Models, dates, enums, ... nested anywhere):
+#: the one conversion in :mod:`genai_base._jsonenc`, under the name this module always offered.
+to_jsonable = to_plain

@@ -199,7 +199,7 @@ def _write_msgpack_plugin(root: Path) -> None:
 
 
 def test_demo_uses_the_msgpack_serializer_chosen_by_name(tmp_path: Path) -> None:
-    pytest.importorskip("msgpack")
+    import msgpack  # noqa: F401  # installed with plugins/genai-base-msgpack (the README's test command)
     _write_msgpack_plugin(tmp_path)
     env = _clean_env()
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(tmp_path), env.get("PYTHONPATH")]))

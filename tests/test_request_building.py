@@ -128,17 +128,30 @@ def test_raw_content_is_sent_as_given() -> None:
     assert request.content == b"\x00raw"
 
 
-def test_multipart_turns_body_into_form_fields_and_drops_content_type() -> None:
+def test_multipart_is_bytes_with_its_boundary_and_bracketed_form_fields() -> None:
     request = build(
         builder(),
         method="post",
-        json_data={"purpose": "test", "tags": ["a", "b"], "none": None},
+        json_data={"purpose": "test", "tags": ["a", "b"], "none": None, "meta": {"a": 1}},
         files={"file": ("a.txt", b"hello", "text/plain")},
     )
-    assert request.form == [("purpose", "test"), ("tags", "a"), ("tags", "b")]
-    assert request.files == [("file", ("a.txt", b"hello", "text/plain"))]
-    assert all(k.lower() != "content-type" for k in request.headers)
-    assert request.content is None
+    content_type = request.headers["Content-Type"]
+    assert content_type.startswith("multipart/form-data; boundary=")
+    boundary = content_type.split("boundary=")[1].encode()
+    assert len(boundary) == 32
+    assert request.content == b"".join(
+        [
+            b"--" + boundary + b'\r\nContent-Disposition: form-data; name="purpose"\r\n\r\ntest\r\n',
+            b"--" + boundary + b'\r\nContent-Disposition: form-data; name="tags[]"\r\n\r\na\r\n',
+            b"--" + boundary + b'\r\nContent-Disposition: form-data; name="tags[]"\r\n\r\nb\r\n',
+            b"--" + boundary + b'\r\nContent-Disposition: form-data; name="meta[a]"\r\n\r\n1\r\n',
+            b"--" + boundary + b'\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n'
+            b"Content-Type: text/plain\r\n\r\nhello\r\n",
+            b"--" + boundary + b"--\r\n",
+        ]
+    )
+    again = build(builder(), method="post", files={"file": ("a.txt", b"hello", "text/plain")})
+    assert again.headers["Content-Type"] != content_type  # a fresh random boundary per request
 
 
 def test_idempotency_key_only_when_configured_and_not_on_get() -> None:

@@ -25,6 +25,8 @@ from .._headers import Headers
 from .._options import Timeout
 from .._redact import redact_url
 from .._request import PreparedRequest, origin_key
+from .aiohttp_body import KeepOpen
+from .aiohttp_cookies import OriginCookieJar
 from .base import warn_if_unverified
 from .environment import OriginEnvironment, environment_for
 
@@ -75,7 +77,12 @@ def aiohttp_session_factory(settings: Any) -> aiohttp.ClientSession:
     connector = aiohttp.TCPConnector(limit=settings["pool_size"], ssl=ssl_context)
     # Redirects, timeouts and retries are the client's; the session only moves bytes. The
     # transport applies trust_env itself, once per origin (see .environment).
-    session = aiohttp.ClientSession(connector=connector, trust_env=False, auto_decompress=True)
+    session = aiohttp.ClientSession(
+        connector=connector,
+        trust_env=False,
+        auto_decompress=True,
+        cookie_jar=OriginCookieJar(),  # each origin's cookies apart, IP hosts included
+    )
     disable_hidden_retry(session)
     return session
 
@@ -242,15 +249,6 @@ class AiohttpResponse:
 # -- sending -------------------------------------------------------------------------
 
 
-def _form_of(request: PreparedRequest) -> aiohttp.FormData:
-    form = aiohttp.FormData()
-    for name, value in request.form or []:
-        form.add_field(name, value)
-    for name, (filename, content, content_type) in request.files or []:
-        form.add_field(name, content, filename=filename, content_type=content_type)
-    return form
-
-
 class AiohttpTransport:
     """Sends prepared requests on one ``aiohttp.ClientSession``, bound to the loop it was made in."""
 
@@ -297,7 +295,9 @@ class AiohttpTransport:
                 request.method,
                 url,
                 headers=headers,
-                data=request.content if request.files is None else _form_of(request),
+                # Multipart bodies are bytes already. aiohttp closes a file body once sent: a retry
+                # must still be able to rewind it (see PreparedRequest.rewind).
+                data=request.content if request.body_start is None else KeepOpen(request.content),
                 timeout=self._timeouts[1],
                 allow_redirects=False,
                 proxy=env.proxy,

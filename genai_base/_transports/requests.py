@@ -36,6 +36,7 @@ from .._options import Timeout
 from .._redact import redact_url
 from .._request import PreparedRequest, origin_key
 from .base import warn_if_unverified
+from .requests_cookies import OriginCookiePolicy
 
 __all__ = [
     "BlockingPoolAdapter",
@@ -120,6 +121,7 @@ class BlockingPoolAdapter(HTTPAdapter):
 def requests_session_factory(settings: Any) -> requests.Session:
     """A ``requests.Session`` with the pool size, proxies, TLS and ``trust_env`` settings."""
     session = requests.Session()
+    session.cookies.set_policy(OriginCookiePolicy())  # cookies go back only to the origin that set them
     adapter = BlockingPoolAdapter(pool_connections=settings["pool_keepalive"] or 1, pool_maxsize=settings["pool_size"])
     session.mount("http://", adapter)
     session.mount("https://", adapter)
@@ -297,7 +299,7 @@ class RequestsTransport:
         auth = session.auth or env["netrc_auth"]
         prepared = requests.PreparedRequest()
         body = request.content
-        if auth is None and not session.cookies and request.files is None and (body is None or type(body) is bytes):
+        if auth is None and not session.cookies and (body is None or type(body) is bytes):
             prepared.method = request.method
             prepared.url = _prepared_url(request.url)
             headers: CaseInsensitiveDict[Any] = CaseInsensitiveDict(session.headers)  # type: ignore[arg-type]
@@ -316,8 +318,7 @@ class RequestsTransport:
                 method=request.method,
                 url=request.url,
                 headers={**session.headers, **own.to_dict()},
-                data=body if request.files is None else request.form,
-                files=request.files,
+                data=body,
                 cookies=session.cookies,
                 hooks=session.hooks,
                 auth=auth if auth and "authorization" not in own else None,
