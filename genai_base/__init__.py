@@ -30,6 +30,7 @@ from ._errors import (
     PluginNotFoundError,
     PoolTimeoutError,
     RateLimitError,
+    ResponseTooLargeError,
     StreamInterruptedError,
     TooManyRedirectsError,
     UnprocessableEntityError,
@@ -37,6 +38,7 @@ from ._errors import (
 from ._headers import Headers
 from ._hooks import ErrorEvent, Hook, LoggingHook, RequestEvent, ResponseEvent, RetryEvent
 from ._options import (
+    DEFAULT_MAX_RESPONSE_SIZE,
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
     FinalRequestOptions,
@@ -111,6 +113,7 @@ __all__ = [
     "make_request_options",
     "Timeout",
     "DEFAULT_TIMEOUT",
+    "DEFAULT_MAX_RESPONSE_SIZE",
     "DEFAULT_MAX_RETRIES",
     "NOT_GIVEN",
     "NotGiven",
@@ -140,6 +143,7 @@ __all__ = [
     "APITimeoutError",
     "PoolTimeoutError",
     "TooManyRedirectsError",
+    "ResponseTooLargeError",
     "StreamInterruptedError",
     "APIResponseValidationError",
     "ConfigurationError",

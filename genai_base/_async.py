@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from typing import Any, Optional
 
 from ._base import BaseClient
@@ -19,13 +20,19 @@ __all__ = ["AsyncAPIClient"]
 
 
 class _SharedAsync:
-    """What a client and its copies share: the transport (made lazily in the loop) and the retry policy."""
+    """What a client and its copies share: the transport (made lazily in the loop) and the retry policy.
+
+    A pool is never shared across processes: after ``os.fork()`` the child makes its
+    own on first use and leaves the parent's sockets alone (never closing them: a TLS
+    close would write to a stream the parent still uses).
+    """
 
     def __init__(self, settings: Any, retry_policy: Any) -> None:
         self.settings = settings
         self.transport: Optional[AiohttpTransport] = None
         self.retry_policy = retry_policy
         self.closed = False
+        self.pid = os.getpid()
 
 
 class AsyncAPIClient(BaseClient):
@@ -40,6 +47,9 @@ class AsyncAPIClient(BaseClient):
 
     def _transport(self) -> AiohttpTransport:
         transport = self._shared.transport
+        if transport is not None and self._shared.pid != os.getpid():
+            transport = None  # a forked child: the parent's pool is not ours to use (nor to close)
+            self._shared.pid = os.getpid()
         if transport is None:
             # Made on first use so it binds to the loop that runs the calls.
             session = self._container.async_session_factory(settings=self._settings)(self._settings)
@@ -62,7 +72,8 @@ class AsyncAPIClient(BaseClient):
             # Paths and OS files are read in a thread, not on the event loop.
             options = options.copy(files=await asyncio.to_thread(read_files, options.files))
         call = self._start(options, cast_to, stream)
-        send = (self._shared.transport or self._transport()).send
+        shared = self._shared
+        send = (shared.transport if shared.pid == os.getpid() and shared.transport else self._transport()).send
         runner = FlowRunner(call.flow())
         try:
             while runner.step is not None:  # await each send, read, sleep and auth step the flow asks for
@@ -168,7 +179,7 @@ class AsyncAPIClient(BaseClient):
         """Close the connection pool (shared with copies)."""
         if not self._shared.closed:
             self._shared.closed = True
-            if self._shared.transport is not None:
+            if self._shared.transport is not None and self._shared.pid == os.getpid():
                 await self._shared.transport.close()
 
     aclose = close

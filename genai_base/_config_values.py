@@ -57,6 +57,27 @@ def _seconds(value: Any) -> Optional[float]:
     return number
 
 
+def _positive_seconds(value: Any) -> Optional[float]:
+    seconds = _seconds(value)
+    if seconds == 0:
+        raise ValueError("must be a positive number of seconds (or none)")
+    return seconds
+
+
+def _size(value: Any) -> Optional[int]:
+    """A number of bytes (``none`` turns the bound off); a string may end in KiB, MiB or GiB."""
+    if _is_none(value):
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        for suffix, factor in (("kib", 1 << 10), ("mib", 1 << 20), ("gib", 1 << 30)):
+            if text.lower().endswith(suffix):
+                number = _int(1)(text[: -len(suffix)].strip())
+                return number * factor
+        return _int(1)(text)
+    return _int(1)(value)
+
+
 def _number(value: Any) -> float:
     number = _seconds(value)
     if number is None:
@@ -162,7 +183,8 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "hooks": _names,
     "max_retries": _int(0),
     "timeout": _timeout,
-    "deadline": _seconds,
+    "deadline": _positive_seconds,
+    "max_response_size": _size,
     "idempotency_header": _optional_name,
     "max_redirects": _int(0),
     "retry_after_ceiling": _number,

@@ -33,7 +33,14 @@ from ._errors import (
 from ._headers import Headers
 from ._hooks import ErrorEvent, HookRunner, RequestEvent, ResponseEvent, RetryEvent, new_call_id
 from ._options import FinalRequestOptions, Timeout
-from ._parse import decode_error_body, is_raw_response_type, parse_body, raw_response_inner, shown_body
+from ._parse import (
+    check_cast_to,
+    decode_error_body,
+    is_raw_response_type,
+    parse_body,
+    raw_response_inner,
+    shown_body,
+)
 from ._redact import SECRET_HEADERS, redact_error, redact_url
 from ._request import RETRY_COUNT_HEADER, PreparedRequest, RequestBuilder, origin_of
 from ._retry import RetryOutcome, RetryPolicy
@@ -204,6 +211,7 @@ class Call:
         self.started = 0.0 if deadline is None else config.clock()  # only the deadline needs it
         self.request = config.builder.build(options, timeout)  # carries the retry count header ("0")
         self.follow_redirects = True if options.follow_redirects is None else options.follow_redirects
+        check_cast_to(cast_to)  # a cast_to the client cannot produce fails here, before anything is sent
         self.cast_to = cast_to
         self.stream = stream
         self.raw_type = is_raw_response_type(cast_to)

@@ -29,6 +29,7 @@ __all__ = [
     "PoolTimeoutError",
     "TooManyRedirectsError",
     "StreamInterruptedError",
+    "ResponseTooLargeError",
     "RetryBudgetExhaustedError",
     "APIResponseValidationError",
     "ConfigurationError",
@@ -151,6 +152,15 @@ class TooManyRedirectsError(APIConnectionError):
 
 class StreamInterruptedError(APIConnectionError):
     """A response body or event stream was cut before its end."""
+
+
+class ResponseTooLargeError(APIError):
+    """A response body grew past ``max_response_size`` (counted after decompression); it is not retried."""
+
+    def __init__(self, message: str, *, request: PreparedRequest | None = None, limit: int) -> None:
+        super().__init__(message, request)
+        #: The bound that was passed, in bytes.
+        self.limit = limit
 
 
 class RetryBudgetExhaustedError(APIError):

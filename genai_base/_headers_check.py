@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["check_header", "check_headers"]
+__all__ = ["check_header", "check_headers", "check_sent_headers"]
 
 # RFC 9110 token characters.
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
@@ -36,3 +36,22 @@ def check_headers(headers: Any, *, where: str = "header", skip: tuple[type, ...]
         raise TypeError(f"{where}s must be a mapping of header names to str values, got {type(headers).__name__}")
     for name, value in headers.items():
         check_header(name, "" if skip and isinstance(value, skip) else value, where=where)
+
+
+def check_sent_headers(headers: Mapping[str, str]) -> None:
+    """Last check of the headers a transport is about to send (auth and policies added some).
+
+    One scan over all values on the common path; only when it finds a CR, LF
+    or NUL is the culprit looked up, and named (never its value, which may
+    be a credential), in a ``ValueError``.
+    """
+    try:
+        joined = "".join(headers.values())
+    except TypeError:  # a policy or _prepare_request set a value that is no str
+        for name, value in headers.items():
+            check_header(name, value)
+        raise
+    if _FORBIDDEN.search(joined):
+        for name, value in headers.items():
+            if _FORBIDDEN.search(value):
+                raise ValueError(f"header {name!r} has a CR, LF or NUL character in its value; nothing was sent")

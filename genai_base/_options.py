@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Mapping, Optional, TypedDict, Union
 
@@ -17,6 +18,7 @@ __all__ = [
     "DEFAULT_TIMEOUT",
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_MAX_REDIRECTS",
+    "DEFAULT_MAX_RESPONSE_SIZE",
     "FileTypes",
 ]
 
@@ -29,10 +31,11 @@ class Timeout:
 
     The first argument is the default of every phase that is not named, as in
     httpx (``Timeout(60, connect=5)``: connect 5 s, read/write/pool 60 s).
-    ``total`` bounds a whole attempt; it is off unless given. ``requests``
-    has no whole-attempt timeout, so on the sync shell ``total`` caps the
-    connect and read timeouts instead; a call's ``deadline`` bounds all its
-    attempts and waits on both shells.
+    ``total`` bounds a whole attempt, its body included; it is off unless
+    given. ``write`` bounds each wait for the server to take more of an
+    upload. A call's ``deadline`` bounds all its attempts and waits. Every
+    value is a positive finite number of seconds or ``None``: ``0``, NaN,
+    infinities and booleans are refused with ``ValueError``/``TypeError``.
     """
 
     timeout: Optional[float] = None
@@ -52,18 +55,17 @@ class Timeout:
         pool: Optional[float] | NotGiven = NOT_GIVEN,
         total: Optional[float] = None,
     ) -> None:
-        def pick(value: Optional[float] | NotGiven) -> Optional[float]:
-            chosen = timeout if isinstance(value, NotGiven) else value
-            if chosen is not None and (not isinstance(chosen, (int, float)) or chosen < 0):
-                raise ValueError(f"timeouts must be non-negative numbers or None, got {chosen!r}")
-            return None if chosen is None else float(chosen)
+        default = check_seconds(timeout, "timeout")
 
-        object.__setattr__(self, "timeout", pick(timeout))
-        object.__setattr__(self, "connect", pick(connect))
-        object.__setattr__(self, "read", pick(read))
-        object.__setattr__(self, "write", pick(write))
-        object.__setattr__(self, "pool", pick(pool))
-        object.__setattr__(self, "total", pick(total) if total is not None else None)
+        def pick(value: Optional[float] | NotGiven, name: str) -> Optional[float]:
+            return default if isinstance(value, NotGiven) else check_seconds(value, f"timeout {name}")
+
+        object.__setattr__(self, "timeout", default)
+        object.__setattr__(self, "connect", pick(connect, "connect"))
+        object.__setattr__(self, "read", pick(read, "read"))
+        object.__setattr__(self, "write", pick(write, "write"))
+        object.__setattr__(self, "pool", pick(pool, "pool"))
+        object.__setattr__(self, "total", check_seconds(total, "timeout total"))
 
     @classmethod
     def coerce(cls, value: "TimeoutTypes") -> "Timeout":
@@ -75,6 +77,18 @@ class Timeout:
         return cls(value)
 
 
+def check_seconds(value: object, what: str) -> Optional[float]:
+    """``value`` as a number of seconds: ``None``, or a positive finite number (``0``, NaN, inf refused)."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{what} must be a number of seconds or None, got {type(value).__name__}")
+    seconds = float(value)
+    if not (seconds > 0 and math.isfinite(seconds)):
+        raise ValueError(f"{what} must be a positive finite number of seconds or None, got {value!r}")
+    return seconds
+
+
 _NO_TIMEOUT = Timeout(None)
 TimeoutTypes = Union[float, int, Timeout, None]
 
@@ -82,6 +96,8 @@ DEFAULT_TIMEOUT = Timeout(60.0, connect=5.0)
 
 DEFAULT_MAX_RETRIES = 5
 DEFAULT_MAX_REDIRECTS = 20
+#: The most bytes of a response body (after decompression) a client holds: 256 MiB.
+DEFAULT_MAX_RESPONSE_SIZE = 256 * 1024 * 1024
 
 @dataclass(slots=True)
 class FinalRequestOptions:
@@ -103,6 +119,20 @@ class FinalRequestOptions:
     idempotency_key: Optional[str] = None
     follow_redirects: Optional[bool] = None
     deadline: Union[float, NotGiven, None] = NOT_GIVEN
+
+    def __post_init__(self) -> None:
+        # Checked here, at the call site, so a wrong option fails before anything is sent.
+        max_retries = self.max_retries
+        if type(max_retries) is not int or max_retries < 0:
+            if max_retries is not NOT_GIVEN:
+                _check_max_retries(max_retries)
+        timeout = self.timeout
+        if timeout is not NOT_GIVEN and type(timeout) is not Timeout and timeout is not None:
+            Timeout.coerce(timeout)  # type: ignore[arg-type]  # raises for 0, NaN, inf, a str...
+        if self.deadline is not NOT_GIVEN and self.deadline is not None:
+            check_seconds(self.deadline, "deadline")
+        if self.follow_redirects is not None and type(self.follow_redirects) is not bool:
+            raise TypeError(f"follow_redirects must be True, False or None, got {type(self.follow_redirects).__name__}")
 
     @classmethod
     def construct(cls, **values: Any) -> "FinalRequestOptions":
@@ -129,6 +159,13 @@ class FinalRequestOptions:
                 value = f"<{type(value).__name__}>"
             shown.append(f"{f.name}={value!r}")
         return f"FinalRequestOptions({', '.join(shown)})"
+
+
+def _check_max_retries(value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"max_retries must be a whole number (0 disables retries), got {type(value).__name__}")
+    if value < 0:
+        raise ValueError(f"max_retries must be >= 0, got {value}")
 
 
 class RequestOptions(TypedDict, total=False):

@@ -21,7 +21,7 @@ from typing import (
     Optional,
     TypeVar,
 )
-from urllib.parse import parse_qsl, urljoin
+from urllib.parse import parse_qsl
 
 from ._errors import APIError, APIResponseValidationError
 from ._options import FinalRequestOptions, RequestOptions
@@ -38,7 +38,7 @@ from ._paginators import (
 )
 from ._parse import load_data
 from ._redact import redact_url
-from ._request import origin_of
+from ._request import origin_of, resolve_link
 from ._response import APIResponse, BaseAPIResponse
 
 __all__ = [
@@ -136,7 +136,15 @@ def next_options(options: FinalRequestOptions, info: PageInfo, page_url: str) ->
     changes: dict[str, Any] = {}
     params: dict[str, object] = dict(options.params)
     if info.url is not None:
-        url = urljoin(page_url, info.url)
+        try:
+            url = resolve_link(page_url, info.url)
+        except ValueError as exc:
+            raise PaginationError(
+                f"refusing to fetch the next page from {redact_url(info.url)!r} (linked from "
+                f"{redact_url(page_url)}): {exc}",
+                page_info=info,
+                url=page_url,
+            ) from None
         if origin_of(url) != origin_of(page_url):
             raise PaginationError(
                 f"refusing to fetch the next page from another origin ({redact_url(url)}, "

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import codecs
 import functools
+import json
 from typing import Any, Optional, get_args, get_origin
 
 from ._errors import APIResponseValidationError
 from ._serializers import SerializerRegistry, media_type_of
 
-__all__ = ["parse_body", "charset_of", "decode_error_body", "is_raw_response_type"]
+__all__ = [
+    "charset_of",
+    "check_cast_to",
+    "decode_error_body",
+    "decode_text",
+    "is_raw_response_type",
+    "load_json",
+    "parse_body",
+    "text_charset",
+]
 
 #: How much of an error body an exception message quotes.
 ERROR_BODY_SHOWN = 4096
@@ -26,12 +37,40 @@ def charset_of(content_type: Optional[str]) -> str:
     return "utf-8"
 
 
-def decode_text(content: bytes, content_type: Optional[str]) -> str:
-    """The body as text, in its declared charset; undecodable bytes become U+FFFD."""
+@functools.lru_cache(maxsize=64)
+def text_charset(charset: str) -> str:
+    """``charset`` if it is a text charset that decodes with ``errors="replace"``, else ``utf-8``.
+
+    A server names the charset: an unknown name, a bytes-to-bytes codec
+    (``base64``) or one that refuses ``replace`` (``idna``, ``punycode``)
+    would raise a bare ``LookupError``/``UnicodeError`` deep in a read.
+    """
     try:
-        return content.decode(charset_of(content_type), errors="replace")
-    except LookupError:  # an unknown charset name
-        return content.decode("utf-8", errors="replace")
+        decoded = codecs.getincrementaldecoder(charset)(errors="replace").decode(b"ab\xff", final=True)
+    except Exception:  # LookupError, UnicodeError, a codec's own error: not a usable text charset
+        return "utf-8"
+    return charset if isinstance(decoded, str) else "utf-8"
+
+
+def decode_text(content: bytes, content_type: Optional[str]) -> str:
+    """The body as text, in its declared charset (UTF-8 if it is no usable one); bad bytes become U+FFFD."""
+    charset = charset_of(content_type)
+    if charset != "utf-8":
+        charset = text_charset(charset)
+    return content.decode(charset, errors="replace")
+
+
+def load_json(content: bytes, response: Any = None) -> Any:
+    """``content`` parsed as JSON; a malformed or absurdly nested body raises :class:`APIResponseValidationError`."""
+    try:
+        return json.loads(content)
+    except (ValueError, RecursionError) as exc:
+        raise APIResponseValidationError(
+            f"the response body is not valid JSON: {exc}",
+            response=response,
+            body=decode_text(content[:1000], getattr(response, "content_type", None)),
+            request=getattr(response, "http_request", None),
+        ) from None
 
 
 def is_raw_response_type(cast_to: Any) -> bool:
@@ -47,6 +86,41 @@ def _raw_response_type(cast_to: Any) -> bool:
     # The response classes mark themselves (this module sits below them in the import graph).
     origin = get_origin(cast_to) or cast_to
     return isinstance(origin, type) and bool(getattr(origin, "_raw_response_marker", False))
+
+
+_AS_IS = (str, bytes, object, dict, list)
+_CHECKED: set[Any] = set()  # cast_to values known good (bounded)
+
+
+def check_cast_to(cast_to: Any) -> None:
+    """Raise ``TypeError`` (before anything is sent) for a ``cast_to`` the client cannot produce."""
+    try:
+        if cast_to in _CHECKED:
+            return
+    except TypeError:  # unhashable: check it every time
+        _check_cast_to(cast_to)
+        return
+    _check_cast_to(cast_to)
+    if len(_CHECKED) < 1024:
+        _CHECKED.add(cast_to)
+
+
+def _check_cast_to(cast_to: Any) -> None:
+    if cast_to in _NONE_TYPES or cast_to is Any or any(cast_to is t for t in _AS_IS):
+        return
+    if is_raw_response_type(cast_to):
+        _check_cast_to(raw_response_inner(cast_to))
+        return
+    from ._model_fields import node_for  # marshmallow is loaded with the first model, not at import
+
+    try:
+        node_for(cast_to)
+    except (TypeError, NameError) as exc:
+        raise TypeError(
+            f"cast_to={cast_to!r} is not a type the client can load a response into ({exc}); use a Model "
+            f"subclass, list[...], dict[str, ...], Optional/Union of those, a str/int/float/bool, dict, list, "
+            f"object, str, bytes, None, or APIResponse[...]"
+        ) from None
 
 
 def raw_response_inner(cast_to: Any) -> Any:

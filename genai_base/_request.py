@@ -11,7 +11,7 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Optional, Union
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urljoin, urlsplit
 
 from ._headers import Headers
 from ._headers_check import check_headers
@@ -25,7 +25,15 @@ from ._types import NotGiven, Omit
 if TYPE_CHECKING:
     from ._serializers import Serializer
 
-__all__ = ["PreparedRequest", "RequestBuilder", "enforce_trailing_slash", "origin_of", "body_start_of"]
+__all__ = [
+    "PreparedRequest",
+    "RequestBuilder",
+    "body_start_of",
+    "check_relative_path",
+    "enforce_trailing_slash",
+    "origin_of",
+    "resolve_link",
+]
 
 RETRY_COUNT_HEADER = "x-genai-retry-count"
 # A scheme at the very start makes a URL absolute; "://" later on (in a query) does not.
@@ -129,11 +137,66 @@ def body_start_of(content: Any) -> Optional[int]:
 
 
 def enforce_trailing_slash(url: str) -> str:
-    """The base URL with exactly one trailing ``/`` on its path, so relative paths extend it."""
-    parts = urlsplit(url)
-    if not parts.scheme or not parts.netloc:
-        raise ValueError(f"base_url must be an absolute http(s) URL, got {url!r}")
+    """The base URL with exactly one trailing ``/`` on its path, so relative paths extend it.
+
+    Raises ``ValueError`` for anything but an absolute ``http``/``https`` URL
+    with a host and a valid port (``ftp://...``, ``http://host:99999/``).
+    """
+    if not isinstance(url, str):
+        raise TypeError(f"base_url must be a str, got {type(url).__name__}")
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # raises for a port that is not a number in 0..65535
+    except ValueError as exc:
+        raise ValueError(f"base_url {redact_url(url)!r} is not a valid URL: {exc}") from None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"base_url must be an absolute http(s) URL with a host, got {redact_url(url)!r}")
+    if port == 0 or "\\" in url or any(c in url for c in _CONTROL):
+        raise ValueError(
+            f"base_url {redact_url(url)!r} is not a valid URL (port 0, a backslash or a control character)"
+        )
     return url if url.endswith("/") else url + "/"
+
+
+_CONTROL = frozenset(chr(c) for c in (*range(0x21), 0x7F))
+_DOT_SEGMENTS = frozenset({".", ".."})
+
+
+def check_relative_path(path: str) -> None:
+    """Refuse a relative path with a ``.`` or ``..`` segment (also percent-encoded, ``%2e%2e``).
+
+    Such a segment would climb out of the base URL's path, and the two
+    transports normalise it differently (urllib3 keeps ``%2e``, yarl decodes
+    it); refusing it keeps a path built from caller input under the base path.
+    """
+    end = len(path)
+    for mark in "?#":
+        at = path.find(mark)
+        if 0 <= at < end:
+            end = at
+    for segment in path[:end].split("/"):
+        if segment and unquote(segment) in _DOT_SEGMENTS:
+            raise ValueError(
+                f"the request path {path[:end]!r} has a {segment!r} segment: a relative path may not climb "
+                f"out of (or move inside) the base URL's path; pass the path without it, or an absolute URL"
+            )
+
+
+def resolve_link(page_url: str, link: str) -> str:
+    """The absolute URL a ``Location`` or next-page ``Link`` points to, from ``page_url``.
+
+    Raises ``ValueError`` for a link the transports could read differently
+    from :func:`origin_of` (a backslash, a control character), one that is not
+    ``http``/``https`` or has no host, or a malformed one (a bad port, an
+    unclosed IPv6 bracket). Same-origin checks compare the URL returned here.
+    """
+    if "\\" in link or any(c in _CONTROL for c in link.strip()):
+        raise ValueError("it has a backslash or a control character, which clients read differently")
+    url = urljoin(page_url, link.strip())
+    scheme, host, _ = origin_of(url)  # raises ValueError for a bad port or bracket
+    if scheme not in ("http", "https") or not host:
+        raise ValueError("it is not an absolute http(s) URL with a host")
+    return url
 
 
 def origin_key(url: str) -> str:
@@ -213,6 +276,8 @@ class RequestBuilder:
     def build_url(self, url: str, params: Optional[Mapping[str, object]] = None) -> str:
         """Join ``url`` to the base URL and merge its query with custom and per-call params."""
         if not _ABSOLUTE_URL.match(url):
+            if "." in url or "%" in url:
+                check_relative_path(url)
             url = self.base_url + url.lstrip("/")
         if not params and not self._custom_query:
             return url
@@ -243,6 +308,8 @@ class RequestBuilder:
         else:  # most calls: a path under the base URL, no query to merge
             if type(params) is not dict and params is not None and not isinstance(params, Mapping):
                 raise TypeError(f"params must be a mapping, got {type(params).__name__}")
+            if "." in url or "%" in url:
+                check_relative_path(url)
             url = self.base_url + url.lstrip("/")
         request = PreparedRequest(method, url, _EMPTY, timeout=timeout)
         merged: Optional[dict[str, tuple[str, str]]] = None

@@ -9,13 +9,12 @@ response interface (:mod:`genai_base._transports.base`), never a
 from __future__ import annotations
 
 import codecs
-import json
 import os
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, AsyncIterator, Generic, Iterator, Optional, TypeVar, Union
 
 from ._headers import Headers
-from ._parse import charset_of, decode_text, parse_body
+from ._parse import charset_of, decode_text, load_json, parse_body, text_charset
 from ._request import PreparedRequest
 
 if TYPE_CHECKING:
@@ -130,11 +129,8 @@ class BaseAPIResponse(Generic[T]):
         return parsed
 
     def _decoder(self) -> "codecs.IncrementalDecoder":
-        try:
-            factory = codecs.getincrementaldecoder(charset_of(self.content_type))
-        except LookupError:
-            factory = codecs.getincrementaldecoder("utf-8")
-        return factory(errors="replace")
+        # text_charset: an unknown or unusable charset (idna, base64) decodes as UTF-8.
+        return codecs.getincrementaldecoder(text_charset(charset_of(self.content_type)))(errors="replace")
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} [{self.status_code}] {self.http_request.method} {self.http_request!r}>"
@@ -169,8 +165,8 @@ class APIResponse(BaseAPIResponse[T]):
         return decode_text(self.read(), self.content_type)
 
     def json(self) -> Any:
-        """The body parsed as JSON."""
-        return json.loads(self.read())
+        """The body parsed as JSON (``APIResponseValidationError`` if it is not valid JSON)."""
+        return load_json(self.read(), self)
 
     def iter_bytes(self, chunk_size: Optional[int] = None) -> Iterator[bytes]:
         """The body in chunks as they arrive (or the cached body if already read)."""
@@ -233,8 +229,8 @@ class AsyncAPIResponse(BaseAPIResponse[T]):
         return decode_text(await self.read(), self.content_type)
 
     async def json(self) -> Any:
-        """The body parsed as JSON."""
-        return json.loads(await self.read())
+        """The body parsed as JSON (``APIResponseValidationError`` if it is not valid JSON)."""
+        return load_json(await self.read(), self)
 
     async def iter_bytes(self, chunk_size: Optional[int] = None) -> AsyncIterator[bytes]:
         """The body in chunks as they arrive (or the cached body if already read)."""

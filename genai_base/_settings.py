@@ -15,7 +15,7 @@ from typing import Any, Mapping, Optional
 
 from ._config_values import ENTRY_PARSERS, PARSERS, SECRET_KEYS, parse_mapping
 from ._errors import ConfigurationError
-from ._options import DEFAULT_TIMEOUT
+from ._options import DEFAULT_MAX_RESPONSE_SIZE, DEFAULT_TIMEOUT
 from ._redact import REDACTED
 
 __all__ = [
@@ -47,6 +47,7 @@ DEFAULTS: dict[str, Any] = {
     "deadline": None,
     "idempotency_header": None,
     "max_redirects": 20,
+    "max_response_size": DEFAULT_MAX_RESPONSE_SIZE,
     "retry_after_ceiling": 60.0,
     "pool_size": 100,
     "pool_keepalive": 20,

@@ -12,7 +12,7 @@ import collections.abc as _abc
 from typing import TYPE_CHECKING, Any, AsyncGenerator, AsyncIterator, Generic, Iterator, Mapping, TypeVar, get_args
 
 from ._errors import APIError, APITimeoutError, StreamInterruptedError
-from ._parse import load_data
+from ._parse import load_data, shown_body
 from ._sse import ServerSentEvent, SSEDecoder
 
 if TYPE_CHECKING:
@@ -44,9 +44,9 @@ class EventHandler:
             raise _Done
         try:
             data = event.json() if event.data else None
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: nesting too deep to decode
             if event.event == "error":
-                raise APIError(f"the stream sent an error: {event.data}", _request_of(self.response),
+                raise APIError(f"the stream sent an error: {shown_body(event.data)}", _request_of(self.response),
                                body=event.data) from exc
             raise StreamInterruptedError(
                 f"a stream event's data is not valid JSON ({exc}): {event.data[:200]!r}",
@@ -57,7 +57,7 @@ class EventHandler:
         if event.event == "error" or error:
             message = error.get("message") if isinstance(error, Mapping) else error
             raise APIError(
-                f"the stream sent an error: {message or data}", _request_of(self.response), body=data
+                f"the stream sent an error: {shown_body(message or data)}", _request_of(self.response), body=data
             )
         if self.cast_to in (None, object, dict) or self.cast_to is Any:
             return data

@@ -33,13 +33,17 @@ class _SharedSync:
         self.closed = False
         self._lock = threading.Lock()
         self._pid = os.getpid()
-        self.transport = RequestsTransport(make_session(settings))
+        self.transport = self._new_transport()
+
+    def _new_transport(self) -> RequestsTransport:
+        session = self._make_session(self.settings)
+        return RequestsTransport(session, max_response_size=self.settings["max_response_size"])
 
     def for_this_process(self) -> RequestsTransport:
         if self._pid != os.getpid():
             with self._lock:
                 if self._pid != os.getpid():
-                    self.transport = RequestsTransport(self._make_session(self.settings))
+                    self.transport = self._new_transport()
                     self._pid = os.getpid()
         return self.transport
 

@@ -1,11 +1,16 @@
 """The asyncio transport on ``aiohttp``: session factory, sending, bodies, error mapping, environment.
 
 The pool: the connector holds at most ``pool_size`` connections, and the
-transport hands out as many slots (an ``asyncio.Semaphore``) before it asks
-aiohttp for one, so the wait for a free connection is bounded by exactly
-``Timeout.pool`` and reported as a ``PoolTimeoutError`` (aiohttp's own
-``connect`` timer would cover the pool wait and the connect together). A
-slot is given back when the response is released.
+transport hands out as many slots before it asks aiohttp for one, so the
+wait for a free connection is bounded by exactly ``Timeout.pool`` and
+reported as a ``PoolTimeoutError`` (aiohttp's own ``connect`` timer would
+cover the pool wait and the connect together). A slot is given back when
+the response is released.
+
+aiohttp has no write timeout: a body of 64 KiB or more (and any file body)
+is sent through :class:`~.aiohttp_body.TimedBody`, each wait for the server
+to take more bounded by ``Timeout.write``. Bodies are read a piece at a
+time against ``max_response_size`` (counted after decompression).
 """
 
 from __future__ import annotations
@@ -18,16 +23,18 @@ import ssl
 from typing import Any, AsyncIterator, Optional
 
 import aiohttp
+import aiohttp.http_exceptions
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from .._errors import APIConnectionError, APIError, APITimeoutError, PoolTimeoutError, StreamInterruptedError
 from .._headers import Headers
-from .._options import Timeout
+from .._headers_check import check_sent_headers
+from .._options import DEFAULT_MAX_RESPONSE_SIZE, Timeout
 from .._redact import redact_url
 from .._request import PreparedRequest, origin_key
-from .aiohttp_body import KeepOpen
+from .aiohttp_body import TIMED_BODY_MIN, TimedBody, WriteTimeoutError
 from .aiohttp_cookies import OriginCookieJar
-from .base import warn_if_unverified
+from .base import MAX_HEADER_LINE, too_large, warn_if_unverified
 from .environment import OriginEnvironment, environment_for
 
 __all__ = [
@@ -82,6 +89,9 @@ def aiohttp_session_factory(settings: Any) -> aiohttp.ClientSession:
         trust_env=False,
         auto_decompress=True,
         cookie_jar=OriginCookieJar(),  # each origin's cookies apart, IP hosts included
+        # The same limit as the requests transport (http.client's), not aiohttp's 8190 bytes.
+        max_line_size=MAX_HEADER_LINE,
+        max_field_size=MAX_HEADER_LINE,
     )
     disable_hidden_retry(session)
     return session
@@ -102,18 +112,39 @@ def map_aiohttp_error(exc: BaseException, request: PreparedRequest) -> APIError:
     """The library's exception for an ``aiohttp``/``asyncio`` one (the original as ``__cause__``)."""
     where = f"({request.method} {redact_url(request.url)})"
     error: APIError
-    if isinstance(exc, aiohttp.ConnectionTimeoutError):
+    written = _find(exc, WriteTimeoutError)
+    if written is not None:
+        error = APITimeoutError(f"write timed out: {written} {where}", request=request)
+    elif isinstance(exc, aiohttp.ConnectionTimeoutError):
         error = APITimeoutError(f"connect timed out {where}", request=request)
-    elif isinstance(exc, (asyncio.TimeoutError, aiohttp.ServerTimeoutError)):
+    elif isinstance(exc, aiohttp.ServerTimeoutError):
         error = APITimeoutError(f"read timed out {where}", request=request)
+    elif isinstance(exc, asyncio.TimeoutError):  # aiohttp's total timer (the others raise the two above)
+        total = request.timeout.total
+        limit = "" if total is None else f" of {total:g}s (its share of the call's deadline, if any)"
+        error = APITimeoutError(f"timed out: the attempt's total{limit} passed {where}", request=request)
+    elif _find(exc, aiohttp.http_exceptions.ContentEncodingError) is not None:
+        error = APIConnectionError(f"the response body could not be decoded: {_reason(exc)} {where}", request=request)
     elif isinstance(exc, (aiohttp.ClientPayloadError, aiohttp.ServerDisconnectedError)):
         error = StreamInterruptedError(f"the response was cut off: {_reason(exc)} {where}", request=request)
+    elif isinstance(exc, aiohttp.ClientResponseError):  # the response parser refused what it read
+        error = APIConnectionError(f"the server sent a malformed response: {exc.message} {where}", request=request)
     elif isinstance(exc, aiohttp.ClientConnectorError):
         error = APIConnectionError(f"connection error: {_reason(exc.os_error)} {where}", request=request)
     else:
         error = APIConnectionError(f"connection error: {_reason(exc)} {where}", request=request)
     error.__cause__ = exc
     return error
+
+
+def _find(exc: BaseException, kind: type[BaseException]) -> Optional[BaseException]:
+    """``exc`` or an exception it was raised from that is a ``kind``."""
+    current: Optional[BaseException] = exc
+    for _ in range(16):
+        if current is None or isinstance(current, kind):
+            return current
+        current = current.__cause__ or current.__context__
+    return None
 
 
 def _reason(exc: BaseException) -> str:
@@ -166,11 +197,21 @@ class _Slots:
 
 
 class AiohttpResponse:
-    """An ``aiohttp.ClientResponse`` behind the transport-neutral interface; holds a pool slot until released."""
+    """An ``aiohttp.ClientResponse`` behind the transport-neutral interface; holds a pool slot until released.
 
-    __slots__ = ("_headers", "_raw", "_slots", "content_type", "is_closed", "request", "status_code")
+    ``limit`` bounds the (decoded) body: reading stops, and the connection is
+    closed, as soon as more than that has arrived.
+    """
 
-    def __init__(self, raw: aiohttp.ClientResponse, request: PreparedRequest, slots: _Slots) -> None:
+    __slots__ = ("_headers", "_limit", "_raw", "_slots", "content_type", "is_closed", "request", "status_code")
+
+    def __init__(
+        self,
+        raw: aiohttp.ClientResponse,
+        request: PreparedRequest,
+        slots: _Slots,
+        limit: Optional[int] = DEFAULT_MAX_RESPONSE_SIZE,
+    ) -> None:
         self._raw = raw
         self.request = request
         self.status_code: int = raw.status
@@ -178,6 +219,7 @@ class AiohttpResponse:
         #: The ``Content-Type`` header, if any.
         self.content_type: Optional[str] = raw.headers.get("Content-Type")
         self._slots = slots
+        self._limit = limit
         self.is_closed = False
 
     @property
@@ -203,12 +245,14 @@ class AiohttpResponse:
         if self.is_closed:
             raise StreamInterruptedError("the response was closed before its body was read", request=self.request)
         try:
-            return await self._raw.read()
+            if self._fits():
+                return await self._raw.read()  # a known length within the bound: read at once
+            return b"".join([piece async for piece in self._pieces(None)])
         except _TRANSPORT_ERRORS as exc:
             self._release(broken=True)
             raise map_aiohttp_error(exc, self.request) from exc
         except BaseException:
-            self._release(broken=True)  # cancelled: never hand a half-read connection back to the pool
+            self._release(broken=True)  # cancelled or too large: never hand a half-read connection back
             raise
         finally:
             self._release()
@@ -217,16 +261,37 @@ class AiohttpResponse:
         """The body in chunks as they arrive."""
         if self.is_closed:
             raise StreamInterruptedError("the response was closed before its body was read", request=self.request)
-        content = self._raw.content
-        chunks = content.iter_chunked(chunk_size) if chunk_size else content.iter_any()
         try:
-            async for chunk in chunks:
+            async for chunk in self._pieces(chunk_size):
                 yield chunk
         except _TRANSPORT_ERRORS as exc:
             self._release(broken=True)
             raise map_aiohttp_error(exc, self.request) from exc
         finally:
             self._release(broken=not self._raw.content.at_eof())
+
+    def _fits(self) -> bool:
+        """True when the declared length is within the bound and no decoding can grow it."""
+        if self._limit is None:
+            return True
+        raw = self._raw
+        length = raw.content_length
+        if length is None or "Content-Encoding" in raw.headers:
+            return False
+        if length > self._limit:
+            raise too_large(self.request, self._limit, declared=length)
+        return True
+
+    async def _pieces(self, chunk_size: Optional[int]) -> AsyncIterator[bytes]:
+        content = self._raw.content
+        chunks = content.iter_chunked(chunk_size) if chunk_size else content.iter_any()
+        limit = self._limit
+        size = 0
+        async for chunk in chunks:
+            size += len(chunk)
+            if limit is not None and size > limit:
+                raise too_large(self.request, limit)
+            yield chunk
 
     def close(self) -> None:
         """Release the connection without reading the rest (idempotent)."""
@@ -249,12 +314,24 @@ class AiohttpResponse:
 # -- sending -------------------------------------------------------------------------
 
 
+def _body(request: PreparedRequest) -> Any:
+    """What aiohttp is given to send: big bodies and files go through the write timeout."""
+    content = request.content
+    if request.body_start is not None:  # a file: read in a thread, never closed (a retry rewinds it)
+        return TimedBody(content, request.timeout.write)
+    if type(content) is bytes and len(content) >= TIMED_BODY_MIN:
+        return TimedBody(content, request.timeout.write)
+    return content
+
+
 class AiohttpTransport:
     """Sends prepared requests on one ``aiohttp.ClientSession``, bound to the loop it was made in."""
 
     def __init__(self, session: aiohttp.ClientSession, settings: Any, default_headers: dict[str, str]) -> None:
         self.session = session
         self._settings = settings
+        #: The bound on every response body read (``None``: no bound).
+        self.max_response_size: Optional[int] = settings.get("max_response_size", DEFAULT_MAX_RESPONSE_SIZE)
         self._slots = _Slots(settings["pool_size"] or 1_000_000)
         self._env_by_origin: dict[str, OriginEnvironment] = {}
         self._last_origin: tuple[str, OriginEnvironment] = ("\x00", OriginEnvironment())
@@ -265,6 +342,8 @@ class AiohttpTransport:
 
     async def send(self, request: PreparedRequest) -> AiohttpResponse:
         """Send ``request`` (no redirects followed) and return its response head."""
+        headers: Any = request.headers.to_dict()
+        check_sent_headers(headers)  # auth, policies and _prepare_request added headers after the builder
         slots = self._slots
         if slots.free > 0:
             slots.free -= 1
@@ -281,7 +360,12 @@ class AiohttpTransport:
             if not url.startswith(last_prefix):  # most requests go to one origin: no need to cut it out
                 env = self._env_by_origin.get(origin_key(url)) or await self._environment(url)
                 self._last_origin = (origin_key(url) + "/", env)
-            headers: Any = request.headers.to_dict()
+            proxy_headers = env.proxy_headers or None
+            if env.proxy is not None and "proxy-authorization" in request.headers and url[:6].lower() == "https:":
+                # The proxy reads it in the CONNECT; inside the tunnel it would go to the origin.
+                name = next(k for k in headers if k.lower() == "proxy-authorization")
+                credentials = headers.pop(name)
+                proxy_headers = {**(proxy_headers or {}), "Proxy-Authorization": credentials}
             if env.headers:  # netrc / proxy credentials for this origin, unless the request has its own
                 for name, value in env.headers.items():
                     if name not in request.headers:
@@ -295,13 +379,11 @@ class AiohttpTransport:
                 request.method,
                 url,
                 headers=headers,
-                # Multipart bodies are bytes already. aiohttp closes a file body once sent: a retry
-                # must still be able to rewind it (see PreparedRequest.rewind).
-                data=request.content if request.body_start is None else KeepOpen(request.content),
+                data=_body(request),
                 timeout=self._timeouts[1],
                 allow_redirects=False,
                 proxy=env.proxy,
-                proxy_headers=env.proxy_headers or None,
+                proxy_headers=proxy_headers,
             )
         except _TRANSPORT_ERRORS as exc:
             slots.release()
@@ -309,7 +391,7 @@ class AiohttpTransport:
         except BaseException:
             slots.release()
             raise
-        return AiohttpResponse(raw, request, slots)
+        return AiohttpResponse(raw, request, slots, self.max_response_size)
 
     async def _environment(self, url: str) -> OriginEnvironment:
         """The environment's proxy and netrc credentials for ``url``'s origin, looked up once (in a thread)."""

@@ -12,7 +12,9 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any, AsyncIterator, Iterator, Optional, Protocol
 
+from .._errors import ResponseTooLargeError
 from .._headers import Headers
+from .._redact import redact_url
 from .._request import PreparedRequest
 
 if TYPE_CHECKING:
@@ -20,17 +22,22 @@ if TYPE_CHECKING:
     import requests
 
 __all__ = [
+    "MAX_HEADER_LINE",
     "AsyncResponse",
     "AsyncSessionFactory",
     "AsyncTransport",
     "SessionFactory",
     "SyncResponse",
     "SyncTransport",
+    "too_large",
     "warn_if_unverified",
 ]
 
 log = logging.getLogger("genai_base")
 _warned_unverified = False
+
+#: The longest response status or header line either transport accepts (http.client's own limit).
+MAX_HEADER_LINE = 65536
 
 
 def warn_if_unverified(verify: Any) -> None:
@@ -39,6 +46,17 @@ def warn_if_unverified(verify: Any) -> None:
     if verify is False and not _warned_unverified:
         _warned_unverified = True
         log.warning("TLS certificate verification is disabled (verify=False); connections can be intercepted")
+
+
+def too_large(request: PreparedRequest, limit: int, declared: Optional[int] = None) -> ResponseTooLargeError:
+    """The error for a body past ``max_response_size`` (raised before more of it is held)."""
+    said = f" (it declares {declared} bytes)" if declared is not None else ""
+    return ResponseTooLargeError(
+        f"the response body is larger than max_response_size ({limit} bytes){said}; nothing more was read "
+        f"({request.method} {redact_url(request.url)})",
+        request=request,
+        limit=limit,
+    )
 
 
 class _ResponseHead(Protocol):

@@ -1,27 +1,27 @@
 """The blocking transport on ``requests``: session factory, sending, bodies, error mapping, environment.
 
 The pool is bounded (``pool_size`` connections) and a call that finds no
-free connection within ``Timeout.pool`` fails with ``PoolTimeoutError``:
-the adapter's pools block (``pool_block=True``) and each pool is handed the
-attempt's pool timeout through urllib3's public ``urlopen(pool_timeout=)``
-(``requests`` has no way to pass it through ``Session.send``, so the
-attempt's timeouts travel in a context variable).
+free connection within ``Timeout.pool`` fails with ``PoolTimeoutError``;
+uploads are bounded by ``Timeout.write`` and response heads are read safely
+(see :mod:`.requests_pool`). Bodies are read here, a piece at a time, so
+that ``max_response_size`` (counted after decompression) and the attempt's
+``Timeout.total`` (the call's ``deadline`` is cut into it) bound them as
+they arrive, a trickling body included.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import socket
+import re
 import threading
-from contextvars import ContextVar
+import time
 from typing import Any, Iterator, Optional
 
 import requests
 import requests.utils
 import urllib3
 import urllib3.exceptions
-from requests.adapters import HTTPAdapter
 from requests.structures import CaseInsensitiveDict
 
 from .._errors import (
@@ -32,31 +32,33 @@ from .._errors import (
     StreamInterruptedError,
 )
 from .._headers import Headers
-from .._options import Timeout
-from .._redact import redact_url
+from .._headers_check import check_sent_headers
+from .._options import DEFAULT_MAX_RESPONSE_SIZE, Timeout
+from .._redact import REDACTED, redact_text, redact_url
 from .._request import PreparedRequest, origin_key
-from .base import warn_if_unverified
+from .base import too_large, warn_if_unverified
 from .requests_cookies import OriginCookiePolicy
+from .requests_pool import (
+    BlockingPoolAdapter,
+    UnsafeResponseError,
+    WriteTimeoutError,
+    attempt_timeout,
+    current_attempt_timeout,
+    proxy_authorization,
+)
 
 __all__ = [
     "BlockingPoolAdapter",
     "RequestsResponse",
     "RequestsTransport",
+    "current_attempt_timeout",
+    "install_urllib3_log_filter",
     "map_requests_error",
     "requests_session_factory",
     "requests_timeout",
 ]
 
 log = logging.getLogger("genai_base")
-
-_DEFAULT_POOL_TIMEOUT = 60.0  # DEFAULT_TIMEOUT.pool, for a session used outside a client call
-_ATTEMPT_TIMEOUT: ContextVar[Optional[Timeout]] = ContextVar("genai_base_attempt_timeout", default=None)
-
-
-def current_attempt_timeout() -> Optional[Timeout]:
-    """The timeouts of the attempt this thread is sending, if any."""
-    return _ATTEMPT_TIMEOUT.get()
-
 
 def requests_timeout(timeout: Timeout) -> Optional[tuple[Optional[float], Optional[float]]]:
     """``(connect, read)`` for ``requests``, each capped by ``total``."""
@@ -67,55 +69,43 @@ def requests_timeout(timeout: Timeout) -> Optional[tuple[Optional[float], Option
     return None if connect is None and read is None else (connect, read)
 
 
-# -- the pool ----------------------------------------------------------------------
+# -- urllib3's own log lines -------------------------------------------------------
 
 
-class _PoolTimeoutMixin:
-    """Gives ``urlopen`` the attempt's pool timeout when the caller (requests) passes none."""
+class _RedactingFilter(logging.Filter):
+    """Rewrites urllib3's records with every query value and URL password redacted.
 
-    def urlopen(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
-        if len(args) < 7 and kwargs.get("pool_timeout") is None:  # pool_timeout is urlopen's 9th parameter
-            timeout = _ATTEMPT_TIMEOUT.get()
-            kwargs["pool_timeout"] = _DEFAULT_POOL_TIMEOUT if timeout is None else timeout.pool
-        return super().urlopen(method, url, *args, **kwargs)  # type: ignore[misc]
-
-
-_TIMED_POOL_CLASSES: dict[type, type] = {}
-
-
-def _with_pool_timeout(manager: Any) -> Any:
-    """Make ``manager`` (a urllib3 PoolManager or ProxyManager) build pools that honour the pool timeout."""
-    classes = {}
-    for scheme, cls in manager.pool_classes_by_scheme.items():
-        if not issubclass(cls, _PoolTimeoutMixin):
-            timed = _TIMED_POOL_CLASSES.get(cls)
-            if timed is None:
-                timed = type(cls.__name__, (_PoolTimeoutMixin, cls), {"__module__": __name__})
-                _TIMED_POOL_CLASSES[cls] = timed
-            cls = timed
-        classes[scheme] = cls
-    manager.pool_classes_by_scheme = classes
-    return manager
-
-
-class BlockingPoolAdapter(HTTPAdapter):
-    """An ``HTTPAdapter`` whose pools hold at most ``pool_maxsize`` connections and wait for a free one.
-
-    The wait is bounded by the attempt's ``Timeout.pool``; past it urllib3
-    raises ``EmptyPoolError`` (the client's ``PoolTimeoutError``).
+    urllib3 logs each request line at DEBUG (``"GET /v1/x?key=... HTTP/1.1" 200``);
+    it cannot know which parameters carry credentials, so none of its query
+    values are shown.
     """
 
-    def __init__(self, pool_connections: int = 10, pool_maxsize: int = 10, max_retries: Any = 0) -> None:
-        super().__init__(
-            pool_connections=pool_connections, pool_maxsize=pool_maxsize, max_retries=max_retries, pool_block=True
-        )
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            text = record.getMessage()
+        except Exception:  # a record that cannot be formatted: leave it to logging
+            return True
+        cleaned = redact_text(_QUERY_VALUE.sub(rf"\1{REDACTED}", text))
+        if cleaned != text or record.args:
+            record.msg, record.args = cleaned, ()
+        return True
 
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        super().init_poolmanager(*args, **kwargs)
-        _with_pool_timeout(self.poolmanager)
 
-    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> urllib3.ProxyManager:
-        return _with_pool_timeout(super().proxy_manager_for(proxy, **proxy_kwargs))  # type: ignore[no-any-return]
+_QUERY_VALUE = re.compile(r"([?&][^=&\s\"'?]*=)[^&#\s\"']*")
+_URLLIB3_LOGGERS = ("urllib3", "urllib3.connectionpool", "urllib3.connection", "urllib3.poolmanager",
+                    "urllib3.response", "urllib3.util.retry")
+_LOG_FILTER = _RedactingFilter()
+
+
+def install_urllib3_log_filter() -> None:
+    """Put the redacting filter on urllib3's loggers (idempotent; done when this module is imported)."""
+    for name in _URLLIB3_LOGGERS:
+        logger = logging.getLogger(name)
+        if _LOG_FILTER not in logger.filters:
+            logger.addFilter(_LOG_FILTER)
+
+
+install_urllib3_log_filter()
 
 
 def requests_session_factory(settings: Any) -> requests.Session:
@@ -137,6 +127,25 @@ def requests_session_factory(settings: Any) -> requests.Session:
 
 
 # -- errors ------------------------------------------------------------------------
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and what it wraps: urllib3 keeps causes in ``reason`` and ``args``, Python in ``__cause__``."""
+    seen: set[int] = set()
+    todo = [exc]
+    while todo and len(seen) < 32:
+        current = todo.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        inner = getattr(current, "reason", None)
+        wrapped = (current.__cause__, current.__context__, inner, *current.args)
+        todo.extend(e for e in wrapped if isinstance(e, BaseException))
+
+
+def _find(exc: BaseException, kind: type[BaseException]) -> Optional[BaseException]:
+    return next((e for e in _chain(exc) if isinstance(e, kind)), None)
 
 
 def _reason(exc: BaseException) -> str:
@@ -168,16 +177,20 @@ def map_requests_error(exc: BaseException, request: PreparedRequest) -> APIError
     error: APIError
     if isinstance(exc, requests.exceptions.ConnectTimeout):
         error = APITimeoutError(f"connect timed out {where}", request=request)
+    elif (written := _find(exc, WriteTimeoutError)) is not None:
+        error = APITimeoutError(f"write timed out: {written} {where}", request=request)
+    elif (unsafe := _find(exc, UnsafeResponseError)) is not None:
+        error = APIConnectionError(f"the server sent a malformed response: {unsafe} {where}", request=request)
     elif _is_read_timeout(exc):
         error = APITimeoutError(f"read timed out {where}", request=request)
     elif isinstance(exc, urllib3.exceptions.EmptyPoolError) or "Pool is empty" in str(exc):
         pool = request.timeout.pool
         within = "" if pool is None else f" within {pool:g}s"
         error = PoolTimeoutError(f"no pooled connection became free{within} {where}", request=request)
+    elif isinstance(exc, requests.exceptions.ContentDecodingError) or _find(exc, urllib3.exceptions.DecodeError):
+        error = APIConnectionError(f"the response body could not be decoded: {_reason(exc)} {where}", request=request)
     elif isinstance(exc, (requests.exceptions.ChunkedEncodingError, urllib3.exceptions.ProtocolError)):
         error = StreamInterruptedError(f"the response was cut off: {_reason(exc)} {where}", request=request)
-    elif isinstance(exc, requests.exceptions.ContentDecodingError):
-        error = APIConnectionError(f"the response body could not be decoded: {_reason(exc)} {where}", request=request)
     else:
         error = APIConnectionError(f"connection error: {_reason(exc)} {where}", request=request)
     error.__cause__ = exc
@@ -187,7 +200,7 @@ def map_requests_error(exc: BaseException, request: PreparedRequest) -> APIError
 def _is_read_timeout(exc: BaseException) -> bool:
     # A timeout while reading the body surfaces as ConnectionError(ReadTimeoutError).
     cause = exc.args[0] if isinstance(exc, requests.exceptions.ConnectionError) and exc.args else None
-    return isinstance(exc, (requests.exceptions.Timeout, urllib3.exceptions.ReadTimeoutError, socket.timeout)) or (
+    return isinstance(exc, (requests.exceptions.Timeout, urllib3.exceptions.ReadTimeoutError, TimeoutError)) or (
         isinstance(cause, urllib3.exceptions.ReadTimeoutError)
     )
 
@@ -201,15 +214,29 @@ _READ_SIZE = 64 * 1024
 
 
 class RequestsResponse:
-    """A ``requests.Response`` behind the transport-neutral interface."""
+    """A ``requests.Response`` behind the transport-neutral interface.
 
-    __slots__ = ("_headers", "_raw", "is_closed", "request", "status_code")
+    ``limit`` bounds the (decoded) body; ``ends`` is the ``time.monotonic()``
+    by which the attempt must be over (its ``Timeout.total``), checked before
+    every read and given to the socket as its timeout when nearer than the
+    read timeout.
+    """
 
-    def __init__(self, raw: requests.Response, request: PreparedRequest) -> None:
+    __slots__ = ("_ends", "_headers", "_limit", "_raw", "is_closed", "request", "status_code")
+
+    def __init__(
+        self,
+        raw: requests.Response,
+        request: PreparedRequest,
+        limit: Optional[int] = DEFAULT_MAX_RESPONSE_SIZE,
+        ends: Optional[float] = None,
+    ) -> None:
         self._raw = raw
         self.request = request
         self.status_code: int = raw.status_code
         self._headers: Optional[Headers] = None
+        self._limit = limit
+        self._ends = ends
         self.is_closed = False
 
     @property
@@ -237,30 +264,93 @@ class RequestsResponse:
 
     def read(self) -> bytes:
         """The whole body, then the connection is released."""
+        if self.is_closed:
+            raise StreamInterruptedError("the response was closed before its body was read", request=self.request)
         try:
-            return self._raw.content
+            if self._ends is None and self._fits():
+                return self._raw.content  # a known length within the bound, no deadline: read at once
+            return b"".join(self._pieces())
         except _TRANSPORT_ERRORS as exc:
-            raise map_requests_error(exc, self.request) from exc
+            raise self._error(exc) from exc
         finally:
             self.close()
 
     def iter_bytes(self, chunk_size: Optional[int] = None) -> Iterator[bytes]:
-        """The (decoded) body in chunks as they arrive."""
-        stream = self._raw.raw
+        """The (decoded) body in chunks as they arrive (``chunk_size``: in pieces of that size)."""
+        if self.is_closed:
+            raise StreamInterruptedError("the response was closed before its body was read", request=self.request)
         try:
             if chunk_size is None:
-                # read1 hands over what has arrived (iter_content(None) waits for the whole body).
-                while True:
-                    chunk = stream.read1(_READ_SIZE, decode_content=True)
-                    if not chunk:
-                        return
-                    yield chunk
-            else:
-                yield from self._raw.iter_content(chunk_size=chunk_size)
+                yield from self._pieces()
+                return
+            pending = b""
+            for piece in self._pieces():
+                pending += piece
+                while len(pending) >= chunk_size:
+                    yield pending[:chunk_size]
+                    pending = pending[chunk_size:]
+            if pending:
+                yield pending
         except _TRANSPORT_ERRORS as exc:
-            raise map_requests_error(exc, self.request) from exc
+            raise self._error(exc) from exc
         finally:
             self.close()
+
+    def _fits(self) -> bool:
+        """True when the declared length is within the bound and no decoding can grow it."""
+        if self._limit is None:
+            return True
+        headers = self._raw.headers
+        length = headers.get("content-length")
+        if not length or not length.isdigit() or headers.get("content-encoding"):
+            return False
+        if int(length) > self._limit:
+            raise too_large(self.request, self._limit, declared=int(length))
+        return True
+
+    def _pieces(self) -> Iterator[bytes]:
+        """What has arrived, one socket read at a time, counted against the bound and the attempt's end."""
+        stream = self._raw.raw
+        read1 = stream.read1
+        limit, ends = self._limit, self._ends
+        size = 0
+        while True:
+            if ends is not None:
+                self._before_read(ends)
+            # read1 hands over what has arrived (urllib3 bounds what one read decompresses).
+            chunk = read1(_READ_SIZE, decode_content=True)
+            if not chunk:
+                return
+            size += len(chunk)
+            if limit is not None and size > limit:
+                raise too_large(self.request, limit)
+            yield chunk
+
+    def _before_read(self, ends: float) -> None:
+        remaining = ends - time.monotonic()
+        if remaining <= 0:
+            raise self._out_of_time()
+        read = self.request.timeout.read
+        if read is None or remaining < read:
+            # The socket's next wait may not outlast the attempt (a body that trickles in).
+            sock = getattr(getattr(self._raw.raw, "connection", None), "sock", None)
+            if sock is not None:
+                sock.settimeout(remaining)
+
+    def _out_of_time(self) -> APITimeoutError:
+        total = self.request.timeout.total
+        return APITimeoutError(
+            f"timed out reading the body: the attempt's total of {total:g}s (its share of the call's deadline, "
+            f"if any) passed ({self.request.method} {redact_url(self.request.url)})",
+            request=self.request,
+        )
+
+    def _error(self, exc: BaseException) -> APIError:
+        if self._ends is not None and time.monotonic() >= self._ends:
+            error = self._out_of_time()
+            error.__cause__ = exc
+            return error
+        return map_requests_error(exc, self.request)
 
     def close(self) -> None:
         """Release the connection (idempotent)."""
@@ -273,37 +363,75 @@ class RequestsResponse:
 
 
 class RequestsTransport:
-    """Sends prepared requests on one ``requests.Session`` (shared by a client and its copies)."""
+    """Sends prepared requests on one ``requests.Session`` (shared by a client and its copies).
 
-    def __init__(self, session: requests.Session) -> None:
+    ``max_response_size`` bounds every response body it reads (``None``: no bound).
+    """
+
+    def __init__(
+        self, session: requests.Session, *, max_response_size: Optional[int] = DEFAULT_MAX_RESPONSE_SIZE
+    ) -> None:
         self.session = session
+        self.max_response_size = max_response_size
         self._env_by_origin: dict[str, dict[str, Any]] = {}
         self._env_lock = threading.Lock()
         self._pid = os.getpid()
 
     def send(self, request: PreparedRequest) -> RequestsResponse:
         """Send ``request`` (no redirects followed) and return its response head."""
-        _ATTEMPT_TIMEOUT.set(request.timeout)
+        headers = request.headers.to_dict()
+        check_sent_headers(headers)  # auth, policies and _prepare_request added headers after the builder
+        timeout = request.timeout
+        attempt_timeout.set(timeout)
+        ends = None if timeout.total is None else time.monotonic() + timeout.total
         try:
-            raw = self._send(request)
+            raw = self._send(request, headers)
         except _TRANSPORT_ERRORS as exc:
             raise map_requests_error(exc, request) from exc
-        return RequestsResponse(raw, request)
+        status = raw.status_code
+        if 100 <= status < 200 and status != 101:
+            # Only a session without the library's adapter gets here: its connection holds the rest.
+            raw.raw.close()
+            raw.close()
+            raise APIConnectionError(
+                f"the server sent an informational {status} response that this session's transport cannot skip "
+                f"(a session_factory without genai_base's BlockingPoolAdapter) "
+                f"({request.method} {redact_url(request.url)})",
+                request=request,
+            )
+        return RequestsResponse(raw, request, self.max_response_size, ends)
 
-    def _send(self, request: PreparedRequest) -> requests.Response:
+    def _send(self, request: PreparedRequest, own: dict[str, str]) -> requests.Response:
         session = self.session
-        env = self._environment_for(request.url)
+        url = request.url
+        env = self._environment_for(url)
+        if env["tunnel"] is not None and "proxy-authorization" in request.headers:
+            # An HTTPS origin through a proxy: the proxy reads this in the CONNECT; inside the
+            # tunnel it would go to the origin.
+            own = {k: v for k, v in own.items() if k.lower() != "proxy-authorization"}
+            token = proxy_authorization.set(request.headers["proxy-authorization"])
+        else:
+            token = None
+        try:
+            return self._send_prepared(session, request, own, env)
+        finally:
+            if token is not None:
+                proxy_authorization.reset(token)
+
+    def _send_prepared(
+        self, session: requests.Session, request: PreparedRequest, own: dict[str, str], env: dict[str, Any]
+    ) -> requests.Response:
         # Prepared directly: Session.prepare_request would copy the cookie jar and look for
         # ~/.netrc on every call. The session's headers, cookies and hooks still apply; netrc
-        # credentials are found once per origin. Header values were validated by the builder.
+        # credentials are found once per origin. Header values were checked in send().
         auth = session.auth or env["netrc_auth"]
         prepared = requests.PreparedRequest()
         body = request.content
-        if auth is None and not session.cookies and (body is None or type(body) is bytes):
+        if auth is None and not session.cookies and not env["userinfo"] and (body is None or type(body) is bytes):
             prepared.method = request.method
             prepared.url = _prepared_url(request.url)
             headers: CaseInsensitiveDict[Any] = CaseInsensitiveDict(session.headers)  # type: ignore[arg-type]
-            headers.update(request.headers.to_dict())
+            headers.update(own)
             if body is not None:
                 headers["Content-Length"] = str(len(body))
             elif request.method not in ("GET", "HEAD"):
@@ -313,15 +441,15 @@ class RequestsTransport:
             prepared.prepare_cookies(session.cookies)  # empty, but a redirect reads the jar back
             prepared.hooks = session.hooks
         else:
-            own = request.headers
+            # requests sends a URL's user:password as Basic auth (as aiohttp does) unless auth is given.
             prepared.prepare(
                 method=request.method,
                 url=request.url,
-                headers={**session.headers, **own.to_dict()},
+                headers={**session.headers, **own},
                 data=body,
                 cookies=session.cookies,
                 hooks=session.hooks,
-                auth=auth if auth and "authorization" not in own else None,
+                auth=auth if auth and "authorization" not in request.headers else None,
             )
         return session.send(
             prepared, timeout=requests_timeout(request.timeout), allow_redirects=False, stream=True, **env["send"]
@@ -339,11 +467,15 @@ class RequestsTransport:
             configured = None if session.verify is True else session.verify
             merged = session.merge_environment_settings(url, {}, None, configured, None)
             verify = merged["verify"]
-            if origin.startswith("http:") and not requests.utils.select_proxy(url, merged["proxies"]):
+            proxy = requests.utils.select_proxy(url, merged["proxies"])
+            if origin.startswith("http:") and not proxy:
                 verify = True  # no TLS on this origin: a CA bundle path would only cost a stat() per request
             cached = {
                 "send": {"proxies": merged["proxies"], "verify": verify, "cert": merged["cert"]},
                 "netrc_auth": requests.utils.get_netrc_auth(url) if session.trust_env and not session.auth else None,
+                # The proxy an HTTPS origin is tunnelled through, if any.
+                "tunnel": proxy if proxy and origin.lower().startswith("https:") else None,
+                "userinfo": "@" in origin,
             }
             with self._env_lock:
                 if len(self._env_by_origin) >= 256:  # a client calling many hosts: keep the cache bounded
