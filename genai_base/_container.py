@@ -41,7 +41,8 @@ COMPONENT_CHECKS: dict[str, Callable[[Any], bool]] = {
     "paginators": _has("items", "next_page"),
     "auth": lambda obj: not isinstance(obj, type) and (hasattr(obj, "auth_flow") or hasattr(obj, "async_auth_flow")),
     "hooks": lambda obj: not isinstance(obj, type)
-    and any(hasattr(obj, n) for n in ("on_request", "on_response", "on_retry", "on_error")),
+    and any(hasattr(obj, n) for n in ("on_request", "on_response", "on_retry", "on_error", "on_end")),
+    "policies": lambda obj: not isinstance(obj, type) and any(hasattr(obj, n) for n in ("on_request", "on_response")),
 }
 # The configuration key that names each group's component.
 COMPONENT_GROUPS: dict[str, str] = {
@@ -53,6 +54,7 @@ COMPONENT_GROUPS: dict[str, str] = {
     "paginator": "paginators",
     "auth": "auth",
     "hooks": "hooks",
+    "policies": "policies",
 }
 
 
@@ -67,9 +69,13 @@ def load_component(group: str, spec: Any, settings: Settings) -> Any:
     return _plugins.load(info, COMPONENT_CHECKS[group], settings=settings)
 
 
-def _settings(config: Optional[Mapping[str, Any]], environment: Optional[Mapping[str, Any]],
-              arguments: Optional[Mapping[str, Any]] = None) -> Settings:
-    return resolve_settings(config or {}, environment or {}, arguments)
+def _settings(
+    config: Optional[Mapping[str, Any]],
+    environment: Optional[Mapping[str, Any]],
+    arguments: Optional[Mapping[str, Any]] = None,
+    logger_name: str = "genai_base",
+) -> Settings:
+    return resolve_settings(config or {}, environment, arguments, logger_name=logger_name)
 
 
 def _one(group: str, key: str) -> Callable[[Settings], Any]:
@@ -104,6 +110,15 @@ def _hooks(settings: Settings) -> list[Any]:
     return hooks
 
 
+def _policies(settings: Settings) -> list[Any]:
+    disabled = _plugins.disabled_specs()
+    return [
+        load_component("policies", spec, settings)
+        for spec in settings["policies"]
+        if not (isinstance(spec, str) and _plugins.is_disabled_spec("policies", spec, disabled))
+    ]
+
+
 class ClientContainer(containers.DeclarativeContainer):
     """Components and configuration for clients; one per client unless shared on purpose.
 
@@ -113,7 +128,8 @@ class ClientContainer(containers.DeclarativeContainer):
 
     config = providers.Configuration()
     environment = providers.Callable(env_settings)
-    settings = providers.Factory(_settings, config, environment)
+    # By keyword, so a client passes the variables of its own env_prefix (environment=...).
+    settings = providers.Factory(_settings, config=config, environment=environment)
 
     # Settings are injected by keyword, so a client that resolved them once passes them in
     # (``container.serializer(settings=...)``) and nothing resolves them again.
@@ -127,3 +143,4 @@ class ClientContainer(containers.DeclarativeContainer):
     paginator = providers.Factory(_one("paginators", "paginator"), settings=settings)
     auth = providers.Factory(_auth, settings=settings)
     hooks = providers.Factory(_hooks, settings=settings)
+    policies = providers.Factory(_policies, settings=settings)

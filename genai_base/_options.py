@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
-from typing import Any, Mapping, Optional, TypedDict, Union
+from typing import Any, Callable, Mapping, Optional, TypedDict, Union
 
 from ._redact import redact_headers
 from ._types import NOT_GIVEN, NotGiven, Omit, is_given
@@ -103,6 +103,8 @@ class FinalRequestOptions:
     idempotency_key: Optional[str] = None
     follow_redirects: Optional[bool] = None
     deadline: Union[float, NotGiven, None] = NOT_GIVEN
+    #: Applied to the parsed result (a resource method's own post-processing).
+    post_parser: Optional[Callable[[Any], Any]] = None
 
     @classmethod
     def construct(cls, **values: Any) -> "FinalRequestOptions":
@@ -142,10 +144,12 @@ class RequestOptions(TypedDict, total=False):
     max_retries: int
     follow_redirects: bool
     deadline: Optional[float]
+    post_parser: Callable[[Any], Any]
 
 
 def make_request_options(
     *,
+    query: Optional[Mapping[str, object]] = None,
     extra_headers: Optional[Mapping[str, Union[str, Omit]]] = None,
     extra_query: Optional[Mapping[str, object]] = None,
     extra_body: Optional[Mapping[str, object]] = None,
@@ -154,13 +158,18 @@ def make_request_options(
     max_retries: Union[int, NotGiven] = NOT_GIVEN,
     follow_redirects: Optional[bool] = None,
     deadline: Union[float, NotGiven, None] = NOT_GIVEN,
+    post_parser: Optional[Callable[[Any], Any]] = None,
 ) -> RequestOptions:
-    """Build :class:`RequestOptions` from the usual ``extra_*`` keyword arguments."""
+    """Build :class:`RequestOptions` from a method's ``query`` and the usual ``extra_*`` keyword arguments.
+
+    ``query`` is the method's own query params; ``extra_query`` is merged over it.
+    ``post_parser`` is applied to the parsed result.
+    """
     options: RequestOptions = {}
     if extra_headers is not None:
         options["headers"] = extra_headers
-    if extra_query is not None:
-        options["params"] = extra_query
+    if query is not None or extra_query is not None:
+        options["params"] = {**(query or {}), **(extra_query or {})}
     if extra_body is not None:
         options["extra_json"] = extra_body
     if is_given(timeout):
@@ -173,4 +182,6 @@ def make_request_options(
         options["follow_redirects"] = follow_redirects
     if is_given(deadline):
         options["deadline"] = deadline  # type: ignore[typeddict-item]
+    if post_parser is not None:
+        options["post_parser"] = post_parser
     return options

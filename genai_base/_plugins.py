@@ -48,6 +48,7 @@ GROUPS = (
     "paginators",
     "auth",
     "hooks",
+    "policies",
 )
 PLUGIN_API_VERSION = 1
 API_ATTRIBUTE = "genai_base_plugin_api"

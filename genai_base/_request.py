@@ -194,6 +194,19 @@ class RequestBuilder:
             raise TypeError(f"custom_query must be a mapping, got {type(custom_query).__name__}")
         self._custom_query = querystring.stringify_items(custom_query) if custom_query else []
 
+    def with_defaults(
+        self, default_headers: Mapping[str, Union[str, Omit]], custom_query: Mapping[str, object]
+    ) -> "RequestBuilder":
+        """A builder like this one with other default headers and query (an SDK's per-request values)."""
+        return RequestBuilder(
+            base_url=self.base_url,
+            default_headers=default_headers,
+            custom_query=custom_query,
+            querystring=self.querystring,
+            serializer=self.serializer,
+            idempotency_header=self.idempotency_header,
+        )
+
     @property
     def default_headers(self) -> dict[str, str]:
         """The headers every request starts with (the retry count header included)."""

@@ -19,6 +19,7 @@ GROUP_SETTINGS: dict[str, tuple[str, ...]] = {
     "paginators": ("paginator",),
     "auth": ("auth",),
     "hooks": ("hooks",),
+    "policies": ("policies",),
 }
 
 
