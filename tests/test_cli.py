@@ -27,7 +27,6 @@ from .cli_support import SECRET, assert_one_error_line, cli
 from .cli_support import clean_env as _clean_env
 from .conftest import closed_port
 
-
 # -- the command line ---------------------------------------------------------
 
 
@@ -360,6 +359,37 @@ def test_request_credentials_in_the_url_become_basic_auth(fake_api: FakeAPIServe
     failed = cli("request", "GET", url.replace("/echo", "/status/404"))
     assert failed.returncode == 1
     assert SECRET not in failed.stderr and "me%40" not in failed.stderr
+
+
+def test_request_stream_prints_events_as_they_arrive(fake_api: FakeAPIServer) -> None:
+    result = cli("request", "GET", fake_api.url + "/sse?count=3", "--stream")
+    if missing_feature("streaming") is not None:
+        assert result.returncode == 1
+        assert "not available yet" in assert_one_error_line(result.stderr)
+        return
+    assert result.returncode == 0, result.stderr
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    assert events == [{"index": i, "text": f"event {i}"} for i in range(3)]
+
+
+def test_request_stream_of_a_response_that_is_not_an_event_stream_prints_its_body(fake_api: FakeAPIServer) -> None:
+    result = cli("request", "GET", fake_api.url + "/echo?x=1", "--stream", "-i")
+    assert result.returncode == 0, result.stderr
+    head, _, body = result.stdout.partition("\n\n")
+    assert head.splitlines()[0] == "HTTP 200"
+    assert json.loads(body)["query"] == {"x": ["1"]}
+    fake_api.script("/text", Reply(body=b"plain words", content_type="text/plain"))
+    text = cli("request", "GET", fake_api.url + "/text", "--stream")
+    assert (text.returncode, text.stdout) == (0, "plain words\n")
+
+
+def test_request_error_status_exits_1_with_one_line(fake_api: FakeAPIServer) -> None:
+    result = cli("request", "GET", fake_api.url + "/status/404")
+    assert result.returncode == 1
+    line = assert_one_error_line(result.stderr)
+    assert line == (f"genai-base: error: NotFoundError: 404 (GET {fake_api.url}/status/404): "
+                    '{"error":{"message":"status 404","code":404}}')  # the body as JSON, not a dict repr
+    assert result.stdout == ""
 
 
 @pytest.mark.parametrize("how", ["option", "environment"])

@@ -1,4 +1,29 @@
-# -- demo -----------------------------------------------------------------------
+"""``genai-base demo``, run as a real subprocess (and on a pseudo-terminal), and the terminal helpers it uses."""
+
+from __future__ import annotations
+
+import io
+import itertools
+import os
+import re
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from genai_base import _plugins
+from genai_base.cli._common import missing_feature
+from genai_base.cli._demo import SECTIONS
+from genai_base.cli._term import Progress, Terminal, wants_color
+
+from .cli_support import clean_env as _clean_env
+from .cli_support import cli
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
 
 
 def _check_demo_output(out: str) -> None:
@@ -24,12 +49,17 @@ def _check_demo_output(out: str) -> None:
 
 def test_demo_shows_every_section_sync_and_async() -> None:
     started = time.monotonic()
-    result = cli("demo")
+    env = _clean_env(GENAI_BASE_MAX_RETRIES="0", GENAI_BASE_RETRY_POLICY="none", COLUMNS="120")
+    result = cli("demo", env=env)
     elapsed = time.monotonic() - started
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stderr == ""
     out = result.stdout
     _check_demo_output(out)
+    # The demo runs on the built-in defaults, whatever the environment says.
+    assert "Ignoring GENAI_BASE_MAX_RETRIES, GENAI_BASE_RETRY_POLICY" in out
+    _check_fits(out, 120)
+    assert not ANSI.search(out), "no colour when the output is not a terminal"
     assert elapsed < 20, f"the demo took {elapsed:.1f} s"
     summary = next(line for line in out.splitlines() if line.startswith("Summary:"))
     if missing_feature("streaming") is None:
@@ -40,6 +70,9 @@ def test_demo_shows_every_section_sync_and_async() -> None:
         assert out.count("not available yet: streaming") == 2
     if missing_feature("pagination") is None:
         assert out.count("items [##############################] 300/300") == 2
+        # The listing waits for the server (about 150 ms a page), long enough to watch the progress.
+        times = [float(t) for t in re.findall(r"300 items in 6 pages, ([0-9.]+) s", out)]
+        assert len(times) == 2 and all(t >= 0.8 for t in times), times
         assert out.count("300 items in 6 pages") == 2
         assert "600 items" in summary
     else:
@@ -52,26 +85,62 @@ def test_demo_shows_every_section_sync_and_async() -> None:
         assert out.count("the plugin decodes the bytes back to the same data") == 2
 
 
-def test_demo_ignores_configuration_from_the_environment() -> None:
-    result = cli("demo", env=_clean_env(GENAI_BASE_MAX_RETRIES="0", GENAI_BASE_RETRY_POLICY="none"))
+def _check_fits(out: str, width: int) -> None:
+    too_wide = [line for line in out.splitlines() if len(line) > width]
+    assert not too_wide, f"wider than {width} columns: {too_wide}"
+
+
+def _words(out: str) -> str:
+    return " ".join(out.split())
+
+
+def test_demo_fits_the_terminal_width_wrapping_at_word_boundaries() -> None:
+    width = 40  # 60 is checked with the msgpack plugin below, 120 with the whole demo above
+    result = cli("demo", env=_clean_env(COLUMNS=str(width)))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "Ignoring GENAI_BASE_MAX_RETRIES, GENAI_BASE_RETRY_POLICY" in result.stdout
-    _check_demo_output(result.stdout)
+    out = result.stdout
+    _check_fits(out, width)
+    text = _words(out)
+    # Wrapped lines are whole words: read without the line breaks, the sentences are intact.
+    for sentence in ("the plugin decodes the bytes back to the same data",
+                     "waiting 0.050 s before retry 1: as the server asked (retry-after-ms: 50)",
+                     '200 after 2 retries: {"ok":true,"answer":42}',
+                     "the server saw GET /echo with User-Agent:"):
+        assert text.count(sentence) == 2, sentence
+    # Continuation lines are indented under their first line.
+    lines = out.splitlines()
+    wrapped = [b for a, b in itertools.pairwise(lines) if a.startswith("  the server saw GET /echo")]
+    assert wrapped and all(line.startswith("      ") for line in wrapped)
+    # The hex dump is cut to the width, and says so.
+    dumps = [line for line in lines if line.strip().startswith("bytes: ")]
+    assert len(dumps) == 2 and all(line.endswith(" ...") for line in dumps), dumps
+    assert all(re.fullmatch(r"    bytes: ([0-9a-f]{2} )+\.\.\.", line) for line in dumps), dumps
+    # The progress lines (plain ones here: not a terminal) fit too, with the bar shrunk.
+    progress = [line for line in lines if line.startswith("  items [")]
+    assert progress and progress[-1].startswith("  items [#") and "] 300/300" in progress[-1]
 
 
-def test_demo_says_not_available_yet_for_missing_features() -> None:
-    # The features' modules made unimportable (after genai_base itself is imported), as before they landed.
+def test_demo_says_what_is_missing_and_how_to_install_a_missing_plugin() -> None:
+    # The features' modules made unimportable (after genai_base itself is imported), as before they landed,
+    # and no distribution offering 'msgpack' (the entry points found are filtered, after discovery).
     code = (
         "import sys, genai_base; sys.modules['genai_base._streaming'] = None; "
-        "sys.modules['genai_base._pagination'] = None; from genai_base.cli import main; sys.exit(main(['demo']))"
+        "sys.modules['genai_base._pagination'] = None; "
+        "from genai_base import _plugins; found = _plugins.discover(); "
+        "_plugins.discover = lambda: {g: tuple(p for p in i if p.name != 'msgpack') for g, i in found.items()}; "
+        "from genai_base.cli import main; sys.exit(main(['demo']))"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=_clean_env())
+    env = _clean_env(COLUMNS="200")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
     assert out.count("not available yet: streaming has not landed") == 2
     assert out.count("not available yet: pagination has not landed") == 2
     assert "0 events, 0 items" in out
     assert "Not shown here: sync: a streamed response, sync: a paginated listing" in out
+    assert out.count("not installed: no distribution offers a 'msgpack' serializer (installed "
+                     "serializers: json); 'pip install genai-base-msgpack' adds it") == 2
+    assert "sync: a plugin chosen by name" in out.split("Not shown here:")[1]
 
 
 def _write_msgpack_plugin(root: Path) -> None:
@@ -103,11 +172,12 @@ def _write_msgpack_plugin(root: Path) -> None:
 def test_demo_uses_the_msgpack_serializer_chosen_by_name(tmp_path: Path) -> None:
     pytest.importorskip("msgpack")
     _write_msgpack_plugin(tmp_path)
-    env = _clean_env()
+    env = _clean_env(COLUMNS="60")
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(tmp_path), env.get("PYTHONPATH")]))
     result = cli("demo", env=env)
     assert result.returncode == 0, result.stdout + result.stderr
-    out = result.stdout
+    _check_fits(result.stdout, 60)
+    out = _words(result.stdout)
     if any(info.name == "msgpack" for info in _plugins.discover()["serializers"]):
         # A real distribution offers it too: the demo picks one explicitly as distribution:name.
         assert out.count("choosing 'demo-msgpack-plugin:msgpack'") == 2
@@ -118,16 +188,18 @@ def test_demo_uses_the_msgpack_serializer_chosen_by_name(tmp_path: Path) -> None
 
     disabled = cli("demo", env={**env, "GENAI_BASE_DISABLE_PLUGINS": "*"})
     assert disabled.returncode == 0
-    assert disabled.stdout.count("installed but disabled by GENAI_BASE_DISABLE_PLUGINS") == 2
+    said = _words(disabled.stdout)
+    assert said.count("installed but disabled by GENAI_BASE_DISABLE_PLUGINS") == 2
+    assert said.count("take it out of GENAI_BASE_DISABLE_PLUGINS to see this part") == 2
 
 
-def _run_on_a_terminal(args: list[str]) -> tuple[int, str]:
+def _run_on_a_terminal(args: list[str], **env: str) -> tuple[int, str]:
     import pty
     import select
 
     master, slave = pty.openpty()
     process = subprocess.Popen(
-        [sys.executable, "-m", "genai_base.cli", *args], stdout=slave, stderr=slave, env=_clean_env()
+        [sys.executable, "-m", "genai_base.cli", *args], stdout=slave, stderr=slave, env=_clean_env(**env)
     )
     os.close(slave)
     chunks: list[bytes] = []
@@ -152,11 +224,19 @@ def _run_on_a_terminal(args: list[str]) -> tuple[int, str]:
 def test_demo_progress_is_redrawn_in_place_on_a_terminal() -> None:
     if missing_feature("pagination") is not None:
         pytest.skip("pagination has not landed")
-    code, out = _run_on_a_terminal(["demo"])
+    code, out = _run_on_a_terminal(["demo"], COLUMNS="40", TERM="xterm")
     assert code == 0, out
-    redraws = re.findall(r"\r  items \[[#.]+\] \d+/300", out)
-    assert redraws, out
-    assert "\r  items [##############################] 300/300" in out
+    # The progress line is redrawn in place as the pages arrive, each drawing within the 40 columns (a
+    # wider one would wrap, and the next redraw would leave the wrapped part behind).
+    redraws = re.findall(r"\r(  items \[[#.]+\] +\d+/300[^\r\n]*)", out)
+    assert len({r.strip() for r in redraws}) >= 6, redraws  # seen at least once a page
+    assert all(len(r) <= 39 for r in redraws), redraws
+    assert "\r  items [#############] 300/300" in out
+    # Colour on a terminal: headings in bold, the 503s in yellow, the 200s in green.
+    assert "\x1b[1m== sync: SyncAPIClient on requests ==\x1b[0m" in out
+    assert "\x1b[33m  attempt 1: 503" in out and "\x1b[32m  attempt 3: 200" in out
+    plain = ANSI.sub("", out.replace("\r\n", "\n"))
+    assert all(len(line) <= 40 for line in plain.split("\n") if "\r" not in line), plain
 
 
 def test_progress_plain_lines_when_not_a_terminal() -> None:
@@ -181,3 +261,72 @@ def test_progress_redraws_one_line_on_a_terminal() -> None:
     assert "\ritems [" + "#" * 30 + "] 4/4  page 4" in text
 
 
+
+
+def test_colour_only_on_a_terminal_without_no_color() -> None:
+    assert wants_color(True, {})
+    assert not wants_color(True, {"NO_COLOR": "1"})
+    assert wants_color(True, {"NO_COLOR": ""})  # no-color.org: set and not empty
+    assert not wants_color(True, {"TERM": "dumb"})
+    assert not wants_color(False, {})
+    out = io.StringIO()
+    Terminal(out, tty=True, width=80, color=False).line("FAILED: x", style="red")
+    Terminal(out, tty=True, width=80, color=True).line("FAILED: x", style="red")
+    assert out.getvalue() == "FAILED: x\n\x1b[31mFAILED: x\x1b[0m\n"
+
+
+@pytest.mark.parametrize(("no_color", "expected"), [(None, "\x1b[1m== sync ==\x1b[0m\n"), ("1", "== sync ==\n")])
+def test_the_demo_on_a_terminal_honours_no_color(monkeypatch: pytest.MonkeyPatch, no_color: str | None,
+                                                 expected: str) -> None:
+    from genai_base.cli._demo import UI
+
+    monkeypatch.delenv("TERM", raising=False)
+    if no_color is None:
+        monkeypatch.delenv("NO_COLOR", raising=False)
+    else:
+        monkeypatch.setenv("NO_COLOR", no_color)
+    out = io.StringIO()
+    ui = UI(out, tty=True, width=80)
+    ui.heading("sync")
+    assert out.getvalue() == "\n" + expected
+
+
+@pytest.mark.parametrize("width", [40, 60, 120])
+def test_wrap_breaks_at_spaces_and_long_words_at_separators(width: int) -> None:
+    term = Terminal(io.StringIO(), width=width)
+    text = ("GET /items/cursor?total=300&limit=50&delay_ms=150 with serializer genai_base_msgpack:MsgpackSerializer "
+            "and words")
+    lines = term.wrap(text, indent=2)
+    assert all(len(line) <= width for line in lines), lines
+    assert lines[0].startswith("  GET") and all(line.startswith("      ") for line in lines[1:])
+    # Joined back, nothing is lost or changed; breaks inside a word come only after ? & / : = ,
+    joined = "".join(line.strip() + ("" if line.rstrip()[-1] in "?&/:=," else " ") for line in lines)
+    assert " ".join(joined.split()) == text
+
+
+def test_progress_fits_narrow_terminals() -> None:
+    for width, expected in [(80, "  items [##############################] 300/300  page 6"),
+                            (40, "  items [#############] 300/300  page 6"),
+                            (30, "  items [###########] 300/300"),
+                            (20, "  items 300/300")]:
+        progress = Progress(io.StringIO(), "items", 300, tty=True, width=width, indent="  ")
+        progress.update(300, "page 6")
+        assert progress.text() == expected, width
+        assert len(progress.text()) < width
+    # The bar keeps its length as the count grows (so the count does not jump about).
+    progress = Progress(io.StringIO(), "items", 300, tty=True, width=40, indent="  ")
+    lengths = set()
+    for count in (5, 50, 300):
+        progress.update(count, "page 1")
+        lengths.add(progress.text().index("]"))
+    assert len(lengths) == 1
+
+
+def test_a_word_that_cannot_be_broken_keeps_a_line_of_its_own() -> None:
+    term = Terminal(io.StringIO(), width=20)
+    assert term.wrap("serializer genai_base_msgpack:MsgpackSerializer here", indent=2) == [
+        "  serializer",
+        "      genai_base_msgpack:",  # too wide, but never cut inside a name
+        "      MsgpackSerializer",
+        "      here",
+    ]

@@ -15,7 +15,7 @@ __all__ = ["run_sync", "run_async", "FLAKY", "SSE", "LISTING", "LISTING_TOTAL", 
 FLAKY = "/flaky"
 SSE = "/sse?count=5&delay_ms=50"
 # Each page takes a moment on the server, as a real API's would: long enough to see the progress display.
-PAGE_DELAY_MS = 200
+PAGE_DELAY_MS = 150
 LISTING = f"/items/cursor?total=300&limit=50&delay_ms={PAGE_DELAY_MS}"
 LISTING_TOTAL = 300
 PLUGIN = "msgpack"
