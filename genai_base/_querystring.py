@@ -32,7 +32,9 @@ class Querystring:
     ``None`` values are left out; booleans are ``true``/``false``.
     """
 
+    #: How lists are written: ``comma``, ``repeat``, ``indices`` or ``brackets``.
     array_format: ArrayFormat = "repeat"
+    #: How nested mappings are written: ``brackets`` or ``dots``.
     nested_format: NestedFormat = "brackets"
 
     def __post_init__(self) -> None:

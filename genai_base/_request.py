@@ -36,6 +36,14 @@ class PreparedRequest:
     ``content`` is the encoded body (bytes, str or a file object); a
     multipart request has ``files`` (and text ``form`` fields) instead, and
     the transport writes it with a boundary of its own.
+
+    :ivar method: the HTTP method, upper case.
+    :ivar url: the full URL, query string included.
+    :ivar headers: every header sent (defaults, auth, the call's own).
+    :ivar content: the encoded body, or ``None``.
+    :ivar form: the text fields of a multipart body, or ``None``.
+    :ivar files: the files of a multipart body, or ``None``.
+    :ivar timeout: the timeouts of this attempt.
     """
 
     method: str

@@ -22,7 +22,14 @@ T = TypeVar("T")
 
 
 class BaseAPIResponse(Generic[T]):
-    """Status, headers, the request that was sent, and how the body is parsed."""
+    """Status, headers, the request that was sent, and how the body is parsed.
+
+    :ivar status_code: the HTTP status.
+    :ivar headers: the response headers (case-insensitive).
+    :ivar http_request: the request that got this response (the last attempt's, after retries and redirects).
+    :ivar retries_taken: the retries the call took before this response (0: the first attempt).
+    :ivar elapsed: from sending the request to the response headers, a :class:`datetime.timedelta`.
+    """
 
     # Slots: one of these lives for every call in flight.
     __slots__ = (

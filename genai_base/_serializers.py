@@ -14,6 +14,7 @@ __all__ = ["Serializer", "JSONSerializer", "SerializerRegistry", "media_type_of"
 class Serializer(Protocol):
     """Encodes request bodies and decodes response bodies of some media types."""
 
+    #: The media types this serializer reads and writes (``application/json``, ...).
     media_types: tuple[str, ...]
 
     def dumps(self, data: Any) -> bytes:
@@ -81,12 +82,14 @@ _ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan
 class JSONSerializer:
     """``application/json`` (and every ``application/*+json``) with the standard library."""
 
+    #: ``application/json``; ``application/*+json`` matches it too.
     media_types: tuple[str, ...] = ("application/json",)
     #: ``dumps`` takes Model instances anywhere in the data, so request bodies are
     #: not walked and rebuilt before encoding (serializers without this flag get plain data).
     takes_models = True
 
     def dumps(self, data: Any) -> bytes:
+        """Compact UTF-8 JSON; models, dataclasses, dates, enums, UUIDs and decimals anywhere in ``data``."""
         return _ENCODER.encode(data).encode()
 
     # As json.loads (UTF-8/16/32 detected; invalid bytes raise a ValueError subclass), faster;

@@ -92,7 +92,10 @@ class _BaseStream(Generic[T]):
 
 
 class Stream(_BaseStream[T]):
-    """Parsed events of a streamed response on the sync client."""
+    """Parsed events of a streamed response on the sync client.
+
+    :ivar response: the raw response (an :class:`APIResponse`): status, headers and the request sent.
+    """
 
     response: "APIResponse[Any]"
 
@@ -161,7 +164,10 @@ def _silence(request: Any) -> APITimeoutError:
 
 
 class AsyncStream(_BaseStream[T]):
-    """Parsed events of a streamed response on the async client."""
+    """Parsed events of a streamed response on the async client.
+
+    :ivar response: the raw response (an :class:`AsyncAPIResponse`): status, headers and the request sent.
+    """
 
     response: "AsyncAPIResponse[Any]"
 
