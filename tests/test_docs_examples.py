@@ -4,8 +4,10 @@ A ``.. code-block:: python`` in a ``.rst`` page must be preceded by one of
 these comments (invisible in the built docs):
 
 ``.. runnable``
-    run here; the example sees ``server``, a cleared
-    :class:`~genai_base.testing.FakeAPIServer`, and must close what it opens.
+    run here, as it is: it starts what it needs itself (its ``server``, a
+    :class:`~genai_base.testing.FakeAPIServer`, with
+    ``server = FakeAPIServer().start()``) and must close what it opens.
+    Nothing is passed in, so a name the reader is not shown fails the run.
 ``.. runnable: pending FEATURE [FEATURE ...]``
     for a feature that has not landed yet: skipped while it is missing, run
     as a non-strict xfail once it is there (an XPASS says: drop "pending").
@@ -18,6 +20,7 @@ these comments (invisible in the built docs):
 
 from __future__ import annotations
 
+import ast
 import re
 import subprocess
 import sys
@@ -129,27 +132,56 @@ def test_example_compiles(example: Example) -> None:
     compile(example.code, example.id, "exec")
 
 
-def run_example(example: Example, server: FakeAPIServer) -> None:
-    """Execute ``example`` as a module of its own (so models and dataclasses find their module)."""
+def run_example(example: Example) -> None:
+    """Execute ``example`` as a module of its own (so models and dataclasses find their module).
+
+    The example gets nothing from here: every name it uses is defined in it.
+    A fake server it left running (it failed before ``server.stop()``) is
+    stopped afterwards.
+    """
     name = f"docs_example_{example.path.stem.replace('-', '_')}_{example.line}"
     module = types.ModuleType(name)
-    module.__dict__["server"] = server
     sys.modules[name] = module
     try:
         exec(compile(example.code, f"{example.path}:{example.line}", "exec"), module.__dict__)
     finally:
         del sys.modules[name]
+        for value in list(module.__dict__.values()):
+            if isinstance(value, FakeAPIServer):
+                value.stop()
 
 
 @pytest.mark.parametrize("example", RUNNABLE, ids=[e.id for e in RUNNABLE])
-def test_example_runs(example: Example, fake_api: FakeAPIServer, request: pytest.FixtureRequest) -> None:
+def test_example_runs(example: Example, request: pytest.FixtureRequest) -> None:
     missing = [need for need in example.needs if not FEATURES[need]()]
     if missing:
         why = "not landed yet" if example.kind == "pending" else "not installed"
         pytest.skip(f"{example.kind}: {', '.join(missing)} {why}")
     if example.kind == "pending":
         request.applymarker(pytest.mark.xfail(strict=False, reason=f"marked pending {' '.join(example.needs)}"))
-    run_example(example, fake_api)
+    run_example(example)
+
+
+def _server_bindings(tree: ast.AST) -> tuple[bool, bool]:
+    """Whether the code assigns ``server = ...``, and whether it binds it in ``with ... as server``."""
+    assigned = opened = False
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign):
+            assigned |= any(isinstance(t, ast.Name) and t.id == "server" for t in node.targets)
+        elif isinstance(node, ast.withitem):
+            opened |= isinstance(node.optional_vars, ast.Name) and node.optional_vars.id == "server"
+    return assigned, opened
+
+
+@pytest.mark.parametrize("example", RUNNABLE, ids=[e.id for e in RUNNABLE])
+def test_an_example_that_uses_a_server_starts_it_and_stops_it(example: Example) -> None:
+    tree = ast.parse(example.code)
+    used = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
+    if "server" not in used:
+        return
+    assigned, opened = _server_bindings(tree)
+    assert assigned or opened, f"{example.id} uses 'server' without showing where it comes from"
+    assert opened or "server.stop()" in example.code, f"{example.id} starts a server and never stops it"
 
 
 def test_extract_reads_markers_options_and_indentation(tmp_path: Path) -> None:
