@@ -103,6 +103,7 @@ REQUESTS = {
         ("requests.PreparedRequest", "class", "api/"),
         ("requests.request", "function", "api/"),
         ("requests.adapters.HTTPAdapter", "class", "api/"),
+        ("requests.adapters.HTTPAdapter.send", "method", "api/"),
         ("requests.auth.AuthBase", "class", "api/"),
         ("requests.auth.HTTPBasicAuth", "class", "api/"),
         *((f"requests.{name}", "exception", "api/") for name in (
@@ -127,6 +128,7 @@ AIOHTTP = {
         ("aiohttp.CookieJar", "class", "client_reference.html"),
         ("aiohttp.FormData", "class", "client_reference.html"),
         ("aiohttp.StreamReader", "class", "streams.html"),
+        ("aiohttp.TraceConfig", "class", "tracing_reference.html"),
         *((f"aiohttp.{name}", "exception", "client_reference.html") for name in (
             "ClientError", "ClientConnectionError", "ClientOSError", "ClientConnectorError",
             "ClientResponseError", "ClientPayloadError", "ServerDisconnectedError", "ServerTimeoutError",
