@@ -47,4 +47,3 @@ autodoc_member_order = "bysource"
 autodoc_typehints = "signature"
 autodoc_preserve_defaults = True
 autodoc_class_signature = "mixed"
-autodoc_default_options = {"show-inheritance": False}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import time
-from typing import Any, Optional
+from typing import Any, Optional, TypeVar
 
 import aiohttp
 
@@ -19,6 +19,10 @@ from ._request import RETRY_COUNT_HEADER, PreparedRequest, origin_key
 from ._response import AsyncAPIResponse
 
 __all__ = ["AsyncAPIClient"]
+
+
+# "async with MySDK(...) as client" gives a MySDK to the type checker, not an AsyncAPIClient.
+_Client = TypeVar("_Client", bound="AsyncAPIClient")
 
 
 class _SharedAsync:
@@ -255,7 +259,7 @@ class AsyncAPIClient(BaseClient):
         """True once :meth:`close` was called on this client or a copy."""
         return self._shared.closed
 
-    async def __aenter__(self) -> "AsyncAPIClient":
+    async def __aenter__(self: _Client) -> _Client:
         return self
 
     async def __aexit__(self, *exc_info: Any) -> None:

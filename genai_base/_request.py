@@ -36,22 +36,21 @@ class PreparedRequest:
     ``content`` is the encoded body (bytes, str or a file object); a
     multipart request has ``files`` (and text ``form`` fields) instead, and
     the transport writes it with a boundary of its own.
-
-    :ivar method: the HTTP method, upper case.
-    :ivar url: the full URL, query string included.
-    :ivar headers: every header sent (defaults, auth, the call's own).
-    :ivar content: the encoded body, or ``None``.
-    :ivar form: the text fields of a multipart body, or ``None``.
-    :ivar files: the files of a multipart body, or ``None``.
-    :ivar timeout: the timeouts of this attempt.
     """
 
+    #: The HTTP method, upper case.
     method: str
+    #: The full URL, query string included.
     url: str
+    #: Every header sent (defaults, auth, the call's own).
     headers: dict[str, str]
+    #: The encoded body, or ``None``.
     content: Union[bytes, str, Any, None] = None
+    #: The text fields of a multipart body, or ``None``.
     form: Optional[list[tuple[str, str]]] = None
+    #: The files of a multipart body, or ``None``.
     files: Optional[list[tuple[str, FileSpec]]] = None
+    #: The timeouts of this attempt.
     timeout: Timeout = field(default_factory=Timeout)
 
     def with_headers(self, **changes: str) -> "PreparedRequest":

@@ -22,14 +22,7 @@ T = TypeVar("T")
 
 
 class BaseAPIResponse(Generic[T]):
-    """Status, headers, the request that was sent, and how the body is parsed.
-
-    :ivar status_code: the HTTP status.
-    :ivar headers: the response headers (case-insensitive).
-    :ivar http_request: the request that got this response (the last attempt's, after retries and redirects).
-    :ivar retries_taken: the retries the call took before this response (0: the first attempt).
-    :ivar elapsed: from sending the request to the response headers, a :class:`datetime.timedelta`.
-    """
+    """Status, headers, the request that was sent, and how the body is parsed."""
 
     # Slots: one of these lives for every call in flight.
     __slots__ = (
@@ -62,10 +55,15 @@ class BaseAPIResponse(Generic[T]):
         content: Optional[bytes] = None,
     ) -> None:
         self._raw = raw
+        #: The HTTP status.
         self.status_code = status_code
+        #: The response headers (case-insensitive).
         self.headers = headers
+        #: The request that got this response (the last attempt's, after retries and redirects).
         self.http_request = http_request
+        #: The retries the call took before this response (0: the first attempt answered).
         self.retries_taken = retries_taken
+        #: From sending the request to the response headers (a :class:`datetime.timedelta`).
         self.elapsed = elapsed
         self._cast_to = cast_to
         self._serializers = serializers

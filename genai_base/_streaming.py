@@ -92,11 +92,9 @@ class _BaseStream(Generic[T]):
 
 
 class Stream(_BaseStream[T]):
-    """Parsed events of a streamed response on the sync client.
+    """Parsed events of a streamed response on the sync client."""
 
-    :ivar response: the raw response (an :class:`APIResponse`): status, headers and the request sent.
-    """
-
+    #: The raw response (an :class:`~genai_base.APIResponse`): status, headers and the request sent.
     response: "APIResponse[Any]"
 
     def _chunks(self) -> Iterator[bytes]:
@@ -164,11 +162,9 @@ def _silence(request: Any) -> APITimeoutError:
 
 
 class AsyncStream(_BaseStream[T]):
-    """Parsed events of a streamed response on the async client.
+    """Parsed events of a streamed response on the async client."""
 
-    :ivar response: the raw response (an :class:`AsyncAPIResponse`): status, headers and the request sent.
-    """
-
+    #: The raw response (an :class:`~genai_base.AsyncAPIResponse`): status, headers and the request sent.
     response: "AsyncAPIResponse[Any]"
 
     async def _chunks(self) -> AsyncGenerator[bytes, None]:

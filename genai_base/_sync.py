@@ -20,6 +20,8 @@ from ._response import APIResponse
 __all__ = ["SyncAPIClient"]
 
 T = TypeVar("T")
+# "with MySDK(...) as client" gives a MySDK to the type checker, not a SyncAPIClient.
+_Client = TypeVar("_Client", bound="SyncAPIClient")
 
 
 class _SharedSync:
@@ -198,7 +200,7 @@ class SyncAPIClient(BaseClient):
         """True once :meth:`close` was called on this client or a copy."""
         return self._shared.closed
 
-    def __enter__(self) -> "SyncAPIClient":
+    def __enter__(self: _Client) -> _Client:
         return self
 
     def __exit__(self, *exc_info: Any) -> None:

@@ -34,7 +34,8 @@ PACKAGES = (genai_base, genai_base.testing)
 
 # ".. autoclass:: genai_base.Name" and the other auto directives, or a hand-written ".. data:: genai_base.Name".
 _DIRECTIVE = re.compile(
-    r"^\s*\.\. (?:py:)?(auto\w+|class|function|data|exception|attribute)::\s+(genai_base[\w.]*)\s*$", re.M
+    r"^\s*\.\. (?:py:)?(auto\w+|class|function|data|exception|attribute)::\s+(genai_base[\w.]*)(?:\(.*\))?\s*$",
+    re.M,
 )
 # Names other than the packages' __all__ that the reference may document.
 ALSO_DOCUMENTED = {"genai_base.cli.main"}
