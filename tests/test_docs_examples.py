@@ -115,7 +115,8 @@ def test_the_guide_has_runnable_examples() -> None:
     assert len(RUNNABLE) >= 20
     pages = {e.path.name for e in RUNNABLE}
     for page in ("quickstart.rst", "building-an-sdk.rst", "configuration.rst", "plugins.rst", "testing.rst",
-                 "retries.rst", "streaming.rst", "paging.rst", "observability.rst"):
+                 "retries.rst", "streaming.rst", "paging.rst", "observability.rst", "typing.rst", "raw-responses.rst",
+                 "custom-paginators.rst", "testing-streams.rst"):
         assert page in pages
 
 
