@@ -169,6 +169,22 @@ def test_plugins_marks_third_party_selected_and_disabled(tmp_path: Path) -> None
     assert "GENAI_BASE_DISABLE_PLUGINS: hooks:acme_audit" in text
 
 
+@pytest.mark.parametrize("command", [["plugins"], ["plugins", "--json"], ["config"]])
+def test_a_disable_entry_that_matches_nothing_is_reported_once(command: list[str]) -> None:
+    result = cli(*command, env=_clean_env(GENAI_BASE_DISABLE_PLUGINS="msgpack, nosuch"))
+    assert result.returncode == 0, result.stderr
+    line = assert_one_error_line(result.stderr)
+    assert line.startswith("genai-base: warning: GENAI_BASE_DISABLE_PLUGINS entry 'nosuch' matches no installed "
+                           "plugin and is ignored"), line
+    if command == ["plugins", "--json"]:
+        listing = json.loads(result.stdout)
+        assert listing["problems"] == [
+            "GENAI_BASE_DISABLE_PLUGINS entry 'nosuch' matches no installed plugin and is ignored"]
+        # The bare name disables that name in every group (here, the msgpack serializer if installed).
+        msgpack = [e for e in listing["groups"]["serializers"] if e["name"] == "msgpack"]
+        assert all(e["disabled"] for e in msgpack)
+
+
 def test_plugins_warns_about_a_configured_plugin_that_is_missing() -> None:
     result = cli("plugins", env=_clean_env(GENAI_BASE_SERIALIZER="nosuch"))
     assert result.returncode == 0
