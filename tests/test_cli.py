@@ -56,6 +56,7 @@ LOCAL = "http://127.0.0.1:1/x"
         (["nope"], "genai-base", "invalid choice: 'nope'"),
         (["plugins", "--bogus"], "genai-base plugins", "unrecognized arguments: --bogus"),
         (["request", "GET", LOCAL, "--bogus"], R, "unrecognized arguments: --bogus"),
+        (["--bogus", "request", "GET", LOCAL], "genai-base", "unrecognized arguments: --bogus"),
         (["request"], R, "the following arguments are required: METHOD, URL"),
         (["request", "GET"], R, "the following arguments are required: URL"),
         (["request", "GET", "not-a-url"], R, "the URL must be absolute, like https://host/path: 'not-a-url'"),

@@ -68,10 +68,14 @@ def _print_usage_error(exc: UsageError) -> None:
 
 
 def _parse(parser: argparse.ArgumentParser, argv: Optional[Sequence[str]]) -> argparse.Namespace:
-    args, extras = parser.parse_known_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    args, extras = parser.parse_known_args(words)
     if extras:
-        # An unknown option of a command is that command's mistake: show its usage, not the top level's.
-        owner: argparse.ArgumentParser = getattr(args, "command_parser", parser)
+        # An unknown option after a command is that command's mistake: show its usage, not the top level's.
+        owner: argparse.ArgumentParser = parser
+        command = getattr(args, "command", None)
+        if command in words and words.index(extras[0]) > words.index(command):
+            owner = getattr(args, "command_parser", parser)
         owner.error(f"unrecognized arguments: {' '.join(extras)}")
     return args
 
