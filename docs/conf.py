@@ -42,6 +42,8 @@ language = "en"
 # furo: a theme made for API docs (code blocks as wide as the page allows, dark mode, search).
 html_theme = "furo"
 html_title = f"genai_base {release}"
+html_static_path = ["_static"]
+html_css_files = ["genai.css"]  # a wider article on wide screens, for the code
 
 autodoc_member_order = "bysource"
 autodoc_typehints = "signature"

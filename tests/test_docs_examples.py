@@ -133,6 +133,16 @@ def test_example_compiles(example: Example) -> None:
     compile(example.code, example.id, "exec")
 
 
+# What the article shows without scrolling at 1280 px (docs/_static/genai.css widens it).
+MAX_CODE_LINE = 100
+
+
+def test_example_lines_fit_the_page() -> None:
+    wide = [f"{e.id}: {line.strip()[:40]}... ({len(line)})" for e in EXAMPLES for line in e.code.splitlines()
+            if len(line) > MAX_CODE_LINE]
+    assert not wide, f"wrap these example lines to {MAX_CODE_LINE} characters: {wide}"
+
+
 def run_example(example: Example) -> None:
     """Execute ``example`` as a module of its own (so models and dataclasses find their module).
 
