@@ -133,8 +133,8 @@ def test_example_compiles(example: Example) -> None:
     compile(example.code, example.id, "exec")
 
 
-# What the article shows without scrolling at 1280 px (docs/_static/genai.css widens it).
-MAX_CODE_LINE = 100
+# About what the article shows without scrolling in a 1280 px window (docs/_static/genai.css widens it).
+MAX_CODE_LINE = 110
 
 
 def test_example_lines_fit_the_page() -> None:
