@@ -6,9 +6,8 @@ import argparse
 import json
 import re
 import sys
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
-from .._container import ClientContainer
 from .._hooks import LoggingHook
 from .._options import FinalRequestOptions
 from .._response import APIResponse
@@ -17,6 +16,9 @@ from .._version import __version__
 from ._common import PROG, UsageError, missing_feature, to_json
 from ._narrate import CommandHook
 from ._url import parse_target, shown
+
+if TYPE_CHECKING:
+    from .._container import ClientContainer
 
 __all__ = ["add_parser", "run", "parse_header", "INTERACTIVE_MAX_RETRIES"]
 
@@ -141,7 +143,7 @@ def _print_body(data: Any) -> None:
         print(to_json(data))
 
 
-def _max_retries(args: argparse.Namespace, container: ClientContainer) -> int:
+def _max_retries(args: argparse.Namespace, container: "ClientContainer") -> int:
     """``--max-retries``, else the configuration's ``max_retries`` when it sets one, else 1 (for a person waiting)."""
     if args.max_retries is not None:
         return int(args.max_retries)
@@ -149,7 +151,7 @@ def _max_retries(args: argparse.Namespace, container: ClientContainer) -> int:
     return int(settings["max_retries"]) if settings.is_set("max_retries") else INTERACTIVE_MAX_RETRIES
 
 
-def _narrate_with(container: ClientContainer, narrator: CommandHook) -> None:
+def _narrate_with(container: "ClientContainer", narrator: CommandHook) -> None:
     """The configured hooks, with this command's narrator in place of the ``logging`` hook."""
     hooks = [hook for hook in container.hooks() if not isinstance(hook, LoggingHook)]
     container.hooks.override([*hooks, narrator])
@@ -170,6 +172,9 @@ def run(args: argparse.Namespace) -> int:
         reason = missing_feature("streaming")
         if reason is not None:
             raise RuntimeError(f"--stream is not available yet in this genai_base: {reason}")
+    # Imported here: dependency_injector is not needed for "genai-base --help" (genai_base loads it lazily too).
+    from .._container import ClientContainer
+
     container = ClientContainer()
     max_retries = _max_retries(args, container)
     per_call: dict[str, Any] = {"max_retries": max_retries}

@@ -9,12 +9,13 @@ import signal
 import sys
 import threading
 from types import FrameType
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
-from ..testing import FakeAPIServer
-from ..testing._server import ServerState, build_app
 from ._common import PROG, UsageError
 from ._term import Terminal
+
+if TYPE_CHECKING:
+    from ..testing import FakeAPIServer
 
 __all__ = ["add_parser", "run", "routes", "serve"]
 
@@ -58,6 +59,9 @@ def _port(text: str) -> int:
 
 def routes() -> list[tuple[str, str, str]]:
     """``(path, methods, what it does)`` for every route of the fake server, in the order they are matched."""
+    # Imported here, as in run(): aiohttp.web costs half a second that "genai-base --help" need not pay.
+    from ..testing._server import ServerState, build_app
+
     app = build_app(ServerState())
     methods: dict[str, list[str]] = {}
     docs: dict[str, str] = {}
@@ -79,7 +83,7 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def serve(server: FakeAPIServer, stop: threading.Event) -> None:
+def serve(server: "FakeAPIServer", stop: threading.Event) -> None:
     """Start ``server``, describe it on stdout, and wait for ``stop``; the server is stopped on every path."""
     with server:
         print(f"{PROG} serve: the fake API server is listening on {server.url}", flush=True)
@@ -105,6 +109,8 @@ def serve(server: FakeAPIServer, stop: threading.Event) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..testing import FakeAPIServer  # see routes()
+
     if not _is_loopback(args.host):
         print(f"{PROG}: warning: {args.host} is not a loopback address: anyone who can reach it can use the "
               "fake server, which has no authentication", file=sys.stderr)
