@@ -19,7 +19,7 @@ import requests
 
 from genai_base import _plugins
 from genai_base.cli import main
-from genai_base.cli._common import missing_feature
+from genai_base.cli._common import missing_feature, one_line
 from genai_base.cli._config_cmd import redact
 from genai_base.testing import FakeAPIServer, Reply
 
@@ -341,7 +341,7 @@ def test_request_says_the_library_error_and_nothing_else(fake_api: FakeAPIServer
     with SyncAPIClient(version="1", base_url=url.rsplit("/", 1)[0], max_retries=0) as client:
         with pytest.raises(APIConnectionError) as caught:
             client.get("/echo", cast_to=object)
-    library_says = " ".join(str(caught.value).split())
+    library_says = one_line(str(caught.value))  # the CLI keeps errors on one line, nothing else
     started = time.monotonic()
     result = cli("request", "GET", url)
     elapsed = time.monotonic() - started
