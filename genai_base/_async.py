@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Optional
 
-from ._base import BaseClient, _default
+from ._base import BaseClient, Self, _default
 from ._engine import READ, SEND, SLEEP, AsyncAuthStep, FlowRunner
 from ._errors import APIError
 from ._multipart import files_need_reading, read_files
@@ -17,6 +17,9 @@ from ._streaming import AsyncStream
 from ._transports.aiohttp import AiohttpTransport
 
 __all__ = ["AsyncAPIClient"]
+
+
+# "async with MySDK(...) as client" gives a MySDK to the type checker, not an AsyncAPIClient.
 
 
 class _SharedAsync:
@@ -181,7 +184,7 @@ class AsyncAPIClient(BaseClient):
 
     aclose = close
 
-    async def __aenter__(self) -> "AsyncAPIClient":
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc_info: Any) -> None:

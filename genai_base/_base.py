@@ -30,7 +30,7 @@ from ._types import NOT_GIVEN, NotGiven, Omit
 if TYPE_CHECKING:
     from ._container import ClientContainer
 
-__all__ = ["BaseClient"]
+__all__ = ["BaseClient", "Self"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -146,9 +146,13 @@ class BaseClient:
         self._settings = settings
         self._version = version
         self._strict_response_validation = _strict_response_validation
+        #: Retries of each call (a per-call ``max_retries`` overrides it).
         self.max_retries: int = settings["max_retries"]
+        #: The timeouts of each attempt (a number, a :class:`Timeout` or ``None``).
         self.timeout: TimeoutTypes = settings["timeout"]
+        #: Seconds for a whole call, retries included; ``None``: no such bound.
         self.deadline: Optional[float] = settings["deadline"]
+        #: The most redirects one call follows.
         self.max_redirects: int = settings["max_redirects"]
         self._idempotency_header: Optional[str] = settings["idempotency_header"]
         self._custom_headers = dict(custom_headers or {})

@@ -126,21 +126,33 @@ class ClientContainer(containers.DeclarativeContainer):
     ``container.settings(arguments={...})`` adds constructor arguments on top.
     """
 
+    #: What the application loads: ``from_dict()``, ``from_yaml()``, ``from_ini()``.
     config = providers.Configuration()
+    #: The ``GENAI_BASE_*`` settings, read each time settings are resolved.
     environment = providers.Callable(env_settings)
-    # By keyword, so a client passes the variables of its own env_prefix (environment=...).
+    #: The effective, validated settings (defaults < environment < config < arguments). By keyword,
+    #: so a client passes the variables of its own env_prefix (``environment=...``).
     settings = providers.Factory(_settings, config=config, environment=environment)
 
     # Settings are injected by keyword, so a client that resolved them once passes them in
     # (``container.serializer(settings=...)``) and nothing resolves them again.
+    #: Makes the ``requests.Session`` (plugin group ``session_factories``).
     session_factory = providers.Factory(_one("session_factories", "session_factory"), settings=settings)
+    #: Makes the ``aiohttp.ClientSession`` (group ``async_session_factories``).
     async_session_factory = providers.Factory(
         _one("async_session_factories", "async_session_factory"), settings=settings
     )
+    #: The serializer of request bodies (group ``serializers``, setting ``serializer``).
     serializer = providers.Factory(_one("serializers", "serializer"), settings=settings)
+    #: Every selected serializer, by media type: how responses are decoded.
     serializers = providers.Factory(_serializer_registry, serializer=serializer, settings=settings)
+    #: Decides retries and waits (group ``retry_policies``).
     retry_policy = providers.Factory(_one("retry_policies", "retry_policy"), settings=settings)
+    #: The default paginator of listings (group ``paginators``).
     paginator = providers.Factory(_one("paginators", "paginator"), settings=settings)
+    #: Signs each attempt (group ``auth``); ``None`` when no ``auth`` is set.
     auth = providers.Factory(_auth, settings=settings)
+    #: The observers of every call (group ``hooks``, setting ``hooks``).
     hooks = providers.Factory(_hooks, settings=settings)
+    #: What changes each attempt's request (group ``policies``, setting ``policies``).
     policies = providers.Factory(_policies, settings=settings)

@@ -35,10 +35,15 @@ log = logging.getLogger("genai_base")
 class RequestEvent:
     """An attempt is about to be sent (headers already redacted)."""
 
+    #: The HTTP method, upper case.
     method: str
+    #: The URL, with credential-looking query values redacted.
     url: str
+    #: The headers to be sent, credentials redacted.
     headers: Mapping[str, str]
+    #: 0 for the first attempt, 1 for the first retry, ...
     attempt: int
+    #: ``call-<n>``: the same for every attempt of one call (``None`` when no hook asked for it).
     call_id: Optional[str] = None
 
 
@@ -46,12 +51,19 @@ class RequestEvent:
 class ResponseEvent:
     """An attempt got a response (status and headers; the body may be unread)."""
 
+    #: The HTTP method, upper case.
     method: str
+    #: The URL, with credential-looking query values redacted.
     url: str
+    #: The response's status.
     status_code: int
+    #: The response's headers.
     headers: Mapping[str, str]
+    #: From sending the attempt to its response headers.
     elapsed: timedelta
+    #: 0 for the first attempt, 1 for the first retry, ...
     attempt: int
+    #: ``call-<n>``: the same for every attempt of one call (``None`` when no hook asked for it).
     call_id: Optional[str] = None
 
 
@@ -59,12 +71,19 @@ class ResponseEvent:
 class RetryEvent:
     """A failed attempt will be retried after ``wait`` seconds."""
 
+    #: The HTTP method, upper case.
     method: str
+    #: The URL, with credential-looking query values redacted.
     url: str
+    #: The attempt that failed: 0 for the first, ...
     attempt: int
+    #: Why it failed, in the library's words (``status 503``, an exception's message).
     reason: str
+    #: Seconds until the next attempt.
     wait: float
+    #: Tokens left in the retry budget (the ``budgeted`` policy), else ``None``.
     budget: Optional[float] = None
+    #: ``call-<n>``: the same for every attempt of one call (``None`` when no hook asked for it).
     call_id: Optional[str] = None
 
 
@@ -72,10 +91,15 @@ class RetryEvent:
 class ErrorEvent:
     """A call failed for good."""
 
+    #: The HTTP method, upper case.
     method: str
+    #: The URL, with credential-looking query values redacted.
     url: str
+    #: What the call raises.
     exception: BaseException
+    #: Retries taken before the call failed for good.
     attempt: int
+    #: ``call-<n>``: the same for every attempt of one call (``None`` when no hook asked for it).
     call_id: Optional[str] = None
 
 
@@ -180,6 +204,7 @@ class LoggingHook:
         if logger is None:
             name = getattr(settings, "logger_name", None)
             logger = logging.getLogger(name) if name else log
+        #: The logger written to (``genai_base``, or the SDK's ``logger_name``).
         self.log = logger
 
     def enabled(self, name: str) -> bool:
@@ -187,6 +212,7 @@ class LoggingHook:
         return self.log.isEnabledFor(_LOG_LEVELS.get(name, logging.DEBUG))
 
     def on_request(self, event: RequestEvent) -> None:
+        """Log the attempt at DEBUG: method, URL, attempt and redacted headers."""
         if self.log.isEnabledFor(logging.DEBUG):
             self.log.debug(
                 "request %s %s attempt=%d call=%s headers=%s",
@@ -198,6 +224,7 @@ class LoggingHook:
             )
 
     def on_response(self, event: ResponseEvent) -> None:
+        """Log the response at DEBUG: status and elapsed time."""
         if self.log.isEnabledFor(logging.DEBUG):
             self.log.debug(
                 "response %s %s status=%d elapsed=%.3fs attempt=%d call=%s",
@@ -210,11 +237,13 @@ class LoggingHook:
             )
 
     def on_retry(self, event: RetryEvent) -> None:
+        """Log the retry at WARNING: the wait and the reason."""
         self.log.warning(
             "retrying %s %s in %.3fs (attempt %d: %s)", event.method, event.url, event.wait, event.attempt, event.reason
         )
 
     def on_error(self, event: ErrorEvent) -> None:
+        """Log the failed call at INFO."""
         if self.log.isEnabledFor(logging.INFO):
             self.log.info(
                 "failed %s %s after %d retries: %s: %s",

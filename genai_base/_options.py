@@ -35,11 +35,17 @@ class Timeout:
     attempts and waits on both shells.
     """
 
+    #: The value given first: the default of every phase not named.
     timeout: Optional[float] = None
+    #: Seconds to establish the connection (TCP and TLS).
     connect: Optional[float] = None
+    #: Seconds to wait for each piece of the response (headers, then each chunk of the body).
     read: Optional[float] = None
+    #: Seconds to send each piece of the request body.
     write: Optional[float] = None
+    #: Seconds to wait for a free connection from the pool.
     pool: Optional[float] = None
+    #: Seconds for a whole attempt, from sending to the last byte; ``None``: no such bound.
     total: Optional[float] = None
 
     def __init__(
@@ -90,25 +96,38 @@ class FinalRequestOptions:
     Fields left ``NOT_GIVEN`` fall back to the client's defaults.
     """
 
+    #: The HTTP method, in any case (``"get"``, ``"POST"``).
     method: str
+    #: A path joined to the client's base URL, or an absolute URL used as given.
     url: str
+    #: Query parameters, merged over the URL's own query and the client's ``custom_query``.
     params: Mapping[str, object] = field(default_factory=dict)
+    #: Headers of this call: they win over the client's; an :data:`omit` value removes one.
     headers: Union[Mapping[str, Union[str, Omit]], NotGiven] = NOT_GIVEN
+    #: The JSON body (mappings, lists, models, dataclasses), sent through the serializer.
     json_data: Any = None
+    #: Keys merged into ``json_data`` (a resource method's ``extra_body``).
     extra_json: Optional[Mapping[str, object]] = None
+    #: A raw body: bytes, text, a file object or an iterator of bytes.
     content: Union[bytes, str, Any, None] = None
+    #: Multipart files, ``{field: file or (name, content[, content_type[, headers]])}``.
     files: Optional[Mapping[str, FileTypes]] = None
+    #: Retries for this call; ``NOT_GIVEN``: the client's.
     max_retries: Union[int, NotGiven] = NOT_GIVEN
+    #: Timeouts for each attempt of this call; ``NOT_GIVEN``: the client's.
     timeout: Union[TimeoutTypes, NotGiven] = NOT_GIVEN
+    #: The idempotency key of every attempt (sent when the client names an ``idempotency_header``).
     idempotency_key: Optional[str] = None
+    #: Whether to follow 3xx answers; ``None``: the client's choice (yes).
     follow_redirects: Optional[bool] = None
+    #: Seconds for the whole call, retries and waits included; ``NOT_GIVEN``: the client's.
     deadline: Union[float, NotGiven, None] = NOT_GIVEN
     #: Applied to the parsed result (a resource method's own post-processing).
     post_parser: Optional[Callable[[Any], Any]] = None
 
     @classmethod
     def construct(cls, **values: Any) -> "FinalRequestOptions":
-        """Alias of the constructor, kept for users of the seed client."""
+        """Alias of the constructor, for code written against Stainless-generated SDKs (``construct(...)``)."""
         return cls(**values)
 
     def get_max_retries(self, default: int) -> int:
@@ -134,7 +153,19 @@ class FinalRequestOptions:
 
 
 class RequestOptions(TypedDict, total=False):
-    """The per-call options a resource method forwards into :class:`FinalRequestOptions`."""
+    """The per-call options a resource method forwards into :class:`FinalRequestOptions`.
+
+    Made by :func:`make_request_options`; every key is optional.
+
+    :param headers: headers of the call (``extra_headers``).
+    :param params: query parameters (``extra_query``).
+    :param extra_json: keys merged into the JSON body (``extra_body``).
+    :param timeout: timeouts of each attempt.
+    :param idempotency_key: the idempotency key of the call.
+    :param max_retries: retries for the call.
+    :param follow_redirects: whether 3xx answers are followed.
+    :param deadline: seconds for the whole call, retries included.
+    """
 
     headers: Mapping[str, Union[str, Omit]]
     params: Mapping[str, object]

@@ -47,12 +47,19 @@ class PreparedRequest:
     code that reads them.
     """
 
+    #: The HTTP method, upper case.
     method: str
+    #: The full URL, query string included.
     url: str
+    #: Every header sent (defaults, auth, the call's own).
     headers: Headers
+    #: The encoded body, or ``None``.
     content: Union[bytes, str, Any, None] = None
+    #: The text fields of a multipart body, or ``None``.
     form: Optional[list[tuple[str, str]]] = None
+    #: The files of a multipart body, or ``None``.
     files: Optional[list[tuple[str, Any]]] = None
+    #: The timeouts of this attempt.
     timeout: Timeout = field(default_factory=Timeout)
     body_start: Optional[int] = None
 

@@ -7,7 +7,7 @@ import threading
 import time
 from typing import Any, Optional
 
-from ._base import BaseClient
+from ._base import BaseClient, Self
 from ._engine import READ, SEND, FlowRunner
 from ._errors import APIError
 from ._options import FinalRequestOptions, RequestOptions
@@ -172,7 +172,7 @@ class SyncAPIClient(BaseClient):
             self._shared.closed = True
             self._shared.transport.close()
 
-    def __enter__(self) -> "SyncAPIClient":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc_info: Any) -> None:
