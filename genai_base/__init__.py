@@ -36,7 +36,6 @@ from ._errors import (
 )
 from ._headers import Headers
 from ._hooks import EndEvent, ErrorEvent, Hook, LoggingHook, RequestEvent, ResponseEvent, RetryEvent
-from ._policies import Policy, PolicyContext
 from ._options import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
@@ -54,6 +53,7 @@ from ._paginators import (
     PageNumberPaginator,
     Paginator,
 )
+from ._policies import Policy, PolicyContext
 from ._querystring import Querystring
 from ._request import PreparedRequest
 from ._response import APIResponse, AsyncAPIResponse

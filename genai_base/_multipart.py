@@ -183,7 +183,8 @@ def encode_multipart(
         chunks += (delimiter, b"Content-Disposition: form-data; ", _quoted("name", part.field))
         if part.filename:
             chunks += (b"; ", _quoted("filename", part.filename))
-        for key, value in part.headers.items():  # the part's own headers, then its type (in the order Stainless-generated clients use)
+        # The part's own headers, then its type (in the order Stainless-generated clients use).
+        for key, value in part.headers.items():
             chunks.append(f"\r\n{key}: {value}".encode())
         own_type = any(k.lower() == "content-type" for k in part.headers)
         if part.content_type is not None and not own_type:

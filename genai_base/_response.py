@@ -221,6 +221,24 @@ class APIResponse(BaseAPIResponse[T]):
         self._raw.close()
 
 
+class _Once:
+    """An async iterator over one chunk (a body already read)."""
+
+    __slots__ = ("_chunk",)
+
+    def __init__(self, chunk: bytes) -> None:
+        self._chunk: Optional[bytes] = chunk
+
+    def __aiter__(self) -> "_Once":
+        return self
+
+    async def __anext__(self) -> bytes:
+        chunk, self._chunk = self._chunk, None
+        if chunk is None:
+            raise StopAsyncIteration
+        return chunk
+
+
 class AsyncAPIResponse(BaseAPIResponse[T]):
     """A raw response on the async client; its reads are coroutines."""
 
@@ -241,13 +259,11 @@ class AsyncAPIResponse(BaseAPIResponse[T]):
         """The body parsed as JSON."""
         return json.loads(await self.read())
 
-    async def iter_bytes(self, chunk_size: Optional[int] = None) -> AsyncIterator[bytes]:
+    def iter_bytes(self, chunk_size: Optional[int] = None) -> AsyncIterator[bytes]:
         """The body in chunks as they arrive (or the cached body if already read)."""
         if self._content is not None:
-            yield self._content
-            return
-        async for chunk in self._raw.iter_bytes(chunk_size):
-            yield chunk
+            return _Once(self._content)
+        return self._raw.iter_bytes(chunk_size)
 
     async def iter_text(self, chunk_size: Optional[int] = None) -> AsyncIterator[str]:
         """The body as text in its charset, in chunks as they arrive."""

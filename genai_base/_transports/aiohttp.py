@@ -213,20 +213,11 @@ class AiohttpResponse:
         finally:
             self._release()
 
-    async def iter_bytes(self, chunk_size: Optional[int] = None) -> AsyncIterator[bytes]:
-        """The body in chunks as they arrive."""
+    def iter_bytes(self, chunk_size: Optional[int] = None) -> AsyncIterator[bytes]:
+        """The body in chunks as they arrive (an iterator, not a generator: nothing to finalize)."""
         if self.is_closed:
             raise StreamInterruptedError("the response was closed before its body was read", request=self.request)
-        content = self._raw.content
-        chunks = content.iter_chunked(chunk_size) if chunk_size else content.iter_any()
-        try:
-            async for chunk in chunks:
-                yield chunk
-        except _TRANSPORT_ERRORS as exc:
-            self._release(broken=True)
-            raise map_aiohttp_error(exc, self.request) from exc
-        finally:
-            self._release(broken=not self._raw.content.at_eof())
+        return _Chunks(self, chunk_size)
 
     def close(self) -> None:
         """Release the connection without reading the rest (idempotent)."""
@@ -244,6 +235,37 @@ class AiohttpResponse:
                 slots.release()
             else:
                 slots.free += 1
+
+
+class _Chunks:
+    """The body of an :class:`AiohttpResponse` in chunks as they arrive; released at the end or on error."""
+
+    __slots__ = ("_response", "_size")
+
+    def __init__(self, response: AiohttpResponse, size: Optional[int]) -> None:
+        self._response = response
+        self._size = size
+
+    def __aiter__(self) -> "_Chunks":
+        return self
+
+    async def __anext__(self) -> bytes:
+        response = self._response
+        if response.is_closed:
+            raise StopAsyncIteration
+        content = response._raw.content
+        try:
+            chunk = await (content.read(self._size) if self._size else content.readany())
+        except _TRANSPORT_ERRORS as exc:
+            response._release(broken=True)
+            raise map_aiohttp_error(exc, response.request) from exc
+        except BaseException:
+            response._release(broken=True)  # cancelled: never hand a half-read connection back to the pool
+            raise
+        if not chunk:
+            response._release()
+            raise StopAsyncIteration
+        return chunk
 
 
 # -- sending -------------------------------------------------------------------------
