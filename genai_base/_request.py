@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from ._options import FinalRequestOptions, Timeout, redact_headers
 from ._querystring import Querystring
 from ._types import NotGiven, Omit
+from .models import to_jsonable
 
 if TYPE_CHECKING:
     from ._serializers import Serializer
@@ -199,8 +200,6 @@ class RequestBuilder:
         """Set the body; return the Content-Type it needs (:data:`_MULTIPART`), or ``None`` for the default."""
         json_data = options.json_data
         if self._deep_convert or options.files or not isinstance(json_data, (dict, list, type(None))):
-            from ._models import to_jsonable
-
             # A Model is a JSON object too: convert first so it merges and forms like a dict.
             json_data = to_jsonable(json_data)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any, Callable, Iterable, Optional, Protocol, runtime_checkable
 
+from . import models
 from ._errors import ConfigurationError
 
 __all__ = ["Serializer", "JSONSerializer", "SerializerRegistry", "media_type_of", "loads_json_text", "loads_json_bytes"]
@@ -27,10 +28,9 @@ class Serializer(Protocol):
 
 def _model_as_dict(value: Any) -> Any:
     """The JSON encoder's fallback: a :class:`~genai_base.Model` anywhere in a body becomes its dict."""
-    from ._models import Model, to_jsonable
-
-    if isinstance(value, Model):
-        return to_jsonable(value)
+    # models.Model loads marshmallow on first use; a Model reaching the encoder has done so already.
+    if isinstance(value, models.Model):
+        return models.to_jsonable(value)
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
