@@ -57,6 +57,11 @@ _REFUSED: dict[str, frozenset[type]] = {
     "dict": _JSON_TYPES - {dict, _NONE},
 }
 _MAX_INTERNED = 1024
+# The only builtins generated code sees.
+_BUILTINS = {
+    b.__name__: b
+    for b in (len, list, map, type, float, int, str, bool, dict, OverflowError, TypeError, AttributeError, ValueError)
+} | {"Exception": Exception}
 _counter = itertools.count()
 
 
@@ -75,20 +80,12 @@ class Source:
         self.label = label
         self.lines: list[str] = []
         self.ns: dict[str, Any] = {
-            "__builtins__": {"len": len, "list": list, "map": map, "type": type, "float": float},
+            "__builtins__": _BUILTINS,
             "Unsure": Unsure,
             "NEW": NEW,
             "SET_DICT": SET_DICT,
             "SET_EXTRA": SET_EXTRA,
             "SET_FIELDS_SET": SET_FIELDS_SET,
-            "str": str,
-            "int": int,
-            "dict": dict,
-            "OverflowError": OverflowError,
-            "TypeError": TypeError,
-            "AttributeError": AttributeError,
-            "ValueError": ValueError,
-            "Exception": Exception,
         }
         self._names = itertools.count()
 
