@@ -434,3 +434,16 @@ def test_top_level_annotations_agree() -> None:
         (typing.List[int], [1, "2"]),
     ]:
         assert_agree(annotation, data)
+
+
+def test_json_names_are_data_in_the_generated_code() -> None:
+    awkward = "it's \"odd\"\n\\'); raise SystemExit('injected')  # "
+
+    class Awkward(Model):
+        value: int = Field(default=0, alias=awkward)
+
+    for strict in (True, False):
+        assert load_as(Awkward, {awkward: 3}, strict=strict).value == 3
+    assert_agree(Awkward, {awkward: "x"})
+    with pytest.raises(TypeError, match="alias"):
+        Field(alias=5)  # type: ignore[arg-type]

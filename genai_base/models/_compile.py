@@ -10,8 +10,9 @@ on its first call, the interned field-name sets, the lookup tables of
 ``Enum`` and ``Literal`` fields and the JSON types each kind surely refuses.
 
 Generated code refers to every value through its namespace (``Source.const``);
-only JSON names and Python field names are written into the source, as
-``repr`` literals, so no data of the class can inject code.
+only JSON names and Python field names are written into the source, as string
+literals of exact ``str`` values (:func:`literal`), so nothing in a class
+declaration can inject code.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ __all__ = [
     "fields_set_maker",
     "instance_tail",
     "lazy_model_fn",
+    "literal",
     "refused_types",
     "type_test",
     "value_table",
@@ -165,6 +167,13 @@ def value_table(node: TypeNode) -> tuple[dict[Any, Any], tuple[type, ...]]:
     return table, key_types
 
 
+def literal(text: str) -> str:
+    """``text`` as a Python string literal for generated code (a JSON name or a Python field name)."""
+    if type(text) is not str:  # a str subclass could repr as anything
+        raise TypeError(f"field names must be str, not {type(text).__name__}")
+    return str.__repr__(text)
+
+
 def type_test(var: str, key_types: tuple[type, ...]) -> str:
     """Code testing that ``var`` has one of the exact ``key_types`` (``False`` for none)."""
     if not key_types:
@@ -197,7 +206,7 @@ def instance_tail(
     names the field of each bit of the local ``m`` (set when that field was
     present); the fields not in it are always set.
     """
-    values = ", ".join(f"{f.name!r}: f{i}" for i, f in enumerate(info.fields))
+    values = ", ".join(f"{literal(f.name)}: f{i}" for i, f in enumerate(info.fields))
     source.line(1, f"inst = NEW({source.const(cls, 'cls')})")
     source.line(1, f"SET_DICT(inst, {{{values}}})")
     keys = source.const(info.keys, "keys")

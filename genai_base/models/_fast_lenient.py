@@ -23,6 +23,7 @@ from ._compile import (
     default_code,
     instance_tail,
     lazy_model_fn,
+    literal,
     refused_types,
     type_test,
     value_table,
@@ -144,7 +145,7 @@ def _compile_model(cls: type[ModelRoot], info: ModelInfo) -> Callable[[dict[Any,
     if info.fields:
         s.line(1, "m = 0")
     for i, f in enumerate(info.fields):
-        s.line(1, f"v = get({f.key!r}, M)")
+        s.line(1, f"v = get({literal(f.key)}, M)")
         s.line(1, "if v is M:")
         s.line(2, f"f{i} = " + ("None" if f.required else default_code(s, f)))  # required: reads as None
         s.line(1, "else:")

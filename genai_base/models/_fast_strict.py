@@ -26,6 +26,7 @@ from ._compile import (
     default_code,
     instance_tail,
     lazy_model_fn,
+    literal,
     refused_types,
     type_test,
     value_table,
@@ -217,7 +218,7 @@ def _compile_model(cls: type[ModelRoot], info: ModelInfo) -> Callable[[dict[Any,
     if optional:
         s.line(1, "m = 0")
     for i, f in enumerate(info.fields):
-        s.line(1, f"v = get({f.key!r}, M)")
+        s.line(1, f"v = get({literal(f.key)}, M)")
         if f.required:
             s.line(1, "if v is M:")
             s.line(2, "raise Unsure")  # marshmallow: "Missing data for required field."

@@ -78,6 +78,8 @@ def Field(
     """Declare a field's JSON name (``alias``) and/or default, e.g. ``type_: str = Field(alias="type")``."""
     if default is not MISSING and default_factory is not None:
         raise TypeError("Field() takes either default or default_factory, not both")
+    if alias is not None and type(alias) is not str:
+        raise TypeError(f"Field(alias=...) must be a str, not {type(alias).__name__}")
     return _FieldSpec(default, alias, default_factory)
 
 
