@@ -34,6 +34,7 @@ from ._errors import (
     TooManyRedirectsError,
     UnprocessableEntityError,
 )
+from ._headers import Headers
 from ._hooks import ErrorEvent, Hook, LoggingHook, RequestEvent, ResponseEvent, RetryEvent
 from ._options import (
     DEFAULT_MAX_RETRIES,
@@ -63,10 +64,10 @@ from ._retry import (
     RetryPolicy,
 )
 from ._serializers import JSONSerializer, Serializer
-from ._session import AsyncSessionFactory, SessionFactory
 from ._sse import ServerSentEvent, SSEDecoder
 from ._streaming import AsyncStream, Stream
 from ._sync import SyncAPIClient
+from ._transports.base import AsyncSessionFactory, SessionFactory
 from ._types import NOT_GIVEN, NotGiven, Omit, omit
 from ._version import __version__
 
@@ -117,6 +118,7 @@ __all__ = [
     "omit",
     "Querystring",
     "PreparedRequest",
+    "Headers",
     "APIResponse",
     "Stream",
     "AsyncStream",

@@ -8,14 +8,13 @@ credentials are refreshed. The shells drive it; nothing here does I/O.
 from __future__ import annotations
 
 import inspect
-import re
 from dataclasses import dataclass, replace
 from typing import Any, AsyncGenerator, Awaitable, Callable, Generator, Mapping, Optional, Protocol, Union
 from urllib.parse import parse_qsl, urlencode
 
 from ._request import PreparedRequest
 
-__all__ = ["Auth", "ResponseHead", "NoAuth", "APIKeyAuth", "BearerAuth", "redact_error", "redact_text", "safe_repr"]
+__all__ = ["Auth", "ResponseHead", "NoAuth", "APIKeyAuth", "BearerAuth", "safe_repr"]
 
 
 @dataclass(frozen=True)
@@ -176,7 +175,6 @@ def bearer_from_settings(settings: Any) -> BearerAuth:
 
 # Built-in components whose reprs are known to hide their credentials.
 _SAFE_REPR = (NoAuth, APIKeyAuth, BearerAuth)
-_QUERY_SECRETS = frozenset({"key", "api_key", "apikey", "access_token", "token", "sig", "signature"})
 
 
 def safe_repr(auth: Any) -> str:
@@ -184,24 +182,3 @@ def safe_repr(auth: Any) -> str:
     if isinstance(auth, _SAFE_REPR):
         return repr(auth)
     return f"<{type(auth).__name__}>"
-
-
-def redact_text(text: str, auth: Any = None) -> str:
-    """``text`` with the values of credential query parameters (the auth's own and well-known names) redacted.
-
-    For messages that quote a URL, such as a transport's connection error.
-    """
-    names = _QUERY_SECRETS | set(getattr(auth, "sensitive_query_params", ()))
-    pattern = r"([?&](?:" + "|".join(re.escape(n) for n in sorted(names)) + r")=)[^&#\s'\")]*"
-    return re.sub(pattern, r"\1<redacted>", text, flags=re.IGNORECASE)
-
-
-def redact_error(error: BaseException, auth: Any = None) -> BaseException:
-    """Redact credential query values from ``error``'s message in place (and return it)."""
-    message = getattr(error, "message", None)
-    if isinstance(message, str):
-        cleaned = redact_text(message, auth)
-        if cleaned != message:
-            error.message = cleaned  # type: ignore[attr-defined]
-    error.args = tuple(redact_text(a, auth) if isinstance(a, str) else a for a in error.args)
-    return error

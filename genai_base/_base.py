@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import sys
+import time
 from typing import Any, Mapping, Optional, Union
 
+if sys.version_info >= (3, 11):
+    from typing import Self
+else:
+    from typing_extensions import Self
+
 from ._auth import NoAuth, safe_repr
-from ._errors import APIStatusError, status_error_class
+from ._engine import Attempt, Call, EngineConfig
+from ._errors import APIConnectionError, APIStatusError, status_error_class
 from ._hooks import HookRunner, configure_logging
 from ._options import FinalRequestOptions, TimeoutTypes
 from ._platform import platform_headers
 from ._querystring import Querystring
-from ._request import RequestBuilder, redact_url
+from ._redact import redact_url
+from ._request import RequestBuilder
+from ._streaming import stream_item_type
 from ._types import NOT_GIVEN, NotGiven, Omit
 
 __all__ = ["BaseClient"]
@@ -22,6 +32,11 @@ class BaseClient:
     Explicit constructor arguments win over every configuration source;
     the documented defaults apply only where nothing else sets a value.
     """
+
+    #: Whether the driver awaits (the engine then runs ``async_auth_flow``).
+    _is_async = False
+    #: What a client and its copies share (the pool, the retry policy); set by the shell.
+    _shared: Any
 
     def __init__(
         self,
@@ -81,7 +96,12 @@ class BaseClient:
         }
         if auth is not None:
             arguments["auth"] = auth
-        settings = self._container.settings(arguments=arguments)
+        # A copy lays its arguments over the settings its original resolved (no re-read of the environment).
+        parent = getattr(_shared, "settings", None)
+        if parent is not None:
+            settings = parent.with_arguments(arguments)
+        else:
+            settings = self._container.settings(arguments=arguments)
         self._settings = settings
         self._version = version
         self._strict_response_validation = _strict_response_validation
@@ -94,29 +114,44 @@ class BaseClient:
         self._custom_query = dict(custom_query or {})
 
         # Components: by plugin name from the settings, or objects put in with container.<x>.override(...).
-        self._serializers = self._container.serializers()
+        body_serializer = load_component("serializers", self._container.serializer(settings=settings), settings)
+        self._serializers = self._container.serializers(serializer=body_serializer, settings=settings)
         if _shared is not None:
             self._retry_policy = _shared.retry_policy
         else:
-            self._retry_policy = load_component("retry_policies", self._container.retry_policy(), settings)
-        # Looked up once: a call tells the policy of every accepted response.
-        self._policy_on_success = getattr(self._retry_policy, "on_success", None)
-        self._hooks = HookRunner([load_component("hooks", hook, settings) for hook in self._container.hooks()])
+            policy = self._container.retry_policy(settings=settings)
+            self._retry_policy = load_component("retry_policies", policy, settings)
+        hooks = self._container.hooks(settings=settings)
+        self._hooks = HookRunner([load_component("hooks", hook, settings) for hook in hooks])
         self._auth = self._resolve_auth(auth, settings)
-        self._plain_auth = type(self._auth) is NoAuth  # nothing to sign: the shells skip the auth flow
         self._builder = RequestBuilder(
             base_url=base_url,
             default_headers=self.default_headers,
             custom_query=self._custom_query,
             querystring=querystring or Querystring(settings["query_array_format"], settings["query_nested_format"]),
-            serializer=load_component("serializers", self._container.serializer(), settings),
+            serializer=body_serializer,
             idempotency_header=self._idempotency_header,
+        )
+        self._engine = EngineConfig(
+            builder=self._builder,
+            retry_policy=self._retry_policy,
+            hooks=self._hooks,
+            auth=self._auth,
+            serializers=self._serializers,
+            strict=_strict_response_validation,
+            max_retries=self.max_retries,
+            timeout=self.timeout,
+            deadline=self.deadline,
+            max_redirects=self.max_redirects,
+            make_status_error=self._make_status_error,
+            clock=time.monotonic,
+            is_async=self._is_async,
         )
 
     def _resolve_auth(self, auth: Any, settings: Any) -> Any:
         # An explicit argument (an Auth object or a plugin name) wins over the container's ``auth``.
         if auth is None:
-            auth = self._container.auth()
+            auth = self._container.auth(settings=settings)
         if auth is None:
             return NoAuth()
         from ._container import load_component
@@ -158,6 +193,33 @@ class BaseClient:
     def _make_status_error(self, err_msg: str, *, body: object, response: Any) -> APIStatusError:
         """The exception for a non-success response; SDKs override it for their own classes."""
         return status_error_class(response.status_code)(err_msg, response=response, body=body)
+
+    def _start(self, options: FinalRequestOptions, cast_to: Any, stream: bool) -> Call:
+        """A new call of ``options`` on this client's engine (a closed client makes none)."""
+        if self._shared.closed:
+            raise APIConnectionError("the client is closed")
+        return Call(self._engine, options, cast_to, stream)
+
+    def _conclude(
+        self, call: Call, attempt: Optional[Attempt], response_cls: type, stream_cls: Optional[type], default: type
+    ) -> Any:
+        """What ``request`` returns for the call's last attempt: the body, a raw response or a stream."""
+        assert attempt is not None, "the flow ended without an attempt"
+        value, wrap = call.conclude(attempt, response_cls)
+        if wrap:
+            item = stream_item_type(stream_cls, call.cast_to)
+            return (stream_cls or default)(cast_to=item, response=value, client=self)
+        return value
+
+    def copy(self, **overrides: Any) -> Self:
+        """A client configured like this one with ``overrides``, sharing its connection pool."""
+        return type(self)(**self._copy_kwargs(overrides), _shared=self._shared)
+
+    with_options = copy
+
+    def is_closed(self) -> bool:
+        """True once the client (or a copy sharing its pool) was closed."""
+        return bool(self._shared.closed)
 
     def _copy_kwargs(self, overrides: dict[str, Any]) -> dict[str, Any]:
         unknown = set(overrides) - set(self._init_kwargs)

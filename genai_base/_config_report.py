@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from typing import Any, Mapping, NamedTuple, Optional
-from urllib.parse import urlsplit, urlunsplit
 
-from ._config_values import PARSERS, REDACTED, SECRET_KEYS
+from ._config_values import PARSERS, SECRET_KEYS
 from ._options import Timeout
+from ._redact import REDACTED, redact_proxy_url
+from ._settings import Settings
+
+__all__ = ["ConfigEntry", "describe", "redact_proxy_url"]
 
 
 class ConfigEntry(NamedTuple):
@@ -14,17 +17,6 @@ class ConfigEntry(NamedTuple):
 
     value: Any
     source: str
-
-
-def redact_proxy_url(url: str) -> str:
-    """``url`` with any user info replaced by ``<redacted>``."""
-    parts = urlsplit(url)
-    if parts.username is None and parts.password is None:
-        return url
-    host = parts.hostname or ""
-    if parts.port is not None:
-        host = f"{host}:{parts.port}"
-    return urlunsplit(parts._replace(netloc=f"{REDACTED}@{host}"))
 
 
 def _plain_timeout(timeout: Timeout) -> Any:
@@ -79,8 +71,6 @@ def describe(target: Any, arguments: Optional[Mapping[str, Any]] = None) -> dict
     :class:`Settings`. Entries of ``retry_budget`` are listed one by one as
     ``retry_budget.<entry>``.
     """
-    from ._settings import Settings  # here: _settings re-exports this module's names
-
     if isinstance(target, Settings):
         settings = target
     elif isinstance(getattr(target, "_settings", None), Settings):

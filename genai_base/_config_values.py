@@ -10,7 +10,6 @@ from typing import Any, Callable, Mapping, Optional
 
 from ._options import Timeout
 
-REDACTED = "<redacted>"
 # Keys whose values are never shown: in ``describe``, in errors.
 SECRET_KEYS = frozenset({"auth_options"})
 

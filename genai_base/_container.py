@@ -115,11 +115,15 @@ class ClientContainer(containers.DeclarativeContainer):
     environment = providers.Callable(env_settings)
     settings = providers.Factory(_settings, config, environment)
 
-    session_factory = providers.Factory(_one("session_factories", "session_factory"), settings)
-    async_session_factory = providers.Factory(_one("async_session_factories", "async_session_factory"), settings)
-    serializer = providers.Factory(_one("serializers", "serializer"), settings)
-    serializers = providers.Factory(_serializer_registry, serializer, settings)
-    retry_policy = providers.Factory(_one("retry_policies", "retry_policy"), settings)
-    paginator = providers.Factory(_one("paginators", "paginator"), settings)
-    auth = providers.Factory(_auth, settings)
-    hooks = providers.Factory(_hooks, settings)
+    # Settings are injected by keyword, so a client that resolved them once passes them in
+    # (``container.serializer(settings=...)``) and nothing resolves them again.
+    session_factory = providers.Factory(_one("session_factories", "session_factory"), settings=settings)
+    async_session_factory = providers.Factory(
+        _one("async_session_factories", "async_session_factory"), settings=settings
+    )
+    serializer = providers.Factory(_one("serializers", "serializer"), settings=settings)
+    serializers = providers.Factory(_serializer_registry, serializer=serializer, settings=settings)
+    retry_policy = providers.Factory(_one("retry_policies", "retry_policy"), settings=settings)
+    paginator = providers.Factory(_one("paginators", "paginator"), settings=settings)
+    auth = providers.Factory(_auth, settings=settings)
+    hooks = providers.Factory(_hooks, settings=settings)

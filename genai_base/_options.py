@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from contextvars import ContextVar
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Mapping, Optional, TypedDict, Union
 
+from ._redact import redact_headers
 from ._types import NOT_GIVEN, NotGiven, Omit, is_given
 
 __all__ = [
@@ -65,14 +65,6 @@ class Timeout:
         object.__setattr__(self, "pool", pick(pool))
         object.__setattr__(self, "total", pick(total) if total is not None else None)
 
-    def as_requests_timeout(self) -> Optional[tuple[Optional[float], Optional[float]]]:
-        """``(connect, read)`` for ``requests``, each capped by ``total``."""
-        connect, read, total = self.connect, self.read, self.total
-        if total is not None:
-            connect = total if connect is None else min(connect, total)
-            read = total if read is None else min(read, total)
-        return None if connect is None and read is None else (connect, read)
-
     @classmethod
     def coerce(cls, value: "TimeoutTypes") -> "Timeout":
         """A :class:`Timeout` from a number, ``None`` or a :class:`Timeout`."""
@@ -88,28 +80,8 @@ TimeoutTypes = Union[float, int, Timeout, None]
 
 DEFAULT_TIMEOUT = Timeout(60.0, connect=5.0)
 
-# The timeouts of the attempt being sent, for transport parts that cannot be
-# handed them through their own API (the requests adapter reads the pool
-# timeout here, see ``_session``). Set per attempt; each thread and task has
-# its own value.
-ATTEMPT_TIMEOUT: ContextVar[Optional[Timeout]] = ContextVar("genai_base_attempt_timeout", default=None)
-
-
-def current_attempt_timeout() -> Optional[Timeout]:
-    """The timeouts of the attempt this thread or task is sending, if any."""
-    return ATTEMPT_TIMEOUT.get()
 DEFAULT_MAX_RETRIES = 5
 DEFAULT_MAX_REDIRECTS = 20
-
-_SECRET_HEADERS = frozenset(
-    {"authorization", "proxy-authorization", "x-api-key", "api-key", "cookie", "x-goog-api-key"}
-)
-
-
-def redact_headers(headers: Mapping[str, Any], secret: frozenset[str] = _SECRET_HEADERS) -> dict[str, Any]:
-    """A copy of ``headers`` whose credential values read ``<redacted>``."""
-    return {k: ("<redacted>" if k.lower() in secret else v) for k, v in headers.items()}
-
 
 @dataclass(slots=True)
 class FinalRequestOptions:

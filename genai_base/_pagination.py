@@ -37,7 +37,8 @@ from ._paginators import (
     parse_link_header,
 )
 from ._parse import load_data
-from ._request import origin_of, redact_url
+from ._redact import redact_url
+from ._request import origin_of
 from ._response import APIResponse, BaseAPIResponse
 from .models import to_jsonable
 
@@ -166,7 +167,7 @@ def resolve_paginator(client: Any, paginator: Any) -> Paginator:
     from ._container import load_component
 
     if paginator is None:
-        return client._container.paginator()  # type: ignore[no-any-return]
+        return client._container.paginator(settings=client._settings)  # type: ignore[no-any-return]
     if isinstance(paginator, type):
         paginator = paginator()
     return load_component("paginators", paginator, client._settings)  # type: ignore[no-any-return]

@@ -10,7 +10,10 @@ from ._errors import APIResponseValidationError
 from ._serializers import SerializerRegistry, media_type_of
 from .models import ModelValidationError
 
-__all__ = ["parse_body", "charset_of", "is_raw_response_type"]
+__all__ = ["parse_body", "charset_of", "decode_error_body", "is_raw_response_type"]
+
+#: How much of an error body an exception message quotes.
+ERROR_BODY_SHOWN = 4096
 
 _NONE_TYPES = (None, type(None))
 
@@ -43,10 +46,9 @@ def is_raw_response_type(cast_to: Any) -> bool:
 
 @functools.lru_cache(maxsize=512)
 def _raw_response_type(cast_to: Any) -> bool:
-    from ._response import BaseAPIResponse
-
+    # The response classes mark themselves (this module sits below them in the import graph).
     origin = get_origin(cast_to) or cast_to
-    return isinstance(origin, type) and issubclass(origin, BaseAPIResponse)
+    return isinstance(origin, type) and bool(getattr(origin, "_raw_response_marker", False))
 
 
 def raw_response_inner(cast_to: Any) -> Any:
@@ -76,10 +78,13 @@ def parse_body(
         return content
     if cast_to is str:
         return decode_text(content, content_type)
+    as_is = cast_to is object or cast_to is Any
+    if as_is and not content:
+        return None  # a 204, or an empty body: nothing to decode (the seed's generated deletes read this)
     # No Content-Type at all: JSON is the only sensible guess for an API.
     serializer = serializers.for_content_type(content_type or "application/json")
     if serializer is None:
-        if cast_to is object or cast_to is Any:
+        if as_is:
             return decode_text(content, content_type)
         raise APIResponseValidationError(
             f"cannot parse a {media_type_of(content_type)!r} response into {_type_name(cast_to)}: "
@@ -90,13 +95,15 @@ def parse_body(
     try:
         data = serializer.loads(content)
     except Exception as exc:
+        if as_is and not strict:
+            return decode_text(content, content_type)  # lenient: the body as text, as received
         raise APIResponseValidationError(
             f"could not decode the {media_type_of(content_type) or 'untyped'} response body as "
             f"{_type_name(cast_to)}: {exc}",
             response=response,
             body=decode_text(content[:1000], content_type),
         ) from exc
-    if cast_to is object or cast_to is Any:
+    if as_is:
         return data
     if cast_to is dict or cast_to is list:
         if strict and not isinstance(data, cast_to):
@@ -107,6 +114,27 @@ def parse_body(
             )
         return data
     return load_data(cast_to, data, strict=strict, response=response)
+
+
+def decode_error_body(content: bytes, content_type: Optional[str], serializers: SerializerRegistry) -> object:
+    """An error response's body, decoded by its ``Content-Type`` like a success body; the text if it cannot be."""
+    if not content:
+        return ""
+    serializer = serializers.for_content_type(content_type or "application/json")
+    if serializer is not None:
+        try:
+            return serializer.loads(content)
+        except Exception:  # an error body that lies about its type is still worth showing
+            pass
+    return decode_text(content, content_type).strip()
+
+
+def shown_body(body: object, limit: int = ERROR_BODY_SHOWN) -> str:
+    """``body`` as an error message quotes it: cut to ``limit`` characters."""
+    text = body if isinstance(body, str) else str(body)
+    if len(text) > limit:
+        return f"{text[:limit]}... ({len(text) - limit} more characters)"
+    return text
 
 
 def load_data(cast_to: Any, data: Any, *, strict: bool, response: Any = None) -> Any:
@@ -120,4 +148,3 @@ def load_data(cast_to: Any, data: Any, *, strict: bool, response: Any = None) ->
 
 def _type_name(tp: Any) -> str:
     return getattr(tp, "__name__", None) or repr(tp)
-

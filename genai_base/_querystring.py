@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from typing import Any, Literal, Mapping
 from urllib.parse import urlencode
 
+from ._types import NotGiven, Omit
+
 __all__ = ["Querystring", "ArrayFormat", "NestedFormat"]
 
 ArrayFormat = Literal["comma", "repeat", "indices", "brackets"]
@@ -14,11 +16,16 @@ _ARRAY_FORMATS = ("comma", "repeat", "indices", "brackets")
 _NESTED_FORMATS = ("brackets", "dots")
 
 
+_LEFT_OUT = (NotGiven, Omit)
+
+
 def _primitive(value: object) -> str:
     if value is True:
         return "true"
     if value is False:
         return "false"
+    if value is None:
+        return ""
     return str(value)
 
 
@@ -29,7 +36,9 @@ class Querystring:
     ``{"a": {"b": 1}}`` is ``a[b]=1`` (brackets) or ``a.b=1`` (dots);
     ``{"ids": [1, 2]}`` is ``ids=1,2`` (comma), ``ids=1&ids=2`` (repeat),
     ``ids[0]=1&ids[1]=2`` (indices) or ``ids[]=1&ids[]=2`` (brackets).
-    ``None`` values are left out; booleans are ``true``/``false``.
+    ``None``, empty strings, ``NOT_GIVEN`` and ``omit`` are left out (the
+    seed's rule; in the comma format an empty list still sends ``ids=``);
+    booleans are ``true``/``false``.
     """
 
     array_format: ArrayFormat = "repeat"
@@ -53,7 +62,7 @@ class Querystring:
         return pairs
 
     def _add(self, pairs: list[tuple[str, str]], key: str, value: object) -> None:
-        if value is None:
+        if value is None or isinstance(value, _LEFT_OUT):
             return
         if isinstance(value, Mapping):
             for sub_key, sub_value in value.items():
@@ -65,14 +74,15 @@ class Querystring:
         if isinstance(value, (list, tuple)):
             self._add_array(pairs, key, value)
             return
-        pairs.append((key, _primitive(value)))
+        text = _primitive(value)
+        if text:
+            pairs.append((key, text))
 
     def _add_array(self, pairs: list[tuple[str, str]], key: str, items: Any) -> None:
         fmt = self.array_format
         if fmt == "comma":
-            kept = [_primitive(item) for item in items if item is not None]
-            if kept:
-                pairs.append((key, ",".join(kept)))
+            kept = [_primitive(item) for item in items if item is not None and not isinstance(item, _LEFT_OUT)]
+            pairs.append((key, ",".join(kept)))
             return
         for index, item in enumerate(items):
             if fmt == "repeat":

@@ -1,7 +1,8 @@
 """From :class:`FinalRequestOptions` to one transport-neutral :class:`PreparedRequest`.
 
-URL joining, query merging and encoding, header merging and body building
-happen here once per call, with no I/O, so both shells send the same thing.
+URL joining, query merging and encoding, header merging and checking, and
+body building (JSON, raw content, multipart bytes) happen here once per
+call, with no network I/O, so both shells send the same bytes.
 """
 
 from __future__ import annotations
@@ -12,66 +13,119 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Optional, Union
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from ._options import FinalRequestOptions, Timeout, redact_headers
+from ._headers import Headers
+from ._headers_check import check_headers
+from ._jsonenc import to_plain
+from ._multipart import MULTIPART, boundary_of, encode_multipart, read_files
+from ._options import FinalRequestOptions, Timeout
 from ._querystring import Querystring
+from ._redact import redact_url
 from ._types import NotGiven, Omit
-from .models import to_jsonable
 
 if TYPE_CHECKING:
     from ._serializers import Serializer
 
-__all__ = ["PreparedRequest", "RequestBuilder", "enforce_trailing_slash", "origin_of"]
+__all__ = ["PreparedRequest", "RequestBuilder", "enforce_trailing_slash", "origin_of", "body_start_of"]
 
 RETRY_COUNT_HEADER = "x-genai-retry-count"
 # A scheme at the very start makes a URL absolute; "://" later on (in a query) does not.
 _ABSOLUTE_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 IDEMPOTENCY_PREFIX = "genai-base-retry-"
-
-FileSpec = tuple[Optional[str], Any, Optional[str]]
+_SENTINELS = (NotGiven, Omit)
 
 
 @dataclass(slots=True)
 class PreparedRequest:
     """What one attempt sends: method, full URL, headers and body, and its timeouts.
 
-    ``content`` is the encoded body (bytes, str or a file object); a
-    multipart request has ``files`` (and text ``form`` fields) instead, and
-    the transport writes it with a boundary of its own.
+    ``content`` is the encoded body: bytes (JSON, multipart, raw bytes), a
+    str, or a file object or iterable of chunks given as ``content=``.
+    ``body_start`` is where a file-object body started when the request was
+    built; :meth:`rewind` seeks back there before the body is sent again.
+    ``form`` and ``files`` are no longer set (a multipart body is bytes in
+    ``content``, its boundary in ``Content-Type``): always ``None``, kept for
+    code that reads them.
     """
 
     method: str
     url: str
-    headers: dict[str, str]
+    headers: Headers
     content: Union[bytes, str, Any, None] = None
     form: Optional[list[tuple[str, str]]] = None
-    files: Optional[list[tuple[str, FileSpec]]] = None
+    files: Optional[list[tuple[str, Any]]] = None
     timeout: Timeout = field(default_factory=Timeout)
+    body_start: Optional[int] = None
+
+    def __post_init__(self) -> None:
+        if type(self.headers) is not Headers:  # a plain mapping from a component: one header type everywhere
+            self.headers = Headers(self.headers)
 
     def with_headers(self, **changes: str) -> "PreparedRequest":
         """A copy with extra or replaced headers (names as given)."""
+        headers = self.headers.copy()
+        for name, value in changes.items():
+            headers[name] = value
         # A direct constructor call: dataclasses.replace costs several times more per attempt.
         return PreparedRequest(
-            self.method, self.url, {**self.headers, **changes}, self.content, self.form, self.files, self.timeout
+            self.method,
+            self.url,
+            headers,
+            self.content,
+            self.form,
+            self.files,
+            self.timeout,
+            self.body_start,
+        )
+
+    @property
+    def rewindable(self) -> bool:
+        """True when the body can be sent again as it was: none, bytes or str, or a file sought back."""
+        content = self.content
+        return content is None or isinstance(content, _RESENDABLE) or self.body_start is not None
+
+    def rewind(self) -> bool:
+        """Put a file-object body back where it started, before a retry or a redirect resends it.
+
+        Returns False, without touching anything, for a body that cannot be
+        sent again (an iterator, a generator, a non-seekable stream, a closed
+        file): the caller must not resend it.
+        """
+        if self.body_start is None:
+            return self.rewindable
+        try:
+            self.content.seek(self.body_start)  # type: ignore[union-attr]  # a file: body_start is set
+        except (OSError, ValueError):  # closed, or no longer seekable
+            return False
+        return True
+
+    def not_rewindable_reason(self) -> str:
+        """Why the body cannot be sent again (said in the error raised instead of a retry)."""
+        return (
+            f"the request body (a {type(self.content).__name__}) cannot be rewound to send it again; "
+            f"pass bytes or a seekable file object to allow retries and redirects that resend it"
         )
 
     def __repr__(self) -> str:
         return (
             f"PreparedRequest(method={self.method!r}, url={redact_url(self.url)!r}, "
-            f"headers={redact_headers(self.headers)!r})"
+            f"headers={self.headers.redacted().to_dict()!r})"
         )
 
 
-_SECRET_QUERY = frozenset({"key", "api_key", "apikey", "access_token", "token", "sig", "signature"})
+_RESENDABLE = (bytes, str, bytearray, memoryview)
 
 
-def redact_url(url: str, secret: Iterable[str] = _SECRET_QUERY) -> str:
-    """``url`` with credential-looking query values replaced by ``<redacted>``."""
-    if "?" not in url:
-        return url
-    base, _, query = url.partition("?")
-    names = {s.lower() for s in secret}
-    pairs = [(k, "<redacted>" if k.lower() in names else v) for k, v in parse_qsl(query, keep_blank_values=True)]
-    return f"{base}?{urlencode(pairs, safe='<>')}"
+def body_start_of(content: Any) -> Optional[int]:
+    """Where a file-object body starts, when it can be sought back there; else ``None``."""
+    if content is None or isinstance(content, _RESENDABLE):
+        return None
+    try:
+        seekable = getattr(content, "seekable", None)
+        if not callable(getattr(content, "seek", None)) or (callable(seekable) and not seekable()):
+            return None
+        return int(content.tell())
+    except (OSError, ValueError, AttributeError, TypeError):  # a pipe, a closed file, a stub
+        return None
 
 
 def enforce_trailing_slash(url: str) -> str:
@@ -121,30 +175,40 @@ class RequestBuilder:
     ) -> None:
         self.base_url = enforce_trailing_slash(base_url)
         self.querystring = querystring
+        # Form fields next to files: arrays with brackets (``tags[]``), nesting as the client's queries.
+        self._form_qs = Querystring("brackets", querystring.nested_format)
         self.serializer = serializer
         # Models inside a body are converted up front unless the serializer takes them itself.
         self._deep_convert = not getattr(serializer, "takes_models", False)
         self.idempotency_header = idempotency_header
+        check_headers(default_headers, where="default header", skip=_SENTINELS)  # once per client
         # lower-cased name -> (name as given, value); Omit removes a default.
         self._headers: dict[str, tuple[str, str]] = {}
         self._merge_headers_into(self._headers, default_headers)
-        self._plain_headers = {name: value for name, value in self._headers.values()}
+        # Every attempt carries its retry count; the first sends the request as built.
+        self._headers[RETRY_COUNT_HEADER] = (RETRY_COUNT_HEADER, "0")
+        self._template = Headers.from_store(self._headers)
+        self._default_type = self._headers.get("content-type", ("", ""))[1]
+        self._multipart_by_default = self._default_type.lower().startswith(MULTIPART)
+        if not isinstance(custom_query, Mapping):
+            raise TypeError(f"custom_query must be a mapping, got {type(custom_query).__name__}")
         self._custom_query = querystring.stringify_items(custom_query) if custom_query else []
 
     @property
     def default_headers(self) -> dict[str, str]:
-        """The headers every request starts with."""
-        return self._plain_headers.copy()
+        """The headers every request starts with (the retry count header included)."""
+        return self._template.to_dict()
 
     @staticmethod
     def _merge_headers_into(
-        target: dict[str, tuple[str, str]], headers: Mapping[str, Union[str, Omit]]
+        target: dict[str, tuple[str, str]], headers: Mapping[str, Union[str, Omit, NotGiven]]
     ) -> None:
         for name, value in headers.items():
-            if isinstance(value, Omit):
+            if type(value) is str:
+                target[name.lower()] = (name, value)
+            elif isinstance(value, Omit):
                 target.pop(name.lower(), None)
-            else:
-                target[name.lower()] = (name, str(value))
+            # NOT_GIVEN: left out, the default (if any) stays
 
     def build_url(self, url: str, params: Optional[Mapping[str, object]] = None) -> str:
         """Join ``url`` to the base URL and merge its query with custom and per-call params."""
@@ -156,53 +220,93 @@ class RequestBuilder:
         sources = [self._custom_query]
         if own_query:
             sources.append(parse_qsl(own_query, keep_blank_values=True))
+        removed: list[str] = []
         if params:
+            if not isinstance(params, Mapping):
+                raise TypeError(f"params must be a mapping, got {type(params).__name__}")
             sources.append(self.querystring.stringify_items(params))
-        query = urlencode(_merge_query(sources))
+            # ``omit`` as a per-call param removes that key from the custom query and the URL's own.
+            removed = [str(key) for key, value in params.items() if isinstance(value, Omit)]
+        merged = _merge_query(sources)
+        if removed:
+            merged = [pair for pair in merged if pair[0] not in removed]
+        query = urlencode(merged)
         return f"{path}?{query}" if query else path
 
     def build(self, options: FinalRequestOptions, timeout: Timeout) -> PreparedRequest:
         """The request for ``options``; the retry-count header is added per attempt."""
         method = _METHODS.get(options.method) or options.method.upper()
         url = options.url
-        if options.params or self._custom_query or _ABSOLUTE_URL.match(url):
-            url = self.build_url(url, options.params)
+        params = options.params
+        if params or self._custom_query or _ABSOLUTE_URL.match(url):
+            url = self.build_url(url, params)
         else:  # most calls: a path under the base URL, no query to merge
+            if type(params) is not dict and params is not None and not isinstance(params, Mapping):
+                raise TypeError(f"params must be a mapping, got {type(params).__name__}")
             url = self.base_url + url.lstrip("/")
-        request = PreparedRequest(method, url, {}, timeout=timeout)
-        if options.json_data is None and not options.extra_json and not options.files:
-            request.content, content_type = options.content, None  # no body to encode (a GET, raw content)
-        else:
-            content_type = self._add_body(request, options)
+        request = PreparedRequest(method, url, _EMPTY, timeout=timeout)
+        merged: Optional[dict[str, tuple[str, str]]] = None
+        own_headers = options.headers
         needs_key = self.idempotency_header is not None and method != "GET"
-        own_headers = None if type(options.headers) is NotGiven else options.headers
-        if not own_headers and content_type is None and not needs_key:
-            request.headers = self._plain_headers.copy()  # most calls: the defaults as they are
-            return request
-        merged = dict(self._headers)
-        if own_headers:
-            self._merge_headers_into(merged, own_headers)  # type: ignore[arg-type]
-        if needs_key:
-            assert self.idempotency_header is not None
-            lower = self.idempotency_header.lower()
-            if lower not in merged:
-                key = options.idempotency_key or f"{IDEMPOTENCY_PREFIX}{uuid.uuid4()}"
-                merged[lower] = (self.idempotency_header, key)
-        if content_type == _MULTIPART:
-            if "boundary=" not in merged.get("content-type", ("", ""))[1]:
-                merged.pop("content-type", None)  # the transport writes its own boundary
-        elif content_type is not None and "content-type" in merged:
-            merged["content-type"] = (merged["content-type"][0], content_type)
-        request.headers = {name: value for name, value in merged.values()}
+        if (own_headers and not isinstance(own_headers, NotGiven)) or needs_key:
+            merged = dict(self._headers)
+            if own_headers:
+                check_headers(own_headers, skip=_SENTINELS)
+                self._merge_headers_into(merged, own_headers)  # type: ignore[arg-type]
+            if needs_key:
+                assert self.idempotency_header is not None
+                lower = self.idempotency_header.lower()
+                if lower not in merged:
+                    key = options.idempotency_key or f"{IDEMPOTENCY_PREFIX}{uuid.uuid4()}"
+                    merged[lower] = (self.idempotency_header, key)
+            current_type = merged.get("content-type", ("", ""))[1]
+            multipart = current_type.lower().startswith(MULTIPART)
+        else:
+            if own_headers is not None and not isinstance(own_headers, (Mapping, NotGiven)):
+                check_headers(own_headers)  # raises the clear TypeError
+            current_type, multipart = self._default_type, self._multipart_by_default
+        content_type = None
+        if options.files is not None or options.json_data is not None or options.extra_json or multipart:
+            content_type = self._add_body(request, options, current_type, multipart or options.files is not None)
+        elif options.content is not None:  # raw content, as given
+            request.content = options.content
+            request.body_start = body_start_of(options.content)
+        if merged is None:
+            if content_type is None:
+                request.headers = self._template.copy()  # most calls: the defaults as they are
+                return request
+            merged = dict(self._headers)
+        if content_type is not None:
+            name = merged["content-type"][0] if "content-type" in merged else "Content-Type"
+            merged["content-type"] = (name, content_type)
+        request.headers = Headers.from_store(merged)
         return request
 
-    def _add_body(self, request: PreparedRequest, options: FinalRequestOptions) -> Optional[str]:
-        """Set the body; return the Content-Type it needs (:data:`_MULTIPART`), or ``None`` for the default."""
+    def _add_body(
+        self, request: PreparedRequest, options: FinalRequestOptions, content_type: str, multipart: bool
+    ) -> Optional[str]:
+        """Set the body; return the Content-Type it needs, or ``None`` to keep the merged one."""
+        if options.content is not None:
+            if options.json_data is not None or options.extra_json:
+                raise TypeError("pass either body= (or extra_body) or content=, not both")
+            if options.files is not None:
+                raise TypeError("pass either files= or content=, not both")
+        if request.method in ("GET", "HEAD"):
+            if options.json_data is not None or options.extra_json or options.files is not None:
+                raise ValueError(
+                    f"a {request.method} request carries no body; pass the values as query params instead"
+                )
+            request.content = options.content
+            request.body_start = body_start_of(options.content)
+            return None
+        if options.content is not None:
+            request.content = options.content
+            request.body_start = body_start_of(options.content)
+            return None
         json_data = options.json_data
-        if self._deep_convert or options.files or not isinstance(json_data, (dict, list, type(None))):
+        if self._deep_convert or multipart or not isinstance(json_data, (dict, list, type(None))):
             # A Model is a JSON object too: convert first so it merges and forms like a dict.
-            json_data = to_jsonable(json_data)
-
+            json_data = to_plain(json_data)
         if options.extra_json:
             if json_data is None:
                 json_data = dict(options.extra_json)
@@ -212,59 +316,23 @@ class RequestBuilder:
                 raise TypeError(
                     f"cannot merge extra_body into a JSON body of type {type(json_data).__name__}"
                 )
-        if options.files:
+        if multipart:
             if json_data is not None and not isinstance(json_data, Mapping):
                 raise TypeError(
                     f"multipart bodies take a mapping of form fields, got {type(json_data).__name__}"
                 )
-            request.form = _form_fields(json_data or {})
-            request.files = _file_fields(options.files)
-            return _MULTIPART
-        if options.content is not None:
-            request.content = options.content
-            return None
+            fields = self._form_qs.stringify_items(to_plain(json_data) if json_data else {})
+            parts = read_files(options.files) if options.files is not None else []
+            request.content, sent_type = encode_multipart(fields, parts, boundary_of(content_type))
+            return sent_type
         if json_data is None:
             return None
-        if request.method in ("GET", "HEAD"):
-            raise ValueError(
-                f"a {request.method} request carries no body; pass the values as query params instead"
-            )
         request.content = self.serializer.dumps(json_data)
         media = self.serializer.media_types[0]
         return None if media == "application/json" else media
 
 
+_EMPTY = Headers()  # replaced by the builder before anyone sees it
+
 # One string per method for every request, not a fresh upper-cased copy per call.
 _METHODS = {m.lower(): m for m in ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")}
-
-# What _add_body answers for a multipart body (drop a Content-Type without a boundary);
-# no media type can look like it.
-_MULTIPART = "\x00multipart"
-
-
-def _form_fields(data: Mapping[str, Any]) -> list[tuple[str, str]]:
-    fields: list[tuple[str, str]] = []
-    for key, value in data.items():
-        values = value if isinstance(value, (list, tuple)) else [value]
-        for item in values:
-            if item is None:
-                continue
-            if isinstance(item, bool):
-                item = "true" if item else "false"
-            fields.append((str(key), str(item)))
-    return fields
-
-
-def _file_fields(files: Mapping[str, Any]) -> list[tuple[str, FileSpec]]:
-    out: list[tuple[str, FileSpec]] = []
-    for name, spec in files.items():
-        specs = spec if isinstance(spec, list) else [spec]
-        for one in specs:
-            if isinstance(one, tuple):
-                filename = one[0] if len(one) > 0 else None
-                content = one[1] if len(one) > 1 else b""
-                content_type = one[2] if len(one) > 2 else None
-                out.append((name, (filename, content, content_type)))
-            else:
-                out.append((name, (getattr(one, "name", name), one, None)))
-    return out

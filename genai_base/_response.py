@@ -1,28 +1,38 @@
 """Response wrappers: :class:`APIResponse` (sync) and :class:`AsyncAPIResponse`.
 
 Both share :class:`BaseAPIResponse` for what needs no I/O (status, headers,
-parsing cached bytes); the subclasses only read from their transport.
+parsing cached bytes); the subclasses read through the transport-neutral
+response interface (:mod:`genai_base._transports.base`), never a
+``requests`` or ``aiohttp`` object.
 """
 
 from __future__ import annotations
 
+import codecs
 import json
+import os
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, AsyncIterator, Generic, Iterator, Mapping, Optional, TypeVar
+from typing import TYPE_CHECKING, Any, AsyncIterator, Generic, Iterator, Optional, TypeVar, Union
 
-from ._parse import decode_text, parse_body
+from ._headers import Headers
+from ._parse import charset_of, decode_text, parse_body
 from ._request import PreparedRequest
 
 if TYPE_CHECKING:
     from ._serializers import SerializerRegistry
+    from ._transports.base import AsyncResponse, SyncResponse
 
 __all__ = ["BaseAPIResponse", "APIResponse", "AsyncAPIResponse"]
 
 T = TypeVar("T")
+PathLike = Union[str, "os.PathLike[str]"]
 
 
 class BaseAPIResponse(Generic[T]):
     """Status, headers, the request that was sent, and how the body is parsed."""
+
+    #: Tells the parser that ``cast_to=APIResponse[T]`` asks for this wrapper.
+    _raw_response_marker = True
 
     # Slots: one of these lives for every call in flight.
     __slots__ = (
@@ -34,7 +44,6 @@ class BaseAPIResponse(Generic[T]):
         "_serializers",
         "_strict",
         "elapsed",
-        "headers",
         "http_request",
         "retries_taken",
         "status_code",
@@ -44,8 +53,6 @@ class BaseAPIResponse(Generic[T]):
         self,
         *,
         raw: Any,
-        status_code: int,
-        headers: Mapping[str, str],
         http_request: PreparedRequest,
         cast_to: Any,
         serializers: "SerializerRegistry",
@@ -55,10 +62,13 @@ class BaseAPIResponse(Generic[T]):
         content: Optional[bytes] = None,
     ) -> None:
         self._raw = raw
-        self.status_code = status_code
-        self.headers = headers
+        #: The HTTP status code.
+        self.status_code: int = raw.status_code
+        #: The request of the attempt that got this response (the last hop after redirects).
         self.http_request = http_request
+        #: How many retries the call took before this response.
         self.retries_taken = retries_taken
+        #: Time from sending the attempt to its response head.
         self.elapsed = elapsed
         self._cast_to = cast_to
         self._serializers = serializers
@@ -67,14 +77,37 @@ class BaseAPIResponse(Generic[T]):
         self._parsed: dict[Any, Any] = {}
 
     @property
+    def headers(self) -> Headers:
+        """The response headers (case-insensitive, repeated ones kept)."""
+        headers: Headers = self._raw.headers
+        return headers
+
+    @property
     def url(self) -> str:
-        """The URL of the request that got this response."""
+        """The URL of the request that got this response (the final one after redirects)."""
         return self.http_request.url
+
+    @property
+    def method(self) -> str:
+        """The request's method."""
+        return self.http_request.method
+
+    @property
+    def http_version(self) -> str:
+        """The protocol version the server answered with (``HTTP/1.1``)."""
+        version: str = self._raw.http_version
+        return version
+
+    @property
+    def is_closed(self) -> bool:
+        """True once the connection was released (the body read, or the response closed)."""
+        return bool(self._raw.is_closed)
 
     @property
     def content_type(self) -> Optional[str]:
         """The ``Content-Type`` header, if any."""
-        return self.headers.get("content-type")
+        value: Optional[str] = self._raw.content_type
+        return value
 
     @property
     def is_success(self) -> bool:
@@ -96,23 +129,39 @@ class BaseAPIResponse(Generic[T]):
         self._parsed[cast_to] = parsed
         return parsed
 
+    def _decoder(self) -> "codecs.IncrementalDecoder":
+        try:
+            factory = codecs.getincrementaldecoder(charset_of(self.content_type))
+        except LookupError:
+            factory = codecs.getincrementaldecoder("utf-8")
+        return factory(errors="replace")
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} [{self.status_code}] {self.http_request.method} {self.http_request!r}>"
+
+
+def _lines(decoded: str, pending: str) -> tuple[list[str], str]:
+    """Complete lines of ``pending + decoded`` (without their endings) and what is left over."""
+    text = pending + decoded
+    lines = text.splitlines(keepends=True)
+    rest = ""
+    if lines and not lines[-1].endswith(("\n", "\r")):
+        rest = lines.pop()
+    elif lines and lines[-1].endswith("\r"):
+        rest = lines.pop()  # a CR may be the first half of CRLF
+    return [line.rstrip("\r\n") for line in lines], rest
 
 
 class APIResponse(BaseAPIResponse[T]):
     """A raw response on the sync client; ``parse()`` gives the typed body."""
 
     __slots__ = ()
+    _raw: "SyncResponse"
 
     def read(self) -> bytes:
         """The whole body (read once, then cached)."""
         if self._content is None:
-            try:
-                self._content = self._raw.content
-            finally:
-                self._raw.close()
-        assert self._content is not None
+            self._content = self._raw.read()
         return self._content
 
     def text(self) -> str:
@@ -128,10 +177,35 @@ class APIResponse(BaseAPIResponse[T]):
         if self._content is not None:
             yield self._content
             return
-        try:
-            yield from self._raw.iter_content(chunk_size=chunk_size)
-        finally:
-            self._raw.close()
+        yield from self._raw.iter_bytes(chunk_size)
+
+    def iter_text(self, chunk_size: Optional[int] = None) -> Iterator[str]:
+        """The body as text in its charset, in chunks as they arrive."""
+        decoder = self._decoder()
+        for chunk in self.iter_bytes(chunk_size):
+            text = decoder.decode(chunk)
+            if text:
+                yield text
+        tail = decoder.decode(b"", final=True)
+        if tail:
+            yield tail
+
+    def iter_lines(self) -> Iterator[str]:
+        """The body's lines as they arrive, without their line endings."""
+        pending = ""
+        for text in self.iter_text():
+            lines, pending = _lines(text, pending)
+            yield from lines
+        if pending:
+            yield pending.rstrip("\r")
+
+    def write_to_file(self, path: PathLike) -> None:
+        """Write the body to ``path`` as it arrives."""
+        with open(path, "wb") as file:
+            for chunk in self.iter_bytes():
+                file.write(chunk)
+
+    stream_to_file = write_to_file
 
     def parse(self, *, to: Any = None) -> T:
         """The body loaded as the call's ``cast_to`` (or ``to``)."""
@@ -146,15 +220,12 @@ class AsyncAPIResponse(BaseAPIResponse[T]):
     """A raw response on the async client; its reads are coroutines."""
 
     __slots__ = ()
+    _raw: "AsyncResponse"
 
     async def read(self) -> bytes:
         """The whole body (read once, then cached)."""
         if self._content is None:
-            try:
-                self._content = await self._raw.read()
-            finally:
-                self._raw.release()
-        assert self._content is not None
+            self._content = await self._raw.read()
         return self._content
 
     async def text(self) -> str:
@@ -170,15 +241,37 @@ class AsyncAPIResponse(BaseAPIResponse[T]):
         if self._content is not None:
             yield self._content
             return
-        try:
-            if chunk_size:
-                async for chunk in self._raw.content.iter_chunked(chunk_size):
-                    yield chunk
-            else:
-                async for chunk in self._raw.content.iter_any():
-                    yield chunk
-        finally:
-            self._raw.release()
+        async for chunk in self._raw.iter_bytes(chunk_size):
+            yield chunk
+
+    async def iter_text(self, chunk_size: Optional[int] = None) -> AsyncIterator[str]:
+        """The body as text in its charset, in chunks as they arrive."""
+        decoder = self._decoder()
+        async for chunk in self.iter_bytes(chunk_size):
+            text = decoder.decode(chunk)
+            if text:
+                yield text
+        tail = decoder.decode(b"", final=True)
+        if tail:
+            yield tail
+
+    async def iter_lines(self) -> AsyncIterator[str]:
+        """The body's lines as they arrive, without their line endings."""
+        pending = ""
+        async for text in self.iter_text():
+            lines, pending = _lines(text, pending)
+            for line in lines:
+                yield line
+        if pending:
+            yield pending.rstrip("\r")
+
+    async def write_to_file(self, path: PathLike) -> None:
+        """Write the body to ``path`` as it arrives."""
+        with open(path, "wb") as file:
+            async for chunk in self.iter_bytes():
+                file.write(chunk)
+
+    stream_to_file = write_to_file
 
     async def parse(self, *, to: Any = None) -> T:
         """The body loaded as the call's ``cast_to`` (or ``to``)."""

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any, Callable, Iterable, Optional, Protocol, runtime_checkable
 
-from . import models
 from ._errors import ConfigurationError
+from ._jsonenc import dumps_json
 
 __all__ = ["Serializer", "JSONSerializer", "SerializerRegistry", "media_type_of", "loads_json_text", "loads_json_bytes"]
 
@@ -24,14 +24,6 @@ class Serializer(Protocol):
     def loads(self, raw: bytes) -> Any:
         """Decode ``raw``; raise ``ValueError`` (or a subclass) on malformed input."""
         ...
-
-
-def _model_as_dict(value: Any) -> Any:
-    """The JSON encoder's fallback: a :class:`~genai_base.Model` anywhere in a body becomes its dict."""
-    # models.Model loads marshmallow on first use; a Model reaching the encoder has done so already.
-    if isinstance(value, models.Model):
-        return models.to_jsonable(value)
-    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
 # The standard decoder's scanner (the C one when available): one JSON value at an index.
@@ -74,20 +66,17 @@ def loads_json_bytes(raw: bytes) -> Any:
     return json.loads(raw)
 
 
-# Made once: json.dumps with any non-default option builds a new encoder on every call.
-_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=_model_as_dict)
-
-
 class JSONSerializer:
     """``application/json`` (and every ``application/*+json``) with the standard library."""
 
     media_types: tuple[str, ...] = ("application/json",)
-    #: ``dumps`` takes Model instances anywhere in the data, so request bodies are
-    #: not walked and rebuilt before encoding (serializers without this flag get plain data).
+    #: ``dumps`` takes Models, dates, enums, ``NOT_GIVEN``... anywhere in the data (see
+    #: :mod:`genai_base._jsonenc`), so request bodies are not walked and rebuilt before
+    #: encoding; serializers without this flag get plain data (``_jsonenc.to_plain``).
     takes_models = True
 
-    def dumps(self, data: Any) -> bytes:
-        return _ENCODER.encode(data).encode()
+    # The function itself, not a method calling it: one Python call less per request.
+    dumps = staticmethod(dumps_json)
 
     # As json.loads (UTF-8/16/32 detected; invalid bytes raise a ValueError subclass), faster;
     # the function itself, not a method calling it: one Python call less per response.

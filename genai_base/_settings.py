@@ -13,9 +13,10 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
 
-from ._config_values import ENTRY_PARSERS, PARSERS, REDACTED, SECRET_KEYS, parse_mapping
+from ._config_values import ENTRY_PARSERS, PARSERS, SECRET_KEYS, parse_mapping
 from ._errors import ConfigurationError
 from ._options import DEFAULT_TIMEOUT
+from ._redact import REDACTED
 
 __all__ = [
     "DEFAULTS",
@@ -160,6 +161,17 @@ class Settings:
         """True when some source (not the built-in default) gave ``key``."""
         return self.source(key) != "default"
 
+    def with_arguments(self, arguments: Mapping[str, Any]) -> "Settings":
+        """These settings with constructor ``arguments`` laid on top (a copy of a client reuses its settings)."""
+        values, sources = dict(self.values), dict(self.sources)
+        for key, raw in arguments.items():
+            try:
+                values[key] = PARSERS[key](raw)
+            except (TypeError, ValueError) as exc:
+                raise _invalid(key, "argument", raw, exc) from None
+            sources[key] = "argument"
+        return Settings(values, sources)
+
     def __repr__(self) -> str:
         shown = {k: (REDACTED if k in SECRET_KEYS and v else v) for k, v in self.values.items()}
         return f"Settings({shown!r})"
@@ -224,9 +236,3 @@ def _merge_entries(key: str, layers: list[tuple[str, Mapping[str, Any]]], source
             merged[name] = value
             sources[f"{key}.{name}"] = source
     return merged, top_source
-
-
-# ``describe`` lives with the report it makes; kept importable from here for callers.
-from ._config_report import ConfigEntry, describe  # noqa: E402
-
-__all__ += ["ConfigEntry", "describe"]

@@ -8,12 +8,8 @@ connection when read to the end, closed, left early or failed.
 
 from __future__ import annotations
 
-import asyncio
 import collections.abc as _abc
 from typing import TYPE_CHECKING, Any, AsyncGenerator, AsyncIterator, Generic, Iterator, Mapping, TypeVar, get_args
-
-import requests
-import urllib3.exceptions
 
 from ._errors import APIError, APITimeoutError, StreamInterruptedError
 from ._parse import load_data
@@ -97,28 +93,13 @@ class Stream(_BaseStream[T]):
     response: "APIResponse[Any]"
 
     def _chunks(self) -> Iterator[bytes]:
-        raw = self.response._raw
         request = self.response.http_request
         try:
-            read1 = getattr(getattr(raw, "raw", None), "read1", None)
-            if read1 is None:
-                yield from raw.iter_content(chunk_size=None)
-                return
-            # iter_content(None) reads a Content-Length or close-delimited body to its end
-            # before yielding anything; read1 hands over what has arrived (chunked too).
-            while True:
-                chunk = read1(_READ_SIZE, decode_content=True)
-                if not chunk:
-                    return
-                yield chunk
-        except requests.exceptions.ConnectionError as exc:
-            if isinstance(exc.args[0] if exc.args else None, urllib3.exceptions.ReadTimeoutError):
-                raise _silence(request) from exc
-            raise StreamInterruptedError(f"the event stream was cut off: {exc}", request=request) from exc
-        except (requests.exceptions.Timeout, urllib3.exceptions.ReadTimeoutError) as exc:
+            yield from self.response._raw.iter_bytes()
+        except APITimeoutError as exc:
             raise _silence(request) from exc
-        except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError) as exc:
-            raise StreamInterruptedError(f"the event stream was cut off: {exc}", request=request) from exc
+        except APIError as exc:
+            raise _cut_off(exc, request) from exc
 
     def _events(self) -> Iterator[T]:
         decoder = SSEDecoder()
@@ -154,6 +135,11 @@ class Stream(_BaseStream[T]):
         self.close()
 
 
+def _cut_off(exc: APIError, request: Any) -> StreamInterruptedError:
+    reason = exc.message.removeprefix("the response was cut off: ")
+    return StreamInterruptedError(f"the event stream was cut off: {reason}", request=request)
+
+
 def _silence(request: Any) -> APITimeoutError:
     timeout = getattr(getattr(request, "timeout", None), "read", None)
     limit = f" for more than {timeout:g}s" if timeout is not None else ""
@@ -166,17 +152,14 @@ class AsyncStream(_BaseStream[T]):
     response: "AsyncAPIResponse[Any]"
 
     async def _chunks(self) -> AsyncGenerator[bytes, None]:
-        import aiohttp
-
-        raw = self.response._raw
         request = self.response.http_request
         try:
-            async for chunk in raw.content.iter_any():
+            async for chunk in self.response._raw.iter_bytes():
                 yield chunk
-        except (asyncio.TimeoutError, aiohttp.ServerTimeoutError) as exc:
+        except APITimeoutError as exc:
             raise _silence(request) from exc
-        except (aiohttp.ClientError, OSError) as exc:
-            raise StreamInterruptedError(f"the event stream was cut off: {exc}", request=request) from exc
+        except APIError as exc:
+            raise _cut_off(exc, request) from exc
 
     async def _events(self) -> AsyncIterator[T]:
         decoder = SSEDecoder()

@@ -17,7 +17,7 @@ from genai_base import (
     PluginLoadError,
     make_request_options,
 )
-from genai_base._auth import redact_error, redact_text
+from genai_base._redact import redact_error, redact_text
 from genai_base.testing import FakeAPIServer, Reply
 
 from .conftest import Shell, closed_port
@@ -247,10 +247,10 @@ def test_credentials_stay_out_of_reprs_logs_hooks_and_errors(shell: Shell, caplo
 def test_query_key_is_redacted_from_messages() -> None:
     auth = APIKeyAuth(SECRET, query_param="code")
     text = f"Max retries exceeded with url: /x?code={SECRET}&a=1 (Caused by ...) /y?key={SECRET}"
-    assert SECRET not in redact_text(text, auth)
-    assert "a=1" in redact_text(text, auth)
+    assert SECRET not in redact_text(text, auth.sensitive_query_params)
+    assert "a=1" in redact_text(text, auth.sensitive_query_params)
     error = APIConnectionError(f"connection error: {text}")
-    redact_error(error, auth)
+    redact_error(error, auth.sensitive_query_params)
     assert SECRET not in str(error) and SECRET not in error.message
 
 

@@ -309,24 +309,11 @@ def test_headers_of_a_custom_requests_session_are_sent(fake_api: Any) -> None:
             assert headers["accept"] == "application/json"
             assert sum(k == "accept" for k in headers) == 1
         # A header changed on the session later is sent from then on (nothing stale is reused).
-        client._shared.session.headers["X-From-Session"] = "changed"
+        client._session.headers["X-From-Session"] = "changed"
         assert client.get("/echo", cast_to=dict)["headers"]["x-from-session"] == "changed"
         own = client.get("/echo", cast_to=dict, options={"headers": {"X-Per-Call": "1"}})["headers"]
         assert own["x-per-call"] == "1" and own["x-from-session"] == "changed"
         assert "x-per-call" not in client.get("/echo", cast_to=dict)["headers"]
-
-
-def test_merged_headers_without_requests_internals_match() -> None:
-    # The fallback (a session whose headers are not requests' own mapping) merges the same way.
-    from requests.structures import CaseInsensitiveDict
-
-    from genai_base._sync import _merged_headers
-
-    own = {"Accept": "application/json", "x-genai-retry-count": "0"}
-    fast = _merged_headers(CaseInsensitiveDict({"accept": "*/*", "X-B": b"b"}), own)
-    slow = _merged_headers({"accept": "*/*", "X-B": b"b"}, own)
-    assert dict(fast) == dict(slow) == {"Accept": "application/json", "X-B": "b", "x-genai-retry-count": "0"}
-    assert fast["ACCEPT"] == slow["ACCEPT"] == "application/json"
 
 
 def test_netrc_credentials_are_sent_to_their_host_only(

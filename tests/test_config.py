@@ -17,7 +17,8 @@ from genai_base import (
     SyncAPIClient,
     Timeout,
 )
-from genai_base._settings import DEFAULTS, ConfigEntry, Settings, describe, env_settings, resolve_settings
+from genai_base._config_report import ConfigEntry, describe
+from genai_base._settings import DEFAULTS, Settings, env_settings, resolve_settings
 
 from .conftest import Shell
 
@@ -321,3 +322,25 @@ def test_env_settings_skips_other_variables() -> None:
     found = env_settings({"GENAI_BASE_LOG": "debug", "GENAI_BASE_DISABLE_PLUGINS": "*", "GENAI_BASE_POOL_SIZE": "3",
                           "OTHER": "x", "GENAI_BASE_AUTH_OPTIONS__KEY": "k"})
     assert found == {"pool_size": "3", "auth_options": {"key": "k"}}
+
+
+def test_settings_are_resolved_once_per_client_and_reused_by_copies(monkeypatch: pytest.MonkeyPatch) -> None:
+    import genai_base._container as container_module
+
+    calls: list[Any] = []
+    real = container_module.resolve_settings
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(container_module, "resolve_settings", counting)
+    monkeypatch.setenv("GENAI_BASE_MAX_RETRIES", "3")
+    client = SyncAPIClient(version="1", base_url="http://127.0.0.1:9/")
+    assert len(calls) == 1 and client.max_retries == 3
+    monkeypatch.setenv("GENAI_BASE_MAX_RETRIES", "4")  # a copy reuses what its original resolved
+    copy = client.copy(timeout=2.0)
+    assert len(calls) == 1 and copy.max_retries == 3 and copy._settings.source("timeout") == "argument"
+    with pytest.raises(ConfigurationError, match="max_retries"):
+        client.copy(max_retries=-1)  # an override is validated like any argument
+    client.close()

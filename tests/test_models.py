@@ -597,12 +597,14 @@ def test_round_trip_of_a_complex_payload() -> None:
     assert Shelter.load(shelter_payload, strict=True).to_dict() == shelter_payload
 
 
-def test_to_jsonable_converts_nested_models_only() -> None:
+def test_to_jsonable_gives_json_ready_data_nested_anywhere() -> None:
     owner = Owner(name="o")
     when = datetime(2024, 1, 1)
     body = {"owner": owner, "list": [owner, {"deep": (owner, 1)}], "when": when, "n": 1}
     out = to_jsonable(body)
-    assert out == {"owner": {"name": "o"}, "list": [{"name": "o"}, {"deep": ({"name": "o"}, 1)}], "when": when, "n": 1}
+    # the one encoding of request data: models, dates and tuples alike (see _jsonenc)
+    assert out == {"owner": {"name": "o"}, "list": [{"name": "o"}, {"deep": [{"name": "o"}, 1]}],
+                   "when": "2024-01-01T00:00:00", "n": 1}
     assert to_jsonable(owner) == {"name": "o"}
     assert to_jsonable("text") == "text"
     item = Item(id="1", created=when, color=Color.GREEN, owner=owner)

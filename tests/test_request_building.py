@@ -7,8 +7,10 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 
 from genai_base import FinalRequestOptions, Omit, Querystring, Timeout, make_request_options, omit
-from genai_base._request import RequestBuilder, redact_url
+from genai_base._redact import redact_url
+from genai_base._request import RequestBuilder
 from genai_base._serializers import JSONSerializer
+from genai_base._transports.requests import requests_timeout
 
 
 def builder(base_url: str = "https://api.example.com/v1", **kwargs: object) -> RequestBuilder:
@@ -126,17 +128,30 @@ def test_raw_content_is_sent_as_given() -> None:
     assert request.content == b"\x00raw"
 
 
-def test_multipart_turns_body_into_form_fields_and_drops_content_type() -> None:
+def test_multipart_is_bytes_with_its_boundary_and_bracketed_form_fields() -> None:
     request = build(
         builder(),
         method="post",
-        json_data={"purpose": "test", "tags": ["a", "b"], "none": None},
+        json_data={"purpose": "test", "tags": ["a", "b"], "none": None, "meta": {"a": 1}},
         files={"file": ("a.txt", b"hello", "text/plain")},
     )
-    assert request.form == [("purpose", "test"), ("tags", "a"), ("tags", "b")]
-    assert request.files == [("file", ("a.txt", b"hello", "text/plain"))]
-    assert all(k.lower() != "content-type" for k in request.headers)
-    assert request.content is None
+    content_type = request.headers["Content-Type"]
+    assert content_type.startswith("multipart/form-data; boundary=")
+    boundary = content_type.split("boundary=")[1].encode()
+    assert len(boundary) == 32
+    assert request.content == b"".join(
+        [
+            b"--" + boundary + b'\r\nContent-Disposition: form-data; name="purpose"\r\n\r\ntest\r\n',
+            b"--" + boundary + b'\r\nContent-Disposition: form-data; name="tags[]"\r\n\r\na\r\n',
+            b"--" + boundary + b'\r\nContent-Disposition: form-data; name="tags[]"\r\n\r\nb\r\n',
+            b"--" + boundary + b'\r\nContent-Disposition: form-data; name="meta[a]"\r\n\r\n1\r\n',
+            b"--" + boundary + b'\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n'
+            b"Content-Type: text/plain\r\n\r\nhello\r\n",
+            b"--" + boundary + b"--\r\n",
+        ]
+    )
+    again = build(builder(), method="post", files={"file": ("a.txt", b"hello", "text/plain")})
+    assert again.headers["Content-Type"] != content_type  # a fresh random boundary per request
 
 
 def test_idempotency_key_only_when_configured_and_not_on_get() -> None:
@@ -183,10 +198,10 @@ def test_construct_alias_and_max_retries_fallback() -> None:
 
 
 def test_total_caps_the_requests_timeouts() -> None:
-    assert Timeout(60, connect=5, total=2).as_requests_timeout() == (2, 2)
-    assert Timeout(1, total=10).as_requests_timeout() == (1, 1)
-    assert Timeout(None).as_requests_timeout() is None
-    assert Timeout(None, total=3).as_requests_timeout() == (3, 3)
+    assert requests_timeout(Timeout(60, connect=5, total=2)) == (2, 2)
+    assert requests_timeout(Timeout(1, total=10)) == (1, 1)
+    assert requests_timeout(Timeout(None)) is None
+    assert requests_timeout(Timeout(None, total=3)) == (3, 3)
 
 
 def test_models_anywhere_in_a_json_body_are_encoded_as_objects() -> None:

@@ -25,8 +25,8 @@ from genai_base import (
     Timeout,
     make_request_options,
 )
-from genai_base._async import client_timeout
-from genai_base._options import current_attempt_timeout
+from genai_base._transports.aiohttp import client_timeout
+from genai_base._transports.requests import current_attempt_timeout
 from genai_base.testing import Reply
 
 from .conftest import Shell
@@ -228,7 +228,7 @@ def test_a_pool_of_one_serves_calls_one_after_another(shell: Shell) -> None:
 
 def test_aiohttp_timeouts() -> None:
     mapped = client_timeout(Timeout(60, connect=5, pool=2, total=100))
-    assert (mapped.total, mapped.connect, mapped.sock_connect, mapped.sock_read) == (100, 7, 5, 60)
+    assert (mapped.total, mapped.connect, mapped.sock_connect, mapped.sock_read) == (100, 5, 5, 60)
     unbounded = client_timeout(Timeout(None))
     assert (unbounded.total, unbounded.connect, unbounded.sock_connect, unbounded.sock_read) == (None,) * 4
 

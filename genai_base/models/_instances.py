@@ -6,18 +6,17 @@ the names of the fields given explicitly. An unset slot means "none" and
 "all" respectively, which is the common case for loaded data and saves two
 objects per instance. The slots are written through their descriptors,
 which skips ``Model.__setattr__`` (it records explicitly set fields).
-Nothing here needs marshmallow: request building and serializers use
-:func:`to_jsonable` without loading it.
+Nothing here needs marshmallow. Values inside a model are converted by
+``genai_base._jsonenc`` (the one encoding of request data), which reaches a
+nested model through ``Model._genai_plain``.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import enum
 import typing
-from collections.abc import Mapping
 from typing import Any
 
+from .._jsonenc import to_plain
 from ._fields import model_info
 from ._nodes import ModelRoot
 
@@ -88,20 +87,6 @@ def fields_set_of(model: ModelRoot) -> frozenset[str]:
 # --- back to JSON data --------------------------------------------------------------------
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, ModelRoot):
-        return to_dict(value)
-    if isinstance(value, Mapping):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, (dt.datetime, dt.date, dt.time)):
-        return value.isoformat()
-    if isinstance(value, enum.Enum):
-        return _jsonable(value.value)
-    return value
-
-
 def to_dict(model: ModelRoot) -> dict[str, Any]:
     """JSON-ready data of ``model``: JSON names, nested values converted, unset fields left out."""
     values = model.__dict__
@@ -109,24 +94,12 @@ def to_dict(model: ModelRoot) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for f in model_info(type(model)).fields:
         if f.name in fields_set and f.name in values:
-            out[f.key] = _jsonable(values[f.name])
+            out[f.key] = to_plain(values[f.name])
     for key, value in extra_of(model).items():
-        out.setdefault(key, _jsonable(value))
+        out.setdefault(key, to_plain(value))
     return out
 
 
-def to_jsonable(value: Any) -> Any:
-    """Replace model instances (also inside dicts, lists, tuples) by their ``to_dict()``.
-
-    Other values are returned unchanged (containers are rebuilt with the same
-    kind: dict, list, tuple).
-    """
-    if isinstance(value, ModelRoot):
-        return to_dict(value)
-    if isinstance(value, Mapping):
-        return {k: to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [to_jsonable(v) for v in value]
-    if isinstance(value, tuple):
-        return tuple(to_jsonable(v) for v in value)
-    return value
+#: JSON-ready data from anything a body may hold (Models, dates, enums, ... nested anywhere):
+#: the one conversion of :mod:`genai_base._jsonenc`, under the name this package always offered.
+to_jsonable = to_plain

@@ -100,6 +100,11 @@ class Model(ModelRoot):
         """JSON-ready data: JSON names, nested values converted, unset optional fields left out."""
         return to_dict(self)
 
+    def _genai_plain(self) -> dict[str, Any]:
+        # The JSON encoder's hook (see _jsonenc.PLAIN_HOOK), looked up on the class:
+        # a field named ``to_dict`` cannot shadow it.
+        return to_dict(self)
+
     if not TYPE_CHECKING:
         # Hidden from type checkers so that typos in declared names stay errors there.
         def __getattr__(self, name: str) -> Any:

@@ -37,9 +37,7 @@ def _canonical_query(query: str) -> str:
 
 
 def body_sha256(request: PreparedRequest) -> str:
-    """Hex SHA-256 of the body, or ``UNSIGNED-PAYLOAD`` when the transport writes it (multipart, files)."""
-    if request.files is not None:
-        return UNSIGNED_PAYLOAD
+    """Hex SHA-256 of the body (multipart bodies are bytes too), or ``UNSIGNED-PAYLOAD`` for a file or stream."""
     content = request.content
     if content is None:
         content = b""

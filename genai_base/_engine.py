@@ -1,0 +1,572 @@
+"""One call as a flow, shared by both shells: attempts, retries, redirects, auth, deadline, hooks.
+
+:meth:`Call.flow` is a generator. It yields what it needs done — send a
+request, read a body, sleep (the ``SEND``, ``READ``, ``SLEEP`` and ``AUTH``
+steps below) — and receives the result (or has the transport's
+:class:`~genai_base.APIError` thrown in).
+It returns the last :class:`Attempt`; :meth:`Call.conclude` turns that into
+what the call returns. No I/O happens here and time is read through the
+clock the engine is given, so a scripted driver can run a call with no
+sockets at all. The sync client drives the flow with blocking calls, the
+async client with ``await``; neither makes a decision of its own.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, AsyncGenerator, Callable, Generator, Optional
+from urllib.parse import parse_qsl, urlencode, urljoin
+
+from ._auth import NoAuth, ResponseHead
+from ._errors import (
+    APIConnectionError,
+    APIError,
+    APIResponseValidationError,
+    APIStatusError,
+    APITimeoutError,
+    PoolTimeoutError,
+    RetryBudgetExhaustedError,
+    TooManyRedirectsError,
+)
+from ._headers import Headers
+from ._hooks import ErrorEvent, HookRunner, RequestEvent, ResponseEvent, RetryEvent, new_call_id
+from ._options import FinalRequestOptions, Timeout
+from ._parse import decode_error_body, is_raw_response_type, parse_body, raw_response_inner, shown_body
+from ._redact import SECRET_HEADERS, redact_error, redact_url
+from ._request import RETRY_COUNT_HEADER, PreparedRequest, RequestBuilder, origin_of
+from ._retry import RetryOutcome, RetryPolicy
+from ._serializers import SerializerRegistry
+from ._types import NotGiven
+
+__all__ = [
+    "AUTH",
+    "Action",
+    "Attempt",
+    "AsyncAuthStep",
+    "Call",
+    "EngineConfig",
+    "FlowRunner",
+    "READ",
+    "REDIRECT_STATUSES",
+    "SEND",
+    "SLEEP",
+]
+
+#: The statuses a call may follow as redirects.
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+_TIMEOUTS = (APITimeoutError, PoolTimeoutError)
+_BODY_HEADERS = ("content-type", "content-length", "transfer-encoding")
+
+
+# -- what the flow asks of its driver --------------------------------------------------
+#
+# The flow yields ``(kind, argument)`` pairs (plain tuples: one is made per step of
+# every request) and is answered with the result:
+
+#: ``(SEND, request)``: send the request (no redirects followed); answer with the response head.
+SEND = "send"
+#: ``(READ, response)``: read the whole body, releasing the connection; answer with the bytes.
+READ = "read"
+#: ``(SLEEP, seconds)``: wait; answer with ``None``.
+SLEEP = "sleep"
+#: ``(AUTH, AsyncAuthStep)``: advance an async auth flow; answer with its next request or ``None``.
+AUTH = "auth"
+
+
+@dataclass(slots=True)
+class AsyncAuthStep:
+    """An async auth flow to advance (``head`` ``None`` starts it)."""
+
+    flow: AsyncGenerator[PreparedRequest, ResponseHead]
+    head: Optional[ResponseHead]
+
+
+Action = tuple[str, Any]
+Flow = Generator[Action, Any, "Attempt"]
+
+
+class FlowRunner:
+    """Steps a call's flow for a driver: ``step`` is what to do next (``None`` once it is done).
+
+    The driver performs ``step`` and calls :meth:`answer` with the result, or
+    with the :class:`~genai_base.APIError` the transport raised (it is thrown
+    into the flow). When the flow ends, ``attempt`` holds its last attempt.
+    """
+
+    __slots__ = ("_flow", "attempt", "step")
+
+    def __init__(self, flow: Flow) -> None:
+        self._flow = flow
+        self.attempt: Optional[Attempt] = None
+        self.step: Optional[Action] = None
+        self.answer(None)
+
+    def answer(self, result: Any) -> None:
+        """Hand ``result`` (or an error to raise there) back to the flow; sets the next ``step``."""
+        try:
+            if isinstance(result, APIError):
+                self.step = self._flow.throw(result)
+            else:
+                self.step = self._flow.send(result)
+        except StopIteration as done:
+            self.step, self.attempt = None, done.value
+
+    def close(self) -> None:
+        """Stop the flow early (the driver was interrupted): it releases the response it holds."""
+        self._flow.close()
+
+
+@dataclass
+class EngineConfig:
+    """What a client hands its calls, resolved once per client (shared with its copies where they share)."""
+
+    builder: RequestBuilder
+    retry_policy: RetryPolicy
+    hooks: HookRunner
+    auth: Any
+    serializers: SerializerRegistry
+    strict: bool
+    max_retries: int
+    timeout: Any
+    deadline: Optional[float]
+    max_redirects: int
+    make_status_error: Callable[..., APIStatusError]
+    clock: Callable[[], float]
+    #: Whether the driver can run ``async_auth_flow`` (the async client).
+    is_async: bool = False
+
+    def __post_init__(self) -> None:
+        # Looked up once: a call tells the policy of every accepted response.
+        self.on_success: Optional[Callable[[RetryOutcome], None]] = getattr(self.retry_policy, "on_success", None)
+        self.plain_auth = type(self.auth) is NoAuth  # nothing to sign: no auth flow per request
+        extra = getattr(self.auth, "sensitive_headers", ())
+        self.secret_headers = SECRET_HEADERS | {h.lower() for h in extra}
+        self.secret_params = frozenset(getattr(self.auth, "sensitive_query_params", ()))
+        self.async_auth_flow = getattr(self.auth, "async_auth_flow", None) if self.is_async else None
+
+
+@dataclass(slots=True)
+class Attempt:
+    """What one attempt ended with: a response (its body read unless streamed) or an error."""
+
+    request: PreparedRequest
+    response: Any = None
+    content: Optional[bytes] = None
+    error: Optional[APIError] = None
+    elapsed: timedelta = timedelta(0)
+    #: True when the attempt got a response the call accepts.
+    ok: bool = False
+
+    @property
+    def status_code(self) -> Optional[int]:
+        """The response's status, if it got one."""
+        return None if self.response is None else self.response.status_code  # type: ignore[no-any-return]
+
+    @property
+    def headers(self) -> Optional[Headers]:
+        """The response's headers, if it got one."""
+        return None if self.response is None else self.response.headers  # type: ignore[no-any-return]
+
+
+class Call:
+    """The state and the decisions of one logical call (all its attempts)."""
+
+    __slots__ = (
+        "_call_id",
+        "_retry_wait",
+        "cast_to",
+        "config",
+        "deadline",
+        "deadline_passed",
+        "follow_redirects",
+        "max_retries",
+        "options",
+        "raw_type",
+        "refusal",
+        "request",
+        "retries_taken",
+        "started",
+        "stream",
+    )
+
+    def __init__(
+        self, config: EngineConfig, options: FinalRequestOptions, cast_to: Any = object, stream: bool = False
+    ) -> None:
+        self.config = config
+        self.options = options
+        self.max_retries = options.max_retries if isinstance(options.max_retries, int) else config.max_retries
+        timeout = config.timeout if isinstance(options.timeout, NotGiven) else options.timeout
+        timeout = timeout if type(timeout) is Timeout else Timeout.coerce(timeout)
+        deadline = config.deadline if isinstance(options.deadline, NotGiven) else options.deadline
+        self.deadline: Optional[float] = deadline  # type: ignore[assignment]
+        self.started = 0.0 if deadline is None else config.clock()  # only the deadline needs it
+        self.request = config.builder.build(options, timeout)  # carries the retry count header ("0")
+        self.follow_redirects = True if options.follow_redirects is None else options.follow_redirects
+        self.cast_to = cast_to
+        self.stream = stream
+        self.raw_type = is_raw_response_type(cast_to)
+        self.retries_taken = 0
+        self.refusal: Optional[str] = None  # why a retry the policy wanted was not made
+        self.deadline_passed = False
+        self._call_id: Optional[str] = None
+
+    @property
+    def call_id(self) -> str:
+        """The id every hook record of this call carries (made for the first record)."""
+        if self._call_id is None:
+            self._call_id = new_call_id()
+        return self._call_id
+
+    # -- the flow --------------------------------------------------------------------
+
+    def flow(self) -> Flow:
+        """Every attempt of the call, until one is accepted or no retry is left; returns the last."""
+        config = self.config
+        clock = config.clock
+        while True:
+            request = self._next_request()
+            started = clock()
+            response = None
+            try:
+                sent = request
+                hops = 0
+                signing = not config.plain_auth
+                while True:  # the hops of the redirects the call follows
+                    if signing:
+                        response = yield from self._send_signed(sent)
+                    else:
+                        response = yield SEND, sent
+                    status = response.status_code
+                    if status not in REDIRECT_STATUSES or not self.follow_redirects:
+                        break
+                    following = self._redirect(sent, status, response.headers, hops)
+                    if following is None:
+                        break
+                    hops += 1
+                    if origin_of(following.url) != origin_of(sent.url):
+                        signing = False  # auth signs only the original origin
+                    response.close()
+                    response, sent = None, following
+                accepted = 200 <= status < 300 or (self.raw_type and 300 <= status < 400)
+                content = None
+                if not accepted or not self.stream:
+                    # Read here, so a body cut off is retried like any failed attempt.
+                    content = yield READ, response
+            except APIError as exc:
+                if response is not None:
+                    response.close()
+                attempt = self._failed(request, exc, started)
+            except BaseException:
+                if response is not None:
+                    response.close()
+                raise
+            else:
+                attempt = self._received(sent, response, content, accepted, started)
+                if accepted:
+                    return attempt
+            if not self._should_retry(attempt):
+                return attempt
+            wait = self._retry_wait
+            self._before_retry(attempt, wait)
+            if wait > 0:
+                yield SLEEP, wait
+
+    def _send_signed(self, request: PreparedRequest) -> Generator[Action, Any, Any]:
+        """Send through the auth flow: sign, and re-send after a refresh if the flow asks to."""
+        async_flow = self.config.async_auth_flow
+        if async_flow is not None:
+            aflow = async_flow(request)
+            signed = yield AUTH, AsyncAuthStep(aflow, None)
+            while True:
+                response = yield SEND, signed
+                following = yield AUTH, AsyncAuthStep(aflow, ResponseHead(response.status_code, response.headers))
+                if following is None:
+                    return response
+                response.close()
+                signed = following
+        flow = self.config.auth.auth_flow(request)
+        signed = next(flow)
+        while True:
+            response = yield SEND, signed
+            try:
+                signed = flow.send(ResponseHead(response.status_code, response.headers))
+            except StopIteration:
+                return response
+            response.close()
+
+    def _next_request(self) -> PreparedRequest:
+        """The request for the next attempt: retry count header, timeouts cut to the deadline."""
+        request = self.request
+        if self.retries_taken or self.deadline is not None:  # a copy: the call's own request stays as built
+            request = request.with_headers(**{RETRY_COUNT_HEADER: str(self.retries_taken)})
+        if self.deadline is not None:
+            remaining = max(self.deadline - (self.config.clock() - self.started), 0.001)
+            request.timeout = _clip(request.timeout, remaining)
+        hooks = self.config.hooks
+        if hooks.hooks and hooks.listening("on_request"):
+            hooks.emit(
+                "on_request",
+                RequestEvent(
+                    request.method,
+                    redact_url(request.url),
+                    request.headers.redacted(self.config.secret_headers),
+                    self.retries_taken,
+                    call_id=self.call_id,
+                ),
+            )
+        return request
+
+    def _received(
+        self, request: PreparedRequest, response: Any, content: Optional[bytes], accepted: bool, started: float
+    ) -> Attempt:
+        config = self.config
+        elapsed = timedelta(seconds=config.clock() - started)
+        hooks = config.hooks
+        if hooks.hooks and hooks.listening("on_response"):
+            hooks.emit(
+                "on_response",
+                ResponseEvent(
+                    request.method,
+                    redact_url(request.url),
+                    response.status_code,
+                    response.headers.redacted(config.secret_headers),
+                    elapsed,
+                    self.retries_taken,
+                    call_id=self.call_id,
+                ),
+            )
+        attempt = Attempt(request, response, content, None, elapsed, accepted)
+        if accepted and config.on_success is not None:  # a budget earns back what retries cost
+            config.on_success(self._outcome(attempt))
+        return attempt
+
+    def _failed(self, request: PreparedRequest, error: APIError, started: float) -> Attempt:
+        if error.request is None:
+            error.request = request
+        # Transport messages quote the signed URL: keep query-string credentials out.
+        redact_error(error, self.config.secret_params)
+        return Attempt(request, error=error, elapsed=timedelta(seconds=self.config.clock() - started))
+
+    # -- retries ---------------------------------------------------------------------
+
+    def _outcome(self, attempt: Attempt) -> RetryOutcome:
+        return RetryOutcome(
+            retries_taken=self.retries_taken,
+            max_retries=self.max_retries,
+            options=self.options,
+            status_code=attempt.status_code,
+            headers=attempt.headers,
+            exception=attempt.error,
+        )
+
+    def _should_retry(self, attempt: Attempt) -> bool:
+        """Whether to retry a failed attempt; the wait is kept in ``_retry_wait``.
+
+        In order: a timeout once the deadline has passed ends the call; so do
+        ``max_retries`` and the policy's verdict (a budget refusal is kept for
+        the error message); a retry whose wait would outlast the deadline is
+        not made.
+        """
+        if self.deadline is not None and isinstance(attempt.error, _TIMEOUTS) and self._past_deadline(0.0):
+            self.deadline_passed = True  # the attempt's timeouts were cut to the deadline
+            return False
+        if self.retries_taken >= self.max_retries:
+            return False
+        policy = self.config.retry_policy
+        outcome = self._outcome(attempt)
+        try:
+            if not policy.should_retry(outcome):
+                return False
+        except RetryBudgetExhaustedError as exc:
+            self.refusal = exc.message
+            return False
+        if not self.request.rewind():  # a file body goes back to its start; an iterator cannot
+            self.refusal = f"not retried: {self.request.not_rewindable_reason()}"
+            return False
+        wait = _sane_wait(policy.wait(outcome))
+        if self.deadline is not None and self._past_deadline(wait):
+            self.deadline_passed = True
+            return False
+        self._retry_wait = wait
+        return True
+
+    def _past_deadline(self, wait: float) -> bool:
+        assert self.deadline is not None
+        return (self.config.clock() - self.started) + wait >= self.deadline
+
+    def _before_retry(self, attempt: Attempt, wait: float) -> None:
+        hooks = self.config.hooks
+        if hooks.listening("on_retry"):
+            budget = getattr(self.config.retry_policy, "available_tokens", None)
+            reason = str(attempt.error) if attempt.error else f"status {attempt.status_code}"
+            hooks.emit(
+                "on_retry",
+                RetryEvent(
+                    attempt.request.method,
+                    redact_url(attempt.request.url),
+                    self.retries_taken,
+                    reason,
+                    wait,
+                    budget,
+                    call_id=self.call_id,
+                ),
+            )
+        self.retries_taken += 1
+
+    # -- redirects -------------------------------------------------------------------
+
+    def _redirect(
+        self, request: PreparedRequest, status: int, headers: Headers, hops: int
+    ) -> Optional[PreparedRequest]:
+        """The next hop for a 3xx, or ``None`` to stop here; raises past ``max_redirects``."""
+        location = headers.get("location")
+        if not location:
+            return None
+        max_redirects = self.config.max_redirects
+        if hops + 1 > max_redirects:
+            raise TooManyRedirectsError(
+                f"more than {max_redirects} redirects (last to {redact_url(location)})", request=request
+            )
+        try:
+            url = urljoin(request.url, location.strip())
+            target = origin_of(url)
+        except ValueError as exc:
+            raise APIConnectionError(f"the server redirected to a malformed location: {exc}", request=request) from exc
+        if "\\" in location or target[0] not in ("http", "https") or not target[1]:
+            raise APIConnectionError(
+                f"refusing to follow a redirect to an ambiguous or unsupported location "
+                f"{redact_url(location)!r} ({request.method} {redact_url(request.url)})",
+                request=request,
+            )
+        method, content, form, files = request.method, request.content, request.form, request.files
+        new_headers = request.headers.copy()
+        if (status == 303 and method != "HEAD") or (status in (301, 302) and method == "POST"):
+            method, content, form, files = "GET", None, None, None
+            new_headers.pop_all(_BODY_HEADERS)
+        if content is not None and not request.rewind():  # the body is sent again: from its start
+            self.refusal = (
+                f"the {status} redirect to {redact_url(url)} was not followed: {request.not_rewindable_reason()}"
+            )
+            return None
+        if target != origin_of(request.url):
+            url = self._strip_credentials(url, new_headers)
+        body_start = request.body_start if content is not None else None
+        return PreparedRequest(method, url, new_headers, content, form, files, request.timeout, body_start)
+
+    def _strip_credentials(self, url: str, headers: Headers) -> str:
+        headers.pop_all(self.config.secret_headers)
+        secret_params = self.config.secret_params
+        if secret_params and "?" in url:
+            base, _, query = url.partition("?")
+            pairs = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k not in secret_params]
+            url = f"{base}?{urlencode(pairs)}" if pairs else base
+        return url
+
+    # -- the end ---------------------------------------------------------------------
+
+    def conclude(self, attempt: Attempt, response_cls: type) -> tuple[Any, bool]:
+        """What the call returns for its last attempt, and whether the driver wraps it in a stream.
+
+        A plain call gets its loaded body; a raw call its ``response_cls``
+        response; a streamed call the response to wrap (``True``). A failed
+        call raises its final error.
+        """
+        if attempt.ok:
+            if not self.stream and not self.raw_type:
+                return self._accepted_body(attempt, response_cls), False
+            return self.response(response_cls, attempt), self.stream and not self.raw_type
+        raise self._final_error(attempt, response_cls)
+
+    def response(self, response_cls: type, attempt: Attempt) -> Any:
+        """The driver's response wrapper for ``attempt`` (its body already read unless streamed)."""
+        config = self.config
+        return response_cls(
+            raw=attempt.response,
+            http_request=attempt.request,
+            cast_to=raw_response_inner(self.cast_to) if self.raw_type else self.cast_to,
+            serializers=config.serializers,
+            strict=config.strict,
+            retries_taken=self.retries_taken,
+            elapsed=attempt.elapsed,
+            content=attempt.content,
+        )
+
+    def _accepted_body(self, attempt: Attempt, response_cls: type) -> Any:
+        # No response wrapper is made for a plain call; an error still carries one.
+        config = self.config
+        try:
+            return parse_body(
+                self.cast_to,
+                attempt.content,  # type: ignore[arg-type]  # read: the call is not streamed
+                content_type=attempt.response.content_type,
+                serializers=config.serializers,
+                strict=config.strict,
+            )
+        except APIResponseValidationError as exc:
+            response = self.response(response_cls, attempt)
+            exc.response, exc.status_code, exc.request = response, response.status_code, attempt.request
+            raise
+
+    def _final_error(self, attempt: Attempt, response_cls: type) -> APIError:
+        error: APIError
+        if attempt.error is not None:
+            error = attempt.error
+        else:
+            error = self._status_error(attempt, self.response(response_cls, attempt))
+        if self.deadline_passed:
+            timeout = APITimeoutError(
+                f"the call's deadline of {self.deadline:g}s ran out after {self.retries_taken + 1} attempt(s); "
+                f"last error: {error}",
+                request=attempt.request,
+            )
+            timeout.__cause__ = error
+            error = timeout
+        elif self.refusal is not None:
+            error.message = f"{error.message} ({self.refusal})"
+            error.args = (error.message,)
+        hooks = self.config.hooks
+        if hooks.listening("on_error"):
+            hooks.emit(
+                "on_error",
+                ErrorEvent(
+                    attempt.request.method,
+                    redact_url(attempt.request.url),
+                    error,
+                    self.retries_taken,
+                    call_id=self.call_id,
+                ),
+            )
+        return error
+
+    def _status_error(self, attempt: Attempt, response: Any) -> APIStatusError:
+        status = attempt.status_code or 0
+        body = decode_error_body(attempt.content or b"", attempt.response.content_type, self.config.serializers)
+        shown = shown_body(body)
+        message = f"Error code: {status} - {shown}" if shown else f"Error code: {status}"
+        message = f"{message} ({attempt.request.method} {redact_url(attempt.request.url)})"
+        return self.config.make_status_error(message, body=body, response=response)
+
+
+def _sane_wait(wait: Any) -> float:
+    """A policy's wait as a sleepable number: NaN, infinite or negative waits become 0."""
+    try:
+        seconds = float(wait)
+    except (TypeError, ValueError):
+        return 0.0
+    return seconds if math.isfinite(seconds) and seconds > 0 else 0.0
+
+
+def _clip(timeout: Timeout, remaining: float) -> Timeout:
+    def cut(value: Optional[float]) -> float:
+        return remaining if value is None else min(value, remaining)
+
+    return Timeout(
+        cut(timeout.timeout),
+        connect=cut(timeout.connect),
+        read=cut(timeout.read),
+        write=cut(timeout.write),
+        pool=cut(timeout.pool),
+        total=cut(timeout.total),
+    )

@@ -1,0 +1,192 @@
+"""One header type for requests, responses, hook records and errors on both shells.
+
+:class:`Headers` is a case-insensitive, multi-valued mapping that keeps each
+name as it was first given. ``headers["set-cookie"]`` joins repeated values
+with ``", "`` (as HTTP allows for lists); :meth:`Headers.get_list` gives them
+one by one.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Iterator, Mapping, MutableMapping, Optional, TypeVar, Union, overload
+
+from ._redact import REDACTED, SECRET_HEADERS
+
+__all__ = ["Headers", "HeadersLike"]
+
+_T = TypeVar("_T")
+HeadersLike = Union["Headers", Mapping[str, str], Iterable[tuple[str, str]]]
+
+
+class Headers(MutableMapping[str, str]):
+    """A case-insensitive, multi-valued mapping of HTTP header names to values.
+
+    Built from a mapping or from ``(name, value)`` pairs (repeated names
+    kept). Setting a name replaces all its values; :meth:`add` appends one.
+    """
+
+    # ``_store``: lower-cased name -> (name as first given, value or values joined by ", ");
+    # ``_lists``: only for names seen more than once, every value in order.
+    __slots__ = ("_lists", "_store")
+
+    def __init__(self, headers: Optional[HeadersLike] = None) -> None:
+        self._lists: Optional[dict[str, list[str]]] = None
+        if headers is None:
+            self._store: dict[str, tuple[str, str]] = {}
+        elif isinstance(headers, Headers):
+            self._store = headers._store.copy()
+            if headers._lists:
+                self._lists = {k: v.copy() for k, v in headers._lists.items()}
+        elif isinstance(headers, Mapping):
+            self._store = {name.lower(): (name, value) for name, value in headers.items()}
+            if len(self._store) != len(headers):  # two names differing only in case
+                self._store = {}
+                for name, value in headers.items():
+                    self.add(name, value)
+        else:
+            self._store = {}
+            for name, value in headers:
+                self.add(name, value)
+
+    @classmethod
+    def from_pairs(cls, pairs: Iterable[tuple[str, str]]) -> "Headers":
+        """Headers from ``(name, value)`` pairs as a transport reports them (repeats kept)."""
+        headers = cls()
+        store = headers._store
+        for name, value in pairs:
+            lower = name.lower()
+            if lower in store:
+                headers._append(lower, name, value)
+            else:
+                store[lower] = (name, value)
+        return headers
+
+    @classmethod
+    def from_store(cls, store: dict[str, tuple[str, str]]) -> "Headers":
+        """Headers over a ``{lower name: (name, value)}`` dict (taken as is, not copied)."""
+        headers = cls.__new__(cls)
+        headers._store = store
+        headers._lists = None
+        return headers
+
+    def _append(self, lower: str, name: str, value: str) -> None:
+        first_name, joined = self._store[lower]
+        if self._lists is None:
+            self._lists = {}
+        values = self._lists.setdefault(lower, [joined])
+        values.append(value)
+        self._store[lower] = (first_name, f"{joined}, {value}")
+
+    # -- mapping -------------------------------------------------------------
+
+    def __getitem__(self, name: str) -> str:
+        return self._store[name.lower()][1]
+
+    def __setitem__(self, name: str, value: str) -> None:
+        lower = name.lower()
+        if self._lists is not None:
+            self._lists.pop(lower, None)
+        self._store[lower] = (name, value)
+
+    def __delitem__(self, name: str) -> None:
+        lower = name.lower()
+        del self._store[lower]
+        if self._lists is not None:
+            self._lists.pop(lower, None)
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name.lower() in self._store
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for name, _ in self._store.values())
+
+    def __len__(self) -> int:
+        return len(self._store)
+
+    @overload
+    def get(self, name: str, /) -> Optional[str]: ...
+
+    @overload
+    def get(self, name: str, default: Union[str, _T], /) -> Union[str, _T]: ...
+
+    def get(self, name: str, default: Any = None, /) -> Any:
+        """The value of ``name`` (repeated values joined by ``", "``), or ``default``."""
+        found = self._store.get(name.lower())
+        return default if found is None else found[1]
+
+    def pop_all(self, names: Iterable[str]) -> None:
+        """Remove every header whose lower-cased name is in ``names``."""
+        for lower in [n.lower() for n in names]:
+            if lower in self._store:
+                del self._store[lower]
+                if self._lists is not None:
+                    self._lists.pop(lower, None)
+
+    # -- multi-valued --------------------------------------------------------
+
+    def add(self, name: str, value: str) -> None:
+        """Append a value for ``name``, keeping the ones it has."""
+        lower = name.lower()
+        if lower in self._store:
+            self._append(lower, name, value)
+        else:
+            self._store[lower] = (name, value)
+
+    def get_list(self, name: str) -> list[str]:
+        """Every value sent for ``name``, in order (empty if absent)."""
+        lower = name.lower()
+        if self._lists is not None and lower in self._lists:
+            return list(self._lists[lower])
+        found = self._store.get(lower)
+        return [] if found is None else [found[1]]
+
+    def multi_items(self) -> list[tuple[str, str]]:
+        """Every ``(name, value)`` pair, a repeated name once per value."""
+        if not self._lists:
+            return list(self._store.values())
+        pairs: list[tuple[str, str]] = []
+        for lower, (name, value) in self._store.items():
+            if lower in self._lists:
+                pairs.extend((name, one) for one in self._lists[lower])
+            else:
+                pairs.append((name, value))
+        return pairs
+
+    # -- conversions ---------------------------------------------------------
+
+    def copy(self) -> "Headers":
+        """A copy that changes independently of this one."""
+        if self._lists:
+            return Headers(self)
+        copy = Headers.__new__(Headers)
+        copy._store = self._store.copy()
+        copy._lists = None
+        return copy
+
+    def redacted(self, secret: Iterable[str] = SECRET_HEADERS) -> "Headers":
+        """A copy whose credential values (names in ``secret``, lower case) read ``<redacted>``."""
+        secret = secret if isinstance(secret, frozenset) else frozenset(s.lower() for s in secret)
+        copy = self.copy()
+        for lower, (name, _) in self._store.items():
+            if lower in secret:
+                copy[name] = REDACTED
+        return copy
+
+    def to_dict(self) -> dict[str, str]:
+        """A plain ``{name: value}`` dict (repeated values joined)."""
+        return dict(self._store.values())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Headers):
+            return self._lower_items() == other._lower_items()
+        if isinstance(other, Mapping):
+            return self._lower_items() == {str(k).lower(): v for k, v in other.items()}
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # mutable
+
+    def _lower_items(self) -> dict[str, str]:
+        return {lower: value for lower, (_, value) in self._store.items()}
+
+    def __repr__(self) -> str:
+        return f"Headers({self.redacted().to_dict()!r})"  # a repr never shows a credential

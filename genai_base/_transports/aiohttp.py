@@ -1,0 +1,325 @@
+"""The asyncio transport on ``aiohttp``: session factory, sending, bodies, error mapping, environment.
+
+The pool: the connector holds at most ``pool_size`` connections, and the
+transport hands out as many slots (an ``asyncio.Semaphore``) before it asks
+aiohttp for one, so the wait for a free connection is bounded by exactly
+``Timeout.pool`` and reported as a ``PoolTimeoutError`` (aiohttp's own
+``connect`` timer would cover the pool wait and the connect together). A
+slot is given back when the response is released.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import functools
+import logging
+import ssl
+from typing import Any, AsyncIterator, Optional
+
+import aiohttp
+from multidict import CIMultiDict, CIMultiDictProxy
+
+from .._errors import APIConnectionError, APIError, APITimeoutError, PoolTimeoutError, StreamInterruptedError
+from .._headers import Headers
+from .._options import Timeout
+from .._redact import redact_url
+from .._request import PreparedRequest, origin_key
+from .aiohttp_body import KeepOpen
+from .aiohttp_cookies import OriginCookieJar
+from .base import warn_if_unverified
+from .environment import OriginEnvironment, environment_for
+
+__all__ = [
+    "AiohttpResponse",
+    "AiohttpTransport",
+    "aiohttp_session_factory",
+    "client_timeout",
+    "disable_hidden_retry",
+    "map_aiohttp_error",
+    "ssl_context_for",
+]
+
+log = logging.getLogger("genai_base")
+
+
+def ssl_context_for(verify: Any, cert: Any) -> Any:
+    """aiohttp's ``ssl=`` value for a requests-style ``verify`` and ``cert``."""
+    warn_if_unverified(verify)
+    if verify is False:
+        return False
+    context = ssl.create_default_context(cafile=verify if isinstance(verify, str) else None)
+    if cert:
+        certfile, keyfile = (cert, None) if isinstance(cert, str) else cert
+        context.load_cert_chain(certfile, keyfile)
+    return context
+
+
+def disable_hidden_retry(session: aiohttp.ClientSession) -> bool:
+    """Turn off aiohttp's silent resend of an idempotent request whose kept-alive connection dropped.
+
+    The retry policy already covers that case, and a hidden extra attempt would
+    make the two shells disagree on what was sent. aiohttp has no public switch:
+    this sets its ``_retry_connection`` attribute where the installed version has
+    one (a probe) and returns whether it could; without it, aiohttp may resend once.
+    """
+    if hasattr(session, "_retry_connection"):
+        session._retry_connection = False
+        return True
+    log.debug("aiohttp %s has no _retry_connection switch: it may resend once on a dropped connection",
+              aiohttp.__version__)
+    return False
+
+
+def aiohttp_session_factory(settings: Any) -> aiohttp.ClientSession:
+    """An ``aiohttp.ClientSession`` with the pool size, TLS and ``trust_env`` settings (call inside the loop)."""
+    ssl_context = ssl_context_for(settings["verify"], settings["cert"])
+    connector = aiohttp.TCPConnector(limit=settings["pool_size"], ssl=ssl_context)
+    # Redirects, timeouts and retries are the client's; the session only moves bytes. The
+    # transport applies trust_env itself, once per origin (see .environment).
+    session = aiohttp.ClientSession(
+        connector=connector,
+        trust_env=False,
+        auto_decompress=True,
+        cookie_jar=OriginCookieJar(),  # each origin's cookies apart, IP hosts included
+    )
+    disable_hidden_retry(session)
+    return session
+
+
+# -- timeouts and errors -------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=256)
+def client_timeout(timeout: Timeout) -> aiohttp.ClientTimeout:
+    """aiohttp's timeouts for ours (cached: Timeout is immutable and hashable); the pool wait is the transport's."""
+    return aiohttp.ClientTimeout(
+        total=timeout.total, connect=timeout.connect, sock_connect=timeout.connect, sock_read=timeout.read
+    )
+
+
+def map_aiohttp_error(exc: BaseException, request: PreparedRequest) -> APIError:
+    """The library's exception for an ``aiohttp``/``asyncio`` one (the original as ``__cause__``)."""
+    where = f"({request.method} {redact_url(request.url)})"
+    error: APIError
+    if isinstance(exc, aiohttp.ConnectionTimeoutError):
+        error = APITimeoutError(f"connect timed out {where}", request=request)
+    elif isinstance(exc, (asyncio.TimeoutError, aiohttp.ServerTimeoutError)):
+        error = APITimeoutError(f"read timed out {where}", request=request)
+    elif isinstance(exc, (aiohttp.ClientPayloadError, aiohttp.ServerDisconnectedError)):
+        error = StreamInterruptedError(f"the response was cut off: {_reason(exc)} {where}", request=request)
+    elif isinstance(exc, aiohttp.ClientConnectorError):
+        error = APIConnectionError(f"connection error: {_reason(exc.os_error)} {where}", request=request)
+    else:
+        error = APIConnectionError(f"connection error: {_reason(exc)} {where}", request=request)
+    error.__cause__ = exc
+    return error
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"[Errno {exc.errno}] {exc.strerror}" if exc.errno else exc.strerror
+    return str(exc) or type(exc).__name__
+
+
+_TRANSPORT_ERRORS = (aiohttp.ClientError, asyncio.TimeoutError, OSError, ValueError, RuntimeError)
+
+
+# -- the pool's slots ----------------------------------------------------------------
+
+
+class _Slots:
+    """At most ``limit`` connections in use; callers past it wait in order for one to be released."""
+
+    __slots__ = ("_waiters", "free")
+
+    def __init__(self, limit: int) -> None:
+        self.free = limit
+        self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
+
+    async def wait(self, timeout: Optional[float]) -> bool:
+        """Wait for a released slot (call when none is free); False once ``timeout`` passed without one."""
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            await asyncio.wait_for(waiter, timeout)
+        except asyncio.TimeoutError:
+            return waiter.done() and not waiter.cancelled()  # handed over just as the timer fired
+        except BaseException:
+            if waiter.done() and not waiter.cancelled():
+                self.release()  # cancelled after a slot was handed over: pass it on
+            raise
+        return True
+
+    def release(self) -> None:
+        """Give a slot back: to the longest waiter still waiting, else to the free count."""
+        waiters = self._waiters
+        while waiters:
+            waiter = waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+        self.free += 1
+
+
+# -- responses -----------------------------------------------------------------------
+
+
+class AiohttpResponse:
+    """An ``aiohttp.ClientResponse`` behind the transport-neutral interface; holds a pool slot until released."""
+
+    __slots__ = ("_headers", "_raw", "_slots", "content_type", "is_closed", "request", "status_code")
+
+    def __init__(self, raw: aiohttp.ClientResponse, request: PreparedRequest, slots: _Slots) -> None:
+        self._raw = raw
+        self.request = request
+        self.status_code: int = raw.status
+        self._headers: Optional[Headers] = None
+        #: The ``Content-Type`` header, if any.
+        self.content_type: Optional[str] = raw.headers.get("Content-Type")
+        self._slots = slots
+        self.is_closed = False
+
+    @property
+    def headers(self) -> Headers:
+        """The response headers (repeated ones kept)."""
+        if self._headers is None:
+            self._headers = Headers.from_pairs(self._raw.headers.items())
+        return self._headers
+
+    @property
+    def http_version(self) -> str:
+        """``HTTP/1.1`` and the like."""
+        version = self._raw.version
+        return "HTTP/1.1" if version is None else f"HTTP/{version.major}.{version.minor}"
+
+    @property
+    def url(self) -> str:
+        """The URL this response came from."""
+        return self.request.url
+
+    async def read(self) -> bytes:
+        """The whole body, then the connection is released."""
+        if self.is_closed:
+            raise StreamInterruptedError("the response was closed before its body was read", request=self.request)
+        try:
+            return await self._raw.read()
+        except _TRANSPORT_ERRORS as exc:
+            self._release(broken=True)
+            raise map_aiohttp_error(exc, self.request) from exc
+        except BaseException:
+            self._release(broken=True)  # cancelled: never hand a half-read connection back to the pool
+            raise
+        finally:
+            self._release()
+
+    async def iter_bytes(self, chunk_size: Optional[int] = None) -> AsyncIterator[bytes]:
+        """The body in chunks as they arrive."""
+        if self.is_closed:
+            raise StreamInterruptedError("the response was closed before its body was read", request=self.request)
+        content = self._raw.content
+        chunks = content.iter_chunked(chunk_size) if chunk_size else content.iter_any()
+        try:
+            async for chunk in chunks:
+                yield chunk
+        except _TRANSPORT_ERRORS as exc:
+            self._release(broken=True)
+            raise map_aiohttp_error(exc, self.request) from exc
+        finally:
+            self._release(broken=not self._raw.content.at_eof())
+
+    def close(self) -> None:
+        """Release the connection without reading the rest (idempotent)."""
+        self._release(broken=not self._raw.content.at_eof())
+
+    def _release(self, broken: bool = False) -> None:
+        if not self.is_closed:
+            self.is_closed = True
+            if broken:
+                self._raw.close()
+            else:
+                self._raw.release()
+            slots = self._slots
+            if slots._waiters:
+                slots.release()
+            else:
+                slots.free += 1
+
+
+# -- sending -------------------------------------------------------------------------
+
+
+class AiohttpTransport:
+    """Sends prepared requests on one ``aiohttp.ClientSession``, bound to the loop it was made in."""
+
+    def __init__(self, session: aiohttp.ClientSession, settings: Any, default_headers: dict[str, str]) -> None:
+        self.session = session
+        self._settings = settings
+        self._slots = _Slots(settings["pool_size"] or 1_000_000)
+        self._env_by_origin: dict[str, OriginEnvironment] = {}
+        self._last_origin: tuple[str, OriginEnvironment] = ("\x00", OriginEnvironment())
+        self._timeouts: tuple[Optional[Timeout], Any] = (None, None)
+        # aiohttp turns a dict of headers into a CIMultiDict on every request: hand it one made
+        # once for the headers most requests carry (it never changes it).
+        self._default_headers = (default_headers, CIMultiDictProxy(CIMultiDict(default_headers)))
+
+    async def send(self, request: PreparedRequest) -> AiohttpResponse:
+        """Send ``request`` (no redirects followed) and return its response head."""
+        slots = self._slots
+        if slots.free > 0:
+            slots.free -= 1
+        elif not await slots.wait(request.timeout.pool):
+            pool = request.timeout.pool
+            within = "" if pool is None else f" within {pool:g}s"
+            raise PoolTimeoutError(
+                f"no pooled connection became free{within} ({request.method} {redact_url(request.url)})",
+                request=request,
+            )
+        try:
+            url = request.url
+            last_prefix, env = self._last_origin
+            if not url.startswith(last_prefix):  # most requests go to one origin: no need to cut it out
+                env = self._env_by_origin.get(origin_key(url)) or await self._environment(url)
+                self._last_origin = (origin_key(url) + "/", env)
+            headers: Any = request.headers.to_dict()
+            if env.headers:  # netrc / proxy credentials for this origin, unless the request has its own
+                for name, value in env.headers.items():
+                    if name not in request.headers:
+                        headers[name] = value
+            elif headers == self._default_headers[0]:  # most requests: the defaults as built
+                headers = self._default_headers[1]
+            timeout = request.timeout
+            if timeout is not self._timeouts[0]:  # the same Timeout object on most calls
+                self._timeouts = (timeout, client_timeout(timeout))
+            raw = await self.session.request(
+                request.method,
+                url,
+                headers=headers,
+                # Multipart bodies are bytes already. aiohttp closes a file body once sent: a retry
+                # must still be able to rewind it (see PreparedRequest.rewind).
+                data=request.content if request.body_start is None else KeepOpen(request.content),
+                timeout=self._timeouts[1],
+                allow_redirects=False,
+                proxy=env.proxy,
+                proxy_headers=env.proxy_headers or None,
+            )
+        except _TRANSPORT_ERRORS as exc:
+            slots.release()
+            raise map_aiohttp_error(exc, request) from exc
+        except BaseException:
+            slots.release()
+            raise
+        return AiohttpResponse(raw, request, slots)
+
+    async def _environment(self, url: str) -> OriginEnvironment:
+        """The environment's proxy and netrc credentials for ``url``'s origin, looked up once (in a thread)."""
+        settings = self._settings
+        env = await asyncio.to_thread(environment_for, url, settings["proxies"], settings["trust_env"])
+        if len(self._env_by_origin) >= 256:  # a client calling many hosts: keep the cache bounded
+            self._env_by_origin.clear()
+        self._env_by_origin[origin_key(url)] = env
+        return env
+
+    async def close(self) -> None:
+        """Close the session and its connections."""
+        await self.session.close()

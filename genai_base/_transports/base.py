@@ -1,0 +1,112 @@
+"""The transport-neutral response and transport interfaces (no I/O here).
+
+A transport sends one :class:`~genai_base._request.PreparedRequest` and hands
+back a response with a status, :class:`~genai_base.Headers` and a body to
+read, iterate or release. Every failure a transport meets is raised as the
+library's own :class:`~genai_base.APIError` subclass, with the transport's
+exception as ``__cause__``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any, AsyncIterator, Iterator, Optional, Protocol
+
+from .._headers import Headers
+from .._request import PreparedRequest
+
+if TYPE_CHECKING:
+    import aiohttp
+    import requests
+
+__all__ = [
+    "AsyncResponse",
+    "AsyncSessionFactory",
+    "AsyncTransport",
+    "SessionFactory",
+    "SyncResponse",
+    "SyncTransport",
+    "warn_if_unverified",
+]
+
+log = logging.getLogger("genai_base")
+_warned_unverified = False
+
+
+def warn_if_unverified(verify: Any) -> None:
+    """Log once per process that TLS verification is off."""
+    global _warned_unverified
+    if verify is False and not _warned_unverified:
+        _warned_unverified = True
+        log.warning("TLS certificate verification is disabled (verify=False); connections can be intercepted")
+
+
+class _ResponseHead(Protocol):
+    @property
+    def status_code(self) -> int: ...
+
+    @property
+    def headers(self) -> Headers: ...
+
+    @property
+    def content_type(self) -> Optional[str]: ...
+
+    @property
+    def http_version(self) -> str: ...
+
+    @property
+    def url(self) -> str: ...
+
+    @property
+    def is_closed(self) -> bool: ...
+
+    def close(self) -> None:
+        """Release the connection without reading the rest of the body (idempotent)."""
+
+
+class SyncResponse(_ResponseHead, Protocol):
+    """A response on a blocking transport."""
+
+    def read(self) -> bytes:
+        """The whole body; the connection is released afterwards, also on error."""
+
+    def iter_bytes(self, chunk_size: Optional[int] = None) -> Iterator[bytes]:
+        """The body in chunks as they arrive; released at the end or on error."""
+
+
+class AsyncResponse(_ResponseHead, Protocol):
+    """A response on an asyncio transport."""
+
+    async def read(self) -> bytes:
+        """The whole body; the connection is released afterwards, also on error."""
+
+    def iter_bytes(self, chunk_size: Optional[int] = None) -> AsyncIterator[bytes]:
+        """The body in chunks as they arrive; released at the end or on error."""
+
+
+class SyncTransport(Protocol):
+    """Sends a prepared request and blocks for the response head."""
+
+    def send(self, request: PreparedRequest) -> SyncResponse: ...
+
+    def close(self) -> None: ...
+
+
+class AsyncTransport(Protocol):
+    """Sends a prepared request and awaits the response head."""
+
+    async def send(self, request: PreparedRequest) -> AsyncResponse: ...
+
+    async def close(self) -> None: ...
+
+
+class SessionFactory(Protocol):
+    """Makes the ``requests.Session`` a sync client sends with, from the client's settings."""
+
+    def __call__(self, settings: Any) -> "requests.Session": ...
+
+
+class AsyncSessionFactory(Protocol):
+    """Makes the ``aiohttp.ClientSession`` an async client sends with (called inside the running loop)."""
+
+    def __call__(self, settings: Any) -> "aiohttp.ClientSession": ...

@@ -1,0 +1,61 @@
+"""The one header type: case-insensitive, multi-valued, never showing a credential in its repr."""
+
+from __future__ import annotations
+
+import pytest
+
+from genai_base import Headers
+from tests.conftest import Shell
+
+
+def test_names_are_case_insensitive_and_keep_their_first_spelling() -> None:
+    headers = Headers({"Content-Type": "application/json"})
+    assert headers["content-type"] == headers.get("CONTENT-TYPE") == "application/json"
+    assert "content-TYPE" in headers and list(headers) == ["Content-Type"]
+    headers["content-type"] = "text/plain"
+    assert headers.to_dict() == {"content-type": "text/plain"}
+    del headers["CONTENT-type"]
+    assert not headers and headers.get("content-type", "none") == "none"
+
+
+def test_repeated_names_keep_every_value() -> None:
+    headers = Headers.from_pairs([("Set-Cookie", "a=1"), ("set-cookie", "b=2"), ("X", "y")])
+    assert headers.get_list("set-cookie") == ["a=1", "b=2"]
+    assert headers["Set-Cookie"] == "a=1, b=2"
+    assert headers.multi_items() == [("Set-Cookie", "a=1"), ("Set-Cookie", "b=2"), ("X", "y")]
+    headers.add("x", "z")
+    assert headers.get_list("X") == ["y", "z"]
+    headers["x"] = "only"
+    assert headers.get_list("x") == ["only"]
+    copy = headers.copy()
+    copy.add("set-cookie", "c=3")
+    assert headers.get_list("set-cookie") == ["a=1", "b=2"]  # the copy changes alone
+
+
+def test_a_mapping_with_two_casings_of_one_name_keeps_both_values() -> None:
+    headers = Headers({"Accept": "a", "ACCEPT": "b"})
+    assert headers.get_list("accept") == ["a", "b"]
+
+
+def test_equality_ignores_case() -> None:
+    assert Headers({"A": "1"}) == Headers({"a": "1"}) == {"a": "1"}
+    assert Headers({"A": "1"}) != {"a": "2"}
+
+
+def test_repr_and_redacted_copies_hide_credentials() -> None:
+    headers = Headers({"Authorization": "Bearer s3cret", "X-Goog-Api-Key": "k3y", "Accept": "*/*"})
+    assert "s3cret" not in repr(headers) and "k3y" not in repr(headers) and "*/*" in repr(headers)
+    redacted = headers.redacted({"accept", "authorization"})
+    assert redacted["accept"] == "<redacted>" and redacted["authorization"] == "<redacted>"
+    assert headers["authorization"] == "Bearer s3cret"  # the original is untouched
+
+
+@pytest.mark.parametrize("name", ["set-cookie", "SET-COOKIE"])
+def test_responses_on_both_shells_carry_headers_of_this_type(shell: Shell, name: str) -> None:
+    from genai_base import APIResponse
+
+    response = shell.run(shell.client().get("/echo", cast_to=APIResponse[dict]))
+    assert isinstance(response.headers, Headers)
+    assert response.headers.get("CONTENT-TYPE", "").startswith("application/json")
+    assert isinstance(response.http_request.headers, Headers)
+    assert response.headers.get_list(name) == response.headers.get_list(name.lower())
