@@ -71,6 +71,11 @@ def shell(request: pytest.FixtureRequest, fake_api: FakeAPIServer) -> Iterator[S
         driver.close()
 
 
+def attempts(shell: Shell, path: str) -> int:
+    """How many requests to ``path`` the fake server got."""
+    return len(shell.server.requests_to(path))
+
+
 def closed_port() -> int:
     """A loopback port nothing listens on: connecting is refused at once."""
     sock = socket.socket()

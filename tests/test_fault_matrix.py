@@ -32,7 +32,7 @@ from genai_base import (
 from genai_base.models import Model
 from genai_base.testing import Reply
 
-from .conftest import Shell, closed_port
+from .conftest import Shell, attempts, closed_port
 
 RETRIES = 2
 
@@ -43,10 +43,6 @@ def fast_client(shell: Shell, **kwargs: Any) -> Any:
     container.retry_policy.override(ExponentialRetryPolicy(initial_delay=0.001, max_delay=0.002))
     kwargs.setdefault("max_retries", RETRIES)
     return shell.client(container=container, **kwargs)
-
-
-def attempts(shell: Shell, path: str) -> int:
-    return len(shell.server.requests_to(path))
 
 
 

@@ -44,7 +44,7 @@ from genai_base._request import PreparedRequest
 from genai_base._retry import RetryBudget, make_budgeted, make_exponential, parse_retry_after
 from genai_base.testing import Reply
 
-from .conftest import Shell, closed_port
+from .conftest import Shell, attempts, closed_port
 
 RETRIED = [408, 409, 429, 500, 502, 503, 504]
 NOT_RETRIED = [400, 401, 403, 404, 422]
@@ -86,10 +86,6 @@ def fast_client(
     if recorder is not None:
         container.hooks.override([recorder])
     return shell.client(container=container, **kwargs)
-
-
-def attempts(shell: Shell, path: str) -> int:
-    return len(shell.server.requests_to(path))
 
 
 def retry_counts(shell: Shell, path: str) -> list[str]:

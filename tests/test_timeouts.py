@@ -29,7 +29,7 @@ from genai_base._transports.aiohttp import client_timeout
 from genai_base._transports.requests import current_attempt_timeout
 from genai_base.testing import Reply
 
-from .conftest import Shell
+from .conftest import Shell, attempts
 
 
 def fast_client(shell: Shell, *, config: Optional[dict[str, Any]] = None, **kwargs: Any) -> Any:
@@ -39,10 +39,6 @@ def fast_client(shell: Shell, *, config: Optional[dict[str, Any]] = None, **kwar
         container.config.from_dict(config)
     container.retry_policy.override(ExponentialRetryPolicy(initial_delay=0.001, max_delay=0.002))
     return shell.client(container=container, **kwargs)
-
-
-def attempts(shell: Shell, path: str) -> int:
-    return len(shell.server.requests_to(path))
 
 
 # -- read timeouts -------------------------------------------------------------------------------
