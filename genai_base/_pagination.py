@@ -70,7 +70,9 @@ class PaginationError(APIError):
 
     def __init__(self, message: str, *, page_info: PageInfo, url: str, request: Any = None) -> None:
         super().__init__(message, request)
+        #: The next page as the paginator described it.
         self.page_info = page_info
+        #: The URL that page would be fetched from.
         self.url = url
 
 
@@ -232,8 +234,11 @@ class BasePage(Generic[T]):
     def __init__(self, listing: _Listing, request: _PageRequest, response: BaseAPIResponse[Any], data: Any) -> None:
         self._listing = listing
         self._request = request
+        #: The raw response of this page, for its headers and status.
         self.response = response
+        #: The decoded body of this page.
         self.data = data
+        #: This page's items, loaded as the listing's ``model``.
         self.items: list[T] = listing.load_items(data, response)
         self._current = PageInfo(url=response.url, params=effective_params(request.options))
         self._next_info: Optional[PageInfo] = _UNSET

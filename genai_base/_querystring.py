@@ -41,7 +41,9 @@ class Querystring:
     booleans are ``true``/``false``.
     """
 
+    #: How lists are written: ``comma``, ``repeat``, ``indices`` or ``brackets``.
     array_format: ArrayFormat = "repeat"
+    #: How nested mappings are written: ``brackets`` or ``dots``.
     nested_format: NestedFormat = "brackets"
 
     def __post_init__(self) -> None:

@@ -12,7 +12,7 @@ import codecs
 import json
 import os
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, AsyncIterator, Generic, Iterator, Optional, TypeVar, Union
+from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Generic, Iterator, Optional, TypeVar, Union
 
 from ._headers import Headers
 from ._parse import charset_of, decode_text, parse_body
@@ -40,6 +40,7 @@ class BaseAPIResponse(Generic[T]):
         "_cast_to",
         "_content",
         "_parsed",
+        "_post_parser",
         "_raw",
         "_serializers",
         "_strict",
@@ -60,6 +61,7 @@ class BaseAPIResponse(Generic[T]):
         retries_taken: int,
         elapsed: timedelta,
         content: Optional[bytes] = None,
+        post_parser: Optional[Callable[[Any], Any]] = None,
     ) -> None:
         self._raw = raw
         #: The HTTP status code.
@@ -74,6 +76,7 @@ class BaseAPIResponse(Generic[T]):
         self._serializers = serializers
         self._strict = strict
         self._content = content
+        self._post_parser = post_parser
         self._parsed: dict[Any, Any] = {}
 
     @property
@@ -126,6 +129,8 @@ class BaseAPIResponse(Generic[T]):
             strict=self._strict,
             response=self,
         )
+        if to is None and self._post_parser is not None:  # what the method itself would have returned
+            parsed = self._post_parser(parsed)
         self._parsed[cast_to] = parsed
         return parsed
 

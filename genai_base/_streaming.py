@@ -90,6 +90,7 @@ class _BaseStream(Generic[T]):
 class Stream(_BaseStream[T]):
     """Parsed events of a streamed response on the sync client."""
 
+    #: The raw response (an :class:`~genai_base.APIResponse`): status, headers and the request sent.
     response: "APIResponse[Any]"
 
     def _chunks(self) -> Iterator[bytes]:
@@ -149,6 +150,7 @@ def _silence(request: Any) -> APITimeoutError:
 class AsyncStream(_BaseStream[T]):
     """Parsed events of a streamed response on the async client."""
 
+    #: The raw response (an :class:`~genai_base.AsyncAPIResponse`): status, headers and the request sent.
     response: "AsyncAPIResponse[Any]"
 
     async def _chunks(self) -> AsyncGenerator[bytes, None]:

@@ -24,9 +24,13 @@ class ModelValidationError(GenaiBaseError, ValueError):
     """
 
     def __init__(self, model: str, path: str, messages: Any, detail: str | None = None) -> None:
+        #: The name of the model class (or type) the data was loaded as.
         self.model = model
+        #: The first failing field, in JSON names (``owner.tags[2]``); empty for the top level.
         self.path = path
+        #: marshmallow's error messages, as its ``ValidationError`` has them.
         self.messages: dict[Any, Any] | list[Any] = messages
+        #: The first message, as shown in the exception's text.
         self.detail = detail if detail is not None else leaf_text(messages)
         where = f"{path}: " if path else ""
         super().__init__(f"{model}: {where}{self.detail}")
