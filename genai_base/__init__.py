@@ -35,7 +35,8 @@ from ._errors import (
     UnprocessableEntityError,
 )
 from ._headers import Headers
-from ._hooks import ErrorEvent, Hook, LoggingHook, RequestEvent, ResponseEvent, RetryEvent
+from ._hooks import EndEvent, ErrorEvent, Hook, LoggingHook, RequestEvent, ResponseEvent, RetryEvent
+from ._policies import Policy, PolicyContext
 from ._options import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
@@ -172,6 +173,9 @@ __all__ = [
     "ResponseEvent",
     "RetryEvent",
     "ErrorEvent",
+    "EndEvent",
+    "Policy",
+    "PolicyContext",
     "RetryPolicy",
     "RetryOutcome",
     "ExponentialRetryPolicy",

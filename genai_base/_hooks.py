@@ -107,14 +107,19 @@ class ErrorEvent:
 class EndEvent:
     """A call ended: once per call, whatever the outcome (a body that failed validation included)."""
 
+    #: The call's method.
     method: str
+    #: The URL of the call's last attempt (credentials redacted).
     url: str
     #: ``"success"`` or ``"error"``.
     outcome: str
     #: How many attempts the call made.
     attempts: int
+    #: From the start of the call to its end.
     elapsed: timedelta
+    #: What the call raised (``None`` on success), a validation error of a 2xx body included.
     exception: Optional[BaseException] = None
+    #: The id every record of this call carries.
     call_id: Optional[str] = None
 
 
@@ -255,6 +260,7 @@ class LoggingHook:
             )
 
     def on_end(self, event: EndEvent) -> None:
+        """Log the end of a call (DEBUG)."""
         if self.log.isEnabledFor(logging.DEBUG):
             self.log.debug(
                 "end %s %s outcome=%s attempts=%d elapsed=%.3fs call=%s",

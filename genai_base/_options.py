@@ -175,6 +175,7 @@ class RequestOptions(TypedDict, total=False):
     max_retries: int
     follow_redirects: bool
     deadline: Optional[float]
+    #: Applied to the parsed result (a resource method's own post-processing).
     post_parser: Callable[[Any], Any]
 
 

@@ -80,7 +80,7 @@ def parse_body(
         return decode_text(content, content_type)
     as_is = cast_to is object or cast_to is Any
     if as_is and not content:
-        return None  # a 204, or an empty body: nothing to decode (the seed's generated deletes read this)
+        return None  # a 204, or an empty body: nothing to decode (generated delete methods read this)
     # No Content-Type at all: JSON is the only sensible guess for an API.
     serializer = serializers.for_content_type(content_type or "application/json")
     if serializer is None:

@@ -22,10 +22,13 @@ __all__ = ["Policy", "PolicyContext", "PolicyRunner"]
 class PolicyContext:
     """What a policy knows of the call an attempt belongs to; ``data`` keeps its state across attempts."""
 
+    #: The id every hook record of the call carries.
     call_id: str
+    #: The call's options.
     options: FinalRequestOptions
     #: Retries taken before this attempt (0 on the first).
     attempt: int = 0
+    #: The policy's own state for this call, kept across its attempts.
     data: dict[str, Any] = field(default_factory=dict)
 
 

@@ -61,6 +61,7 @@ class PreparedRequest:
     files: Optional[list[tuple[str, Any]]] = None
     #: The timeouts of this attempt.
     timeout: Timeout = field(default_factory=Timeout)
+    #: Where a file-object body started (for a resend), or ``None``.
     body_start: Optional[int] = None
 
     def __post_init__(self) -> None:
