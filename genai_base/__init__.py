@@ -77,16 +77,16 @@ from ._version import __version__
 _LAZY = {
     "AsyncAPIClient": "._async",
     "ClientContainer": "._container",
-    "Model": "._models",
-    "Field": "._models",
-    "ModelValidationError": "._models",
-    "load_as": "._models",
+    "Model": ".models",
+    "Field": ".models",
+    "ModelValidationError": ".models",
+    "load_as": ".models",
 }
 
 if TYPE_CHECKING:
     from ._async import AsyncAPIClient
     from ._container import ClientContainer
-    from ._models import Field, Model, ModelValidationError, load_as
+    from .models import Field, Model, ModelValidationError, load_as
 
 
 def __getattr__(name: str) -> Any:

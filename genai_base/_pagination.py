@@ -40,6 +40,7 @@ from ._parse import load_data
 from ._redact import redact_url
 from ._request import origin_of
 from ._response import APIResponse, BaseAPIResponse
+from .models import to_jsonable
 
 __all__ = [
     "PageInfo",
@@ -88,8 +89,6 @@ def _body_paging(options: FinalRequestOptions) -> bool:
 
 
 def _jsonable_mapping(value: Any) -> dict[str, Any]:
-    from ._models import to_jsonable
-
     data = to_jsonable(value)
     if not isinstance(data, Mapping):
         raise TypeError(
@@ -122,8 +121,6 @@ def effective_params(options: FinalRequestOptions) -> dict[str, object]:
 
 def _request_key(client: Any, options: FinalRequestOptions) -> str:
     """What makes two page requests "the same page": method, the full URL with its query, the body."""
-    from ._models import to_jsonable
-
     url = client._builder.build_url(options.url, options.params)
     return json.dumps(
         [options.method.upper(), url, to_jsonable(options.json_data), to_jsonable(options.extra_json)],

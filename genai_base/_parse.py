@@ -5,8 +5,10 @@ from __future__ import annotations
 import functools
 from typing import Any, Optional, get_args, get_origin
 
+from . import models
 from ._errors import APIResponseValidationError
 from ._serializers import SerializerRegistry, media_type_of
+from .models import ModelValidationError
 
 __all__ = ["parse_body", "charset_of", "decode_error_body", "is_raw_response_type"]
 
@@ -137,10 +139,9 @@ def shown_body(body: object, limit: int = ERROR_BODY_SHOWN) -> str:
 
 def load_data(cast_to: Any, data: Any, *, strict: bool, response: Any = None) -> Any:
     """Load decoded ``data`` as ``cast_to``, turning model errors into response validation errors."""
-    from ._models import ModelValidationError, load_as
-
     try:
-        return load_as(cast_to, data, strict=strict)
+        # models.load_as loads marshmallow on first use, which keeps `import genai_base` light.
+        return models.load_as(cast_to, data, strict=strict)
     except ModelValidationError as exc:
         raise APIResponseValidationError(str(exc), response=response, body=data) from exc
 
