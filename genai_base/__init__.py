@@ -36,7 +36,7 @@ from ._errors import (
     UnprocessableEntityError,
 )
 from ._headers import Headers
-from ._hooks import ErrorEvent, Hook, LoggingHook, RequestEvent, ResponseEvent, RetryEvent
+from ._hooks import EndEvent, ErrorEvent, Hook, LoggingHook, RequestEvent, ResponseEvent, RetryEvent
 from ._options import (
     DEFAULT_MAX_RESPONSE_SIZE,
     DEFAULT_MAX_RETRIES,
@@ -55,6 +55,7 @@ from ._paginators import (
     PageNumberPaginator,
     Paginator,
 )
+from ._policies import Policy, PolicyContext
 from ._querystring import Querystring
 from ._request import PreparedRequest
 from ._response import APIResponse, AsyncAPIResponse
@@ -78,16 +79,16 @@ from ._version import __version__
 _LAZY = {
     "AsyncAPIClient": "._async",
     "ClientContainer": "._container",
-    "Model": "._models",
-    "Field": "._models",
-    "ModelValidationError": "._models",
-    "load_as": "._models",
+    "Model": ".models",
+    "Field": ".models",
+    "ModelValidationError": ".models",
+    "load_as": ".models",
 }
 
 if TYPE_CHECKING:
     from ._async import AsyncAPIClient
     from ._container import ClientContainer
-    from ._models import Field, Model, ModelValidationError, load_as
+    from .models import Field, Model, ModelValidationError, load_as
 
 
 def __getattr__(name: str) -> Any:
@@ -176,6 +177,9 @@ __all__ = [
     "ResponseEvent",
     "RetryEvent",
     "ErrorEvent",
+    "EndEvent",
+    "Policy",
+    "PolicyContext",
     "RetryPolicy",
     "RetryOutcome",
     "ExponentialRetryPolicy",

@@ -6,17 +6,21 @@ import asyncio
 import os
 from typing import Any, Optional
 
-from ._base import BaseClient
+from ._base import BaseClient, Self, _default
 from ._engine import READ, SEND, SLEEP, AsyncAuthStep, FlowRunner
 from ._errors import APIError
 from ._multipart import files_need_reading, read_files
 from ._options import FinalRequestOptions, RequestOptions
 from ._pagination import AsyncPager
 from ._response import AsyncAPIResponse
+from ._settings import Settings
 from ._streaming import AsyncStream
 from ._transports.aiohttp import AiohttpTransport
 
 __all__ = ["AsyncAPIClient"]
+
+
+# "async with MySDK(...) as client" gives a MySDK to the type checker, not an AsyncAPIClient.
 
 
 class _SharedAsync:
@@ -40,10 +44,15 @@ class AsyncAPIClient(BaseClient):
 
     _is_async = True
 
-    def __init__(self, **kwargs: Any) -> None:
-        shared: Optional[_SharedAsync] = kwargs.get("_shared")
-        super().__init__(**kwargs)
-        self._shared = shared if shared is not None else _SharedAsync(self._settings, self._retry_policy)
+    _shared: _SharedAsync
+
+    def _new_shared(self, settings: Settings) -> _SharedAsync:
+        return _SharedAsync(settings, self._retry_policy)
+
+    @_default
+    async def _prepare_options(self, options: FinalRequestOptions) -> FinalRequestOptions:  # type: ignore[override]
+        """An SDK's say over a call's options, once per call before its request is built."""
+        return options
 
     def _transport(self) -> AiohttpTransport:
         transport = self._shared.transport
@@ -71,6 +80,8 @@ class AsyncAPIClient(BaseClient):
         if options.files is not None and files_need_reading(options.files):
             # Paths and OS files are read in a thread, not on the event loop.
             options = options.copy(files=await asyncio.to_thread(read_files, options.files))
+        if self._prepares_options:
+            options = await self._prepare_options(options)
         call = self._start(options, cast_to, stream)
         shared = self._shared
         send = (shared.transport if shared.pid == os.getpid() and shared.transport else self._transport()).send
@@ -184,7 +195,7 @@ class AsyncAPIClient(BaseClient):
 
     aclose = close
 
-    async def __aenter__(self) -> "AsyncAPIClient":
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc_info: Any) -> None:

@@ -7,8 +7,11 @@ import functools
 import json
 from typing import Any, Optional, get_args, get_origin
 
+from . import models
 from ._errors import APIResponseValidationError
 from ._serializers import SerializerRegistry, media_type_of
+from .models import ModelValidationError
+from .models._fields import node_for  # annotations to type nodes: no marshmallow needed
 
 __all__ = [
     "charset_of",
@@ -111,8 +114,6 @@ def _check_cast_to(cast_to: Any) -> None:
     if is_raw_response_type(cast_to):
         _check_cast_to(raw_response_inner(cast_to))
         return
-    from ._model_fields import node_for  # marshmallow is loaded with the first model, not at import
-
     try:
         node_for(cast_to)
     except (TypeError, NameError) as exc:
@@ -152,7 +153,7 @@ def parse_body(
         return decode_text(content, content_type)
     as_is = cast_to is object or cast_to is Any
     if as_is and not content:
-        return None  # a 204, or an empty body: nothing to decode (the seed's generated deletes read this)
+        return None  # a 204, or an empty body: nothing to decode (generated delete methods read this)
     # No Content-Type at all: JSON is the only sensible guess for an API.
     serializer = serializers.for_content_type(content_type or "application/json")
     if serializer is None:
@@ -211,10 +212,9 @@ def shown_body(body: object, limit: int = ERROR_BODY_SHOWN) -> str:
 
 def load_data(cast_to: Any, data: Any, *, strict: bool, response: Any = None) -> Any:
     """Load decoded ``data`` as ``cast_to``, turning model errors into response validation errors."""
-    from ._models import ModelValidationError, load_as
-
     try:
-        return load_as(cast_to, data, strict=strict)
+        # models.load_as loads marshmallow on first use, which keeps `import genai_base` light.
+        return models.load_as(cast_to, data, strict=strict)
     except ModelValidationError as exc:
         raise APIResponseValidationError(str(exc), response=response, body=data) from exc
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import codecs
 import os
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, AsyncIterator, Generic, Iterator, Optional, TypeVar, Union
+from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Generic, Iterator, Optional, TypeVar, Union
 
 from ._headers import Headers
 from ._parse import charset_of, decode_text, load_json, parse_body, text_charset
@@ -39,6 +39,7 @@ class BaseAPIResponse(Generic[T]):
         "_cast_to",
         "_content",
         "_parsed",
+        "_post_parser",
         "_raw",
         "_serializers",
         "_strict",
@@ -59,6 +60,7 @@ class BaseAPIResponse(Generic[T]):
         retries_taken: int,
         elapsed: timedelta,
         content: Optional[bytes] = None,
+        post_parser: Optional[Callable[[Any], Any]] = None,
     ) -> None:
         self._raw = raw
         #: The HTTP status code.
@@ -73,6 +75,7 @@ class BaseAPIResponse(Generic[T]):
         self._serializers = serializers
         self._strict = strict
         self._content = content
+        self._post_parser = post_parser
         self._parsed: dict[Any, Any] = {}
 
     @property
@@ -125,6 +128,8 @@ class BaseAPIResponse(Generic[T]):
             strict=self._strict,
             response=self,
         )
+        if to is None and self._post_parser is not None:  # what the method itself would have returned
+            parsed = self._post_parser(parsed)
         self._parsed[cast_to] = parsed
         return parsed
 
@@ -212,6 +217,24 @@ class APIResponse(BaseAPIResponse[T]):
         self._raw.close()
 
 
+class _Once:
+    """An async iterator over one chunk (a body already read)."""
+
+    __slots__ = ("_chunk",)
+
+    def __init__(self, chunk: bytes) -> None:
+        self._chunk: Optional[bytes] = chunk
+
+    def __aiter__(self) -> "_Once":
+        return self
+
+    async def __anext__(self) -> bytes:
+        chunk, self._chunk = self._chunk, None
+        if chunk is None:
+            raise StopAsyncIteration
+        return chunk
+
+
 class AsyncAPIResponse(BaseAPIResponse[T]):
     """A raw response on the async client; its reads are coroutines."""
 
@@ -232,13 +255,11 @@ class AsyncAPIResponse(BaseAPIResponse[T]):
         """The body parsed as JSON (``APIResponseValidationError`` if it is not valid JSON)."""
         return load_json(await self.read(), self)
 
-    async def iter_bytes(self, chunk_size: Optional[int] = None) -> AsyncIterator[bytes]:
+    def iter_bytes(self, chunk_size: Optional[int] = None) -> AsyncIterator[bytes]:
         """The body in chunks as they arrive (or the cached body if already read)."""
         if self._content is not None:
-            yield self._content
-            return
-        async for chunk in self._raw.iter_bytes(chunk_size):
-            yield chunk
+            return _Once(self._content)
+        return self._raw.iter_bytes(chunk_size)
 
     async def iter_text(self, chunk_size: Optional[int] = None) -> AsyncIterator[str]:
         """The body as text in its charset, in chunks as they arrive."""

@@ -9,7 +9,7 @@ connection when read to the end, closed, left early or failed.
 from __future__ import annotations
 
 import collections.abc as _abc
-from typing import TYPE_CHECKING, Any, AsyncGenerator, AsyncIterator, Generic, Iterator, Mapping, TypeVar, get_args
+from typing import TYPE_CHECKING, Any, AsyncIterator, Generic, Iterator, Mapping, TypeVar, get_args
 
 from ._errors import APIError, APITimeoutError, StreamInterruptedError
 from ._parse import load_data, shown_body
@@ -90,6 +90,7 @@ class _BaseStream(Generic[T]):
 class Stream(_BaseStream[T]):
     """Parsed events of a streamed response on the sync client."""
 
+    #: The raw response (an :class:`~genai_base.APIResponse`): status, headers and the request sent.
     response: "APIResponse[Any]"
 
     def _chunks(self) -> Iterator[bytes]:
@@ -149,40 +150,17 @@ def _silence(request: Any) -> APITimeoutError:
 class AsyncStream(_BaseStream[T]):
     """Parsed events of a streamed response on the async client."""
 
+    #: The raw response (an :class:`~genai_base.AsyncAPIResponse`): status, headers and the request sent.
     response: "AsyncAPIResponse[Any]"
 
-    async def _chunks(self) -> AsyncGenerator[bytes, None]:
-        request = self.response.http_request
-        try:
-            async for chunk in self.response._raw.iter_bytes():
-                yield chunk
-        except APITimeoutError as exc:
-            raise _silence(request) from exc
-        except APIError as exc:
-            raise _cut_off(exc, request) from exc
+    def _events(self) -> AsyncIterator[T]:
+        # Not a generator method: the generator must not hold the stream, so that an abandoned
+        # stream is collected (and its connection released) as soon as it is dropped.
+        return _async_events(self.response, self._handler)
 
-    async def _events(self) -> AsyncIterator[T]:
-        decoder = SSEDecoder()
-        handle = self._handler.handle
-        chunks = self._chunks()
-        try:
-            async for chunk in chunks:
-                for event in decoder.feed(chunk):
-                    yield handle(event)
-            for event in decoder.end():
-                yield handle(event)
-        except _Done:
-            return
-        finally:
-            await chunks.aclose()
-            await self.close()
-
-    async def __aiter__(self) -> AsyncIterator[T]:
-        try:
-            async for item in self._iterator:
-                yield item
-        finally:
-            await self.close()  # leaving an async for loop early releases the connection
+    def __aiter__(self) -> AsyncIterator[T]:
+        # The events themselves: leaving the loop early, the stream (or ``close()``) releases the connection.
+        return self._iterator  # type: ignore[no-any-return]
 
     async def __anext__(self) -> T:
         return await self._iterator.__anext__()
@@ -200,3 +178,31 @@ class AsyncStream(_BaseStream[T]):
         await self.close()
 
 
+async def _async_events(response: Any, handler: EventHandler) -> AsyncIterator[Any]:
+    """A stream's items: the one async generator of a stream.
+
+    Nested async generators, finalized separately when an abandoned stream is
+    collected, could be closed while another is closing them.
+    """
+    decoder = SSEDecoder()
+    handle = handler.handle
+    request = response.http_request
+    chunks = response._raw.iter_bytes().__aiter__()
+    try:
+        while True:
+            try:
+                chunk = await chunks.__anext__()
+            except StopAsyncIteration:
+                break
+            except APITimeoutError as exc:
+                raise _silence(request) from exc
+            except APIError as exc:
+                raise _cut_off(exc, request) from exc
+            for event in decoder.feed(chunk):
+                yield handle(event)
+        for event in decoder.end():
+            yield handle(event)
+    except _Done:
+        return
+    finally:
+        response._raw.close()

@@ -7,12 +7,13 @@ import threading
 import time
 from typing import Any, Optional
 
-from ._base import BaseClient
+from ._base import BaseClient, Self
 from ._engine import READ, SEND, FlowRunner
 from ._errors import APIError
 from ._options import FinalRequestOptions, RequestOptions
 from ._pagination import SyncPage
 from ._response import APIResponse
+from ._settings import Settings
 from ._streaming import Stream
 from ._transports.requests import RequestsTransport
 
@@ -51,13 +52,10 @@ class _SharedSync:
 class SyncAPIClient(BaseClient):
     """A client on a ``requests.Session``: build, send, retry and parse, synchronously."""
 
-    def __init__(self, **kwargs: Any) -> None:
-        shared: Optional[_SharedSync] = kwargs.get("_shared")
-        super().__init__(**kwargs)
-        if shared is None:
-            make_session = self._container.session_factory(settings=self._settings)
-            shared = _SharedSync(make_session, self._settings, self._retry_policy)
-        self._shared = shared
+    _shared: _SharedSync
+
+    def _new_shared(self, settings: Settings) -> _SharedSync:
+        return _SharedSync(self._container.session_factory(settings=settings), settings, self._retry_policy)
 
     @property
     def _session(self) -> Any:
@@ -75,6 +73,8 @@ class SyncAPIClient(BaseClient):
         stream_cls: Optional[type] = None,
     ) -> Any:
         """Send ``options``, retrying as the policy says, and return ``cast_to`` (or a stream)."""
+        if self._prepares_options:
+            options = self._prepare_options(options)
         call = self._start(options, cast_to, stream)
         send = self._shared.for_this_process().send
         runner = FlowRunner(call.flow())
@@ -176,7 +176,7 @@ class SyncAPIClient(BaseClient):
             self._shared.closed = True
             self._shared.transport.close()
 
-    def __enter__(self) -> "SyncAPIClient":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc_info: Any) -> None:

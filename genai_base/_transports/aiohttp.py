@@ -247,7 +247,7 @@ class AiohttpResponse:
         try:
             if self._fits():
                 return await self._raw.read()  # a known length within the bound: read at once
-            return b"".join([piece async for piece in self._pieces(None)])
+            return b"".join([piece async for piece in _Chunks(self, None)])
         except _TRANSPORT_ERRORS as exc:
             self._release(broken=True)
             raise map_aiohttp_error(exc, self.request) from exc
@@ -257,18 +257,11 @@ class AiohttpResponse:
         finally:
             self._release()
 
-    async def iter_bytes(self, chunk_size: Optional[int] = None) -> AsyncIterator[bytes]:
-        """The body in chunks as they arrive."""
+    def iter_bytes(self, chunk_size: Optional[int] = None) -> AsyncIterator[bytes]:
+        """The body in chunks as they arrive (an iterator, not a generator: nothing to finalize)."""
         if self.is_closed:
             raise StreamInterruptedError("the response was closed before its body was read", request=self.request)
-        try:
-            async for chunk in self._pieces(chunk_size):
-                yield chunk
-        except _TRANSPORT_ERRORS as exc:
-            self._release(broken=True)
-            raise map_aiohttp_error(exc, self.request) from exc
-        finally:
-            self._release(broken=not self._raw.content.at_eof())
+        return _Chunks(self, chunk_size)
 
     def _fits(self) -> bool:
         """True when the declared length is within the bound and no decoding can grow it."""
@@ -281,17 +274,6 @@ class AiohttpResponse:
         if length > self._limit:
             raise too_large(self.request, self._limit, declared=length)
         return True
-
-    async def _pieces(self, chunk_size: Optional[int]) -> AsyncIterator[bytes]:
-        content = self._raw.content
-        chunks = content.iter_chunked(chunk_size) if chunk_size else content.iter_any()
-        limit = self._limit
-        size = 0
-        async for chunk in chunks:
-            size += len(chunk)
-            if limit is not None and size > limit:
-                raise too_large(self.request, limit)
-            yield chunk
 
     def close(self) -> None:
         """Release the connection without reading the rest (idempotent)."""
@@ -309,6 +291,43 @@ class AiohttpResponse:
                 slots.release()
             else:
                 slots.free += 1
+
+
+class _Chunks:
+    """The body of an :class:`AiohttpResponse` in chunks as they arrive; released at the end or on error."""
+
+    __slots__ = ("_response", "_seen", "_size")
+
+    def __init__(self, response: AiohttpResponse, size: Optional[int]) -> None:
+        self._response = response
+        self._size = size
+        self._seen = 0  # bytes handed over so far, against max_response_size
+
+    def __aiter__(self) -> "_Chunks":
+        return self
+
+    async def __anext__(self) -> bytes:
+        response = self._response
+        if response.is_closed:
+            raise StopAsyncIteration
+        content = response._raw.content
+        try:
+            chunk = await (content.read(self._size) if self._size else content.readany())
+        except _TRANSPORT_ERRORS as exc:
+            response._release(broken=True)
+            raise map_aiohttp_error(exc, response.request) from exc
+        except BaseException:
+            response._release(broken=True)  # cancelled: never hand a half-read connection back to the pool
+            raise
+        if not chunk:
+            response._release()
+            raise StopAsyncIteration
+        self._seen += len(chunk)
+        limit = response._limit
+        if limit is not None and self._seen > limit:
+            response._release(broken=True)  # the rest stays unread: the connection cannot be reused
+            raise too_large(response.request, limit)
+        return chunk
 
 
 # -- sending -------------------------------------------------------------------------
