@@ -103,11 +103,34 @@ def redact_text(text: str, secret_params: Iterable[str] = ()) -> str:
 
 
 def redact_error(error: BaseException, secret_params: Iterable[str] = ()) -> BaseException:
-    """Redact credential query values and URL passwords from ``error``'s message in place (and return it)."""
-    message = getattr(error, "message", None)
-    if isinstance(message, str):
-        cleaned = redact_text(message, secret_params)
-        if cleaned != message:
-            error.message = cleaned  # type: ignore[attr-defined]
-    error.args = tuple(redact_text(a, secret_params) if isinstance(a, str) else a for a in error.args)
+    """Redact credential query values and URL passwords from ``error``'s message in place (and return it).
+
+    The exceptions it was raised from (``__cause__``, ``__context__``, and
+    exceptions held in ``args``, as urllib3 and requests wrap theirs) are
+    redacted too, so a traceback printed or recorded in a span does not
+    quote the signed URL. (An exception that builds its text from other
+    attributes at ``str()`` time cannot be reached this way.)
+    """
+    names = tuple(secret_params)
+    seen: set[int] = set()
+    todo = [error]
+    while todo and len(seen) < 16:
+        current = todo.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        message = getattr(current, "message", None)
+        if isinstance(message, str):
+            cleaned = redact_text(message, names)
+            if cleaned != message:
+                try:
+                    current.message = cleaned  # type: ignore[attr-defined]
+                except AttributeError:  # a read-only property
+                    pass
+        try:
+            current.args = tuple(redact_text(a, names) if isinstance(a, str) else a for a in current.args)
+        except (AttributeError, TypeError):
+            pass
+        inner = (current.__cause__, current.__context__, *current.args)
+        todo.extend(e for e in inner if isinstance(e, BaseException))
     return error

@@ -158,7 +158,7 @@ def test_a_silent_body_is_bounded_by_what_is_left_not_the_read_timeout(shell: Sh
 
 
 def test_a_stalled_upload_fails_as_a_write_timeout(shell: Shell) -> None:
-    with RawSocketServer([ReadHead(), Hold()]) as server:  # reads the head, then never the body
+    with RawSocketServer([ReadHead(), Hold(5)]) as server:  # reads the head, then never the body
         client = shell.client(base_url=server.url, max_retries=0, timeout=Timeout(5, write=0.2))
         started = time.monotonic()
         with pytest.raises(APITimeoutError, match="write timed out"):
@@ -170,7 +170,7 @@ def test_a_stalled_upload_fails_as_a_write_timeout(shell: Shell) -> None:
 def test_a_stalled_upload_is_retried_as_a_timeout(shell: Shell) -> None:
     from genai_base import ExponentialRetryPolicy
 
-    with RawSocketServer([ReadHead(), Hold()]) as server:
+    with RawSocketServer([ReadHead(), Hold(5)]) as server:
         container = ClientContainer()
         container.retry_policy.override(ExponentialRetryPolicy(initial_delay=0.001, max_delay=0.002))
         client = shell.client(base_url=server.url, container=container, max_retries=1,
@@ -214,7 +214,7 @@ def test_an_async_upload_that_times_out_or_is_cancelled_frees_its_socket() -> No
         await client.close()
         return after_timeouts, after_cancels
 
-    with RawSocketServer([ReadHead(), Hold()]) as server:
+    with RawSocketServer([ReadHead(), Hold(5)]) as server:
         after_timeouts, after_cancels = asyncio.run(scenario(server))
         assert server.connections == 6
     assert (after_timeouts, after_cancels) == (0, 0)
@@ -250,7 +250,7 @@ def test_timeouts_name_their_phase(shell: Shell, blackhole_port: int) -> None:
 
 
 def test_a_stalled_upload_is_not_a_connection_error(shell: Shell) -> None:
-    with RawSocketServer([ReadHead(), Hold()]) as server:
+    with RawSocketServer([ReadHead(), Hold(5)]) as server:
         client = shell.client(base_url=server.url, max_retries=0, timeout=Timeout(5, connect=0.1, write=0.3))
         with pytest.raises(APIConnectionError) as info:
             shell.run(client.post("/upload", cast_to=dict, content=b"u" * (32 * MIB)))

@@ -35,7 +35,7 @@ from .._request import PreparedRequest, origin_key
 from .aiohttp_body import TIMED_BODY_MIN, TimedBody, WriteTimeoutError
 from .aiohttp_cookies import OriginCookieJar
 from .base import MAX_HEADER_LINE, too_large, warn_if_unverified
-from .environment import OriginEnvironment, environment_for
+from .environment import OriginEnvironment, environment_for, split_userinfo
 
 __all__ = [
     "AiohttpResponse",
@@ -385,9 +385,14 @@ class AiohttpTransport:
                 name = next(k for k in headers if k.lower() == "proxy-authorization")
                 credentials = headers.pop(name)
                 proxy_headers = {**(proxy_headers or {}), "Proxy-Authorization": credentials}
+            if "@" in self._last_origin[0]:  # user:password@ in the URL (its origin): Basic auth
+                url, credentials = split_userinfo(url)
+                if credentials is not None and "authorization" not in request.headers:
+                    headers["Authorization"] = credentials
             if env.headers:  # netrc / proxy credentials for this origin, unless the request has its own
+                present = {name.lower() for name in headers}
                 for name, value in env.headers.items():
-                    if name not in request.headers:
+                    if name.lower() not in present:
                         headers[name] = value
             elif headers == self._default_headers[0]:  # most requests: the defaults as built
                 headers = self._default_headers[1]

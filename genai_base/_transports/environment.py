@@ -16,12 +16,27 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-__all__ = ["OriginEnvironment", "environment_for", "basic_authorization"]
+__all__ = ["OriginEnvironment", "environment_for", "basic_authorization", "split_userinfo"]
 
 
 def basic_authorization(user: str, password: str) -> str:
     """The value of a ``Basic`` ``Authorization`` (or ``Proxy-Authorization``) header."""
     return "Basic " + base64.b64encode(f"{user}:{password}".encode("latin-1")).decode("ascii")
+
+
+def split_userinfo(url: str) -> tuple[str, Optional[str]]:
+    """``url`` without its ``user:password@``, and the ``Basic`` credentials they make (``None`` if none).
+
+    Both transports send a URL's credentials this one way: as ``Authorization``
+    unless the request has its own (requests would override the caller's
+    header, aiohttp would refuse the pair), never in the URL itself.
+    """
+    parts = urlsplit(url)
+    if parts.username is None:
+        return url, None
+    host = parts.netloc.rpartition("@")[2]
+    credentials = basic_authorization(unquote(parts.username), unquote(parts.password or ""))
+    return urlunsplit(parts._replace(netloc=host)), credentials
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ from .._options import DEFAULT_MAX_RESPONSE_SIZE, Timeout
 from .._redact import REDACTED, redact_text, redact_url
 from .._request import PreparedRequest, origin_key
 from .base import too_large, warn_if_unverified
+from .environment import split_userinfo
 from .requests_cookies import OriginCookiePolicy
 from .requests_pool import (
     BlockingPoolAdapter,
@@ -405,6 +406,10 @@ class RequestsTransport:
         session = self.session
         url = request.url
         env = self._environment_for(url)
+        if env["userinfo"]:  # user:password@ in the URL: Basic auth unless the request has its own
+            url, credentials = split_userinfo(url)
+            if credentials is not None and "authorization" not in request.headers:
+                own = {**own, "Authorization": credentials}
         if env["tunnel"] is not None and "proxy-authorization" in request.headers:
             # An HTTPS origin through a proxy: the proxy reads this in the CONNECT; inside the
             # tunnel it would go to the origin.
@@ -413,13 +418,13 @@ class RequestsTransport:
         else:
             token = None
         try:
-            return self._send_prepared(session, request, own, env)
+            return self._send_prepared(session, request, url, own, env)
         finally:
             if token is not None:
                 proxy_authorization.reset(token)
 
     def _send_prepared(
-        self, session: requests.Session, request: PreparedRequest, own: dict[str, str], env: dict[str, Any]
+        self, session: requests.Session, request: PreparedRequest, url: str, own: dict[str, str], env: dict[str, Any]
     ) -> requests.Response:
         # Prepared directly: Session.prepare_request would copy the cookie jar and look for
         # ~/.netrc on every call. The session's headers, cookies and hooks still apply; netrc
@@ -427,9 +432,9 @@ class RequestsTransport:
         auth = session.auth or env["netrc_auth"]
         prepared = requests.PreparedRequest()
         body = request.content
-        if auth is None and not session.cookies and not env["userinfo"] and (body is None or type(body) is bytes):
+        if auth is None and not session.cookies and (body is None or type(body) is bytes):
             prepared.method = request.method
-            prepared.url = _prepared_url(request.url)
+            prepared.url = _prepared_url(url)
             headers: CaseInsensitiveDict[Any] = CaseInsensitiveDict(session.headers)  # type: ignore[arg-type]
             headers.update(own)
             if body is not None:
@@ -441,15 +446,15 @@ class RequestsTransport:
             prepared.prepare_cookies(session.cookies)  # empty, but a redirect reads the jar back
             prepared.hooks = session.hooks
         else:
-            # requests sends a URL's user:password as Basic auth (as aiohttp does) unless auth is given.
+            has_own = any(name.lower() == "authorization" for name in own)
             prepared.prepare(
                 method=request.method,
-                url=request.url,
+                url=url,
                 headers={**session.headers, **own},
                 data=body,
                 cookies=session.cookies,
                 hooks=session.hooks,
-                auth=auth if auth and "authorization" not in request.headers else None,
+                auth=auth if auth and not has_own else None,
             )
         return session.send(
             prepared, timeout=requests_timeout(request.timeout), allow_redirects=False, stream=True, **env["send"]

@@ -26,6 +26,7 @@ from ._raw import (
     Reset,
     Step,
     Trickle,
+    Tunnel,
 )
 from ._server import FakeAPIServer
 
@@ -45,4 +46,5 @@ __all__ = [
     "Reset",
     "Step",
     "Trickle",
+    "Tunnel",
 ]

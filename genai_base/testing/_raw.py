@@ -47,6 +47,7 @@ __all__ = [
     "Reset",
     "Step",
     "Trickle",
+    "Tunnel",
 ]
 
 _JOIN_TIMEOUT = 5.0
@@ -137,6 +138,15 @@ class Hold:
 
 
 @dataclass(frozen=True)
+class Tunnel:
+    """Act as an HTTPS proxy: read a ``CONNECT host:port`` (recorded), connect there, answer 200, relay.
+
+    The bytes inside the tunnel (TLS, for an HTTPS origin) pass through
+    unread, as through a real proxy, until either side closes.
+    """
+
+
+@dataclass(frozen=True)
 class Close:
     """Close the connection (a FIN) now."""
 
@@ -147,7 +157,9 @@ class Reset:
 
 
 #: A step: bytes to send, a step object, or a callable given the :class:`RawConnection`.
-Step = Union[bytes, Delay, Trickle, ReadHead, ReadRequest, Read, Hold, Close, Reset, Callable[["RawConnection"], None]]
+Step = Union[
+    bytes, Delay, Trickle, ReadHead, ReadRequest, Read, Hold, Tunnel, Close, Reset, Callable[["RawConnection"], None]
+]
 
 
 class RawConnection:
@@ -217,6 +229,43 @@ class RawConnection:
         """Keep the connection open without reading, until ``seconds`` pass or the server stops."""
         self._server._stopping.wait(seconds)
 
+    def tunnel(self) -> None:
+        """Serve one ``CONNECT``: connect to its target, answer 200, relay bytes both ways until one side closes."""
+        request = self.read_head()
+        host, _, port = request.target.rpartition(":")
+        try:
+            upstream = socket.create_connection((host.strip("[]"), int(port)), timeout=5)
+        except (OSError, ValueError):
+            self.send(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n")
+            return
+        upstream.settimeout(None)
+        self.send(b"HTTP/1.1 200 Connection established\r\n\r\n")
+        if self._buffer:
+            upstream.sendall(self._buffer)
+            self._buffer = b""
+
+        def pump(source: socket.socket, target: socket.socket) -> None:
+            try:
+                while True:
+                    data = source.recv(65536)
+                    if not data:
+                        break
+                    target.sendall(data)
+            except OSError:
+                pass
+            finally:
+                for sock in (source, target):
+                    try:
+                        sock.shutdown(socket.SHUT_RDWR)
+                    except OSError:
+                        pass
+
+        back = threading.Thread(target=pump, args=(upstream, self.sock), daemon=True)
+        back.start()
+        pump(self.sock, upstream)
+        back.join(_JOIN_TIMEOUT)
+        upstream.close()
+
     def close(self) -> None:
         """Close the connection (idempotent)."""
         try:
@@ -254,6 +303,8 @@ class RawConnection:
                 self.read(step.size)
             elif isinstance(step, Hold):
                 self.hold(step.seconds)
+            elif isinstance(step, Tunnel):
+                self.tunnel()
             elif isinstance(step, Close):
                 self.close()
                 return

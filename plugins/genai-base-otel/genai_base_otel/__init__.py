@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import traceback
 from collections import OrderedDict
 from typing import Any, Hashable, Optional
 from urllib.parse import urlsplit, urlunsplit
@@ -44,6 +45,13 @@ def _url_attributes(url: str) -> dict[str, Any]:
     netloc = parts.netloc.rpartition("@")[2]  # never user info
     attributes["url.full"] = urlunsplit(parts._replace(netloc=netloc, fragment=""))
     return attributes
+
+
+def _exception_attributes(exception: BaseException) -> dict[str, Any]:
+    """The stack trace of the library's own exception only: its message has credentials redacted, while the
+    transport exceptions it was raised from may quote the signed URL."""
+    lines = traceback.format_exception(type(exception), exception, exception.__traceback__, chain=False)
+    return {"exception.stacktrace": "".join(lines)}
 
 
 class OpenTelemetryHook:
@@ -129,7 +137,7 @@ class OpenTelemetryHook:
         status = getattr(event.exception, "status_code", None)
         error_type = str(status) if isinstance(status, int) else type(event.exception).__name__
         span.set_attribute("error.type", error_type)
-        span.record_exception(event.exception)
+        span.record_exception(event.exception, attributes=_exception_attributes(event.exception))
         span.set_status(Status(StatusCode.ERROR, type(event.exception).__name__))
         span.end()
 

@@ -135,6 +135,24 @@ def test_a_connection_error_ends_the_span(
     assert len(events(span, "http.attempt")) == 2
 
 
+def test_no_credential_reaches_a_span(
+    kind: str, hook: OpenTelemetryHook, exporter: InMemorySpanExporter, unused_port: int
+) -> None:
+    # A password in the URL and a key in the query: neither in attributes, events, nor the recorded
+    # exception (whose transport causes quote the URL: only the library's own exception is recorded).
+    secret = "pw-" + "1234567"
+    with pytest.raises(APIConnectionError):
+        call(kind, lambda c: c.get(f"/x?key={secret}", cast_to=dict),
+             base_url=f"http://user:{secret}@127.0.0.1:{unused_port}", container=container_with(hook),
+             max_retries=1, timeout=2.0)
+    (span,) = exporter.get_finished_spans()
+    texts = [repr(dict(span.attributes or {}))]
+    texts += [repr(dict(event.attributes or {})) for event in span.events]
+    assert events(span, "exception") and events(span, "http.retry")
+    assert not [text for text in texts if secret in text]
+    assert "user" not in dict(span.attributes or {})["url.full"]
+
+
 @pytest.fixture
 def unused_port() -> int:
     import socket
