@@ -28,7 +28,7 @@ from .._request import PreparedRequest, origin_key
 from .aiohttp_body import KeepOpen
 from .aiohttp_cookies import OriginCookieJar
 from .base import warn_if_unverified
-from .environment import OriginEnvironment, environment_for
+from .environment import OriginEnvironment, environment_for, netrc_file
 
 __all__ = [
     "AiohttpResponse",
@@ -336,7 +336,10 @@ class AiohttpTransport:
     async def _environment(self, url: str) -> OriginEnvironment:
         """The environment's proxy and netrc credentials for ``url``'s origin, looked up once (in a thread)."""
         settings = self._settings
-        env = await asyncio.to_thread(environment_for, url, settings["proxies"], settings["trust_env"])
+        if settings["trust_env"] and netrc_file() is not None:  # a file to read: not on the event loop
+            env = await asyncio.to_thread(environment_for, url, settings["proxies"], settings["trust_env"])
+        else:
+            env = environment_for(url, settings["proxies"], settings["trust_env"])
         if len(self._env_by_origin) >= 256:  # a client calling many hosts: keep the cache bounded
             self._env_by_origin.clear()
         self._env_by_origin[origin_key(url)] = env
