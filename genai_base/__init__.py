@@ -58,6 +58,7 @@ from ._paginators import (
 from ._policies import Policy, PolicyContext
 from ._querystring import Querystring
 from ._request import PreparedRequest
+from ._resource import AsyncAPIResource, SyncAPIResource
 from ._response import APIResponse, AsyncAPIResponse
 from ._retry import (
     BudgetedRetryPolicy,
@@ -73,6 +74,14 @@ from ._sync import SyncAPIClient
 from ._transports.base import AsyncSessionFactory, SessionFactory
 from ._types import NOT_GIVEN, NotGiven, Omit, omit
 from ._version import __version__
+from ._wrappers import (
+    AsyncResponseContextManager,
+    ResponseContextManager,
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 
 # Names whose modules pull in aiohttp or marshmallow load on first use, so
 # that ``import genai_base`` stays cheap for code that needs neither (PEP 562).
@@ -129,6 +138,14 @@ __all__ = [
     "ServerSentEvent",
     "SSEDecoder",
     "AsyncAPIResponse",
+    "SyncAPIResource",
+    "AsyncAPIResource",
+    "to_raw_response_wrapper",
+    "async_to_raw_response_wrapper",
+    "to_streamed_response_wrapper",
+    "async_to_streamed_response_wrapper",
+    "ResponseContextManager",
+    "AsyncResponseContextManager",
     "GenaiBaseError",
     "APIError",
     "APIStatusError",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from typing import Any, Optional
+from typing import Any, Literal, Optional, TypeVar, Union, overload
 
 from ._base import BaseClient, Self, _default
 from ._engine import READ, SEND, SLEEP, AsyncAuthStep, FlowRunner
@@ -12,12 +12,15 @@ from ._errors import APIError
 from ._multipart import files_need_reading, read_files
 from ._options import FinalRequestOptions, RequestOptions
 from ._pagination import AsyncPager
-from ._response import AsyncAPIResponse
+from ._response import APIResponse, AsyncAPIResponse
 from ._settings import Settings
 from ._streaming import AsyncStream
 from ._transports.aiohttp import AiohttpTransport
 
 __all__ = ["AsyncAPIClient"]
+
+ResponseT = TypeVar("ResponseT")
+StreamT = TypeVar("StreamT", bound=AsyncStream[Any])
 
 
 # "async with MySDK(...) as client" gives a MySDK to the type checker, not an AsyncAPIClient.
@@ -68,6 +71,56 @@ class AsyncAPIClient(BaseClient):
 
     # -- public API ------------------------------------------------------
 
+    @overload
+    async def request(  # type: ignore[overload-overlap]  # the raw wrapper first: AsyncAPIResponse here
+        self,
+        cast_to: type[APIResponse[ResponseT]],
+        options: FinalRequestOptions,
+        *,
+        stream: Literal[False] = False,
+        stream_cls: None = None,
+    ) -> AsyncAPIResponse[ResponseT]: ...
+
+    @overload
+    async def request(
+        self,
+        cast_to: type[ResponseT],
+        options: FinalRequestOptions,
+        *,
+        stream: Literal[False] = False,
+        stream_cls: None = None,
+    ) -> ResponseT: ...
+
+    @overload
+    async def request(
+        self,
+        cast_to: type[object],
+        options: FinalRequestOptions,
+        *,
+        stream: Literal[True],
+        stream_cls: type[StreamT],
+    ) -> StreamT: ...
+
+    @overload
+    async def request(
+        self,
+        cast_to: type[ResponseT],
+        options: FinalRequestOptions,
+        *,
+        stream: Literal[True],
+        stream_cls: None = None,
+    ) -> AsyncStream[ResponseT]: ...
+
+    @overload
+    async def request(
+        self,
+        cast_to: type[ResponseT],
+        options: FinalRequestOptions,
+        *,
+        stream: bool,
+        stream_cls: Optional[type[StreamT]] = None,
+    ) -> Union[ResponseT, StreamT, AsyncStream[ResponseT]]: ...
+
     async def request(
         self,
         cast_to: Any,
@@ -107,6 +160,49 @@ class AsyncAPIClient(BaseClient):
             raise
         return self._conclude(call, runner.attempt, AsyncAPIResponse, stream_cls, AsyncStream)
 
+    @overload
+    async def get(
+        self,
+        path: str,
+        *,
+        cast_to: type[APIResponse[ResponseT]],
+        options: RequestOptions = {},
+        stream: Literal[False] = False,
+    ) -> AsyncAPIResponse[ResponseT]: ...
+
+    @overload
+    async def get(
+        self,
+        path: str,
+        *,
+        cast_to: type[ResponseT],
+        options: RequestOptions = {},
+        stream: Literal[False] = False,
+        stream_cls: None = None,
+    ) -> ResponseT: ...
+
+    @overload
+    async def get(
+        self,
+        path: str,
+        *,
+        cast_to: type[object],
+        options: RequestOptions = {},
+        stream: Literal[True],
+        stream_cls: type[StreamT],
+    ) -> StreamT: ...
+
+    @overload
+    async def get(
+        self,
+        path: str,
+        *,
+        cast_to: type[ResponseT],
+        options: RequestOptions = {},
+        stream: Literal[True],
+        stream_cls: None = None,
+    ) -> AsyncStream[ResponseT]: ...
+
     async def get(
         self,
         path: str,
@@ -114,12 +210,67 @@ class AsyncAPIClient(BaseClient):
         cast_to: Any,
         options: RequestOptions = {},
         stream: bool = False,
-        stream_cls: Optional[type] = None,
+        stream_cls: Optional[type[Any]] = None,
     ) -> Any:
-        """``GET path``."""
+        """``GET path``; ``stream=True`` (with a ``stream_cls``) streams."""
         return await self.request(
             cast_to, FinalRequestOptions(method="get", url=path, **options), stream=stream, stream_cls=stream_cls
         )
+
+    @overload
+    async def post(
+        self,
+        path: str,
+        *,
+        cast_to: type[APIResponse[ResponseT]],
+        body: Any = None,
+        content: Any = None,
+        files: Any = None,
+        options: RequestOptions = {},
+        stream: Literal[False] = False,
+    ) -> AsyncAPIResponse[ResponseT]: ...
+
+    @overload
+    async def post(
+        self,
+        path: str,
+        *,
+        cast_to: type[ResponseT],
+        body: Any = None,
+        content: Any = None,
+        files: Any = None,
+        options: RequestOptions = {},
+        stream: Literal[False] = False,
+        stream_cls: None = None,
+    ) -> ResponseT: ...
+
+    @overload
+    async def post(
+        self,
+        path: str,
+        *,
+        cast_to: type[object],
+        body: Any = None,
+        content: Any = None,
+        files: Any = None,
+        options: RequestOptions = {},
+        stream: Literal[True],
+        stream_cls: type[StreamT],
+    ) -> StreamT: ...
+
+    @overload
+    async def post(
+        self,
+        path: str,
+        *,
+        cast_to: type[ResponseT],
+        body: Any = None,
+        content: Any = None,
+        files: Any = None,
+        options: RequestOptions = {},
+        stream: Literal[True],
+        stream_cls: None = None,
+    ) -> AsyncStream[ResponseT]: ...
 
     async def post(
         self,
@@ -131,15 +282,39 @@ class AsyncAPIClient(BaseClient):
         files: Any = None,
         options: RequestOptions = {},
         stream: bool = False,
-        stream_cls: Optional[type] = None,
+        stream_cls: Optional[type[Any]] = None,
     ) -> Any:
-        """``POST path`` with a JSON ``body``, raw ``content`` or multipart ``files``."""
+        """``POST path``: a JSON ``body``, raw ``content`` or multipart ``files``; ``stream=True`` streams."""
         return await self.request(
             cast_to,
             self._verb_options("post", path, body, content, files, options),
             stream=stream,
             stream_cls=stream_cls,
         )
+
+    @overload
+    async def put(
+        self,
+        path: str,
+        *,
+        cast_to: type[APIResponse[ResponseT]],
+        body: Any = None,
+        content: Any = None,
+        files: Any = None,
+        options: RequestOptions = {},
+    ) -> AsyncAPIResponse[ResponseT]: ...
+
+    @overload
+    async def put(
+        self,
+        path: str,
+        *,
+        cast_to: type[ResponseT],
+        body: Any = None,
+        content: Any = None,
+        files: Any = None,
+        options: RequestOptions = {},
+    ) -> ResponseT: ...
 
     async def put(
         self,
@@ -151,8 +326,34 @@ class AsyncAPIClient(BaseClient):
         files: Any = None,
         options: RequestOptions = {},
     ) -> Any:
-        """``PUT path``."""
-        return await self.request(cast_to, self._verb_options("put", path, body, content, files, options))
+        """``PUT path`` with a JSON ``body``, raw ``content`` or multipart ``files``."""
+        return await self.request(
+            cast_to, self._verb_options("put", path, body, content, files, options)
+        )
+
+    @overload
+    async def patch(
+        self,
+        path: str,
+        *,
+        cast_to: type[APIResponse[ResponseT]],
+        body: Any = None,
+        content: Any = None,
+        files: Any = None,
+        options: RequestOptions = {},
+    ) -> AsyncAPIResponse[ResponseT]: ...
+
+    @overload
+    async def patch(
+        self,
+        path: str,
+        *,
+        cast_to: type[ResponseT],
+        body: Any = None,
+        content: Any = None,
+        files: Any = None,
+        options: RequestOptions = {},
+    ) -> ResponseT: ...
 
     async def patch(
         self,
@@ -164,27 +365,60 @@ class AsyncAPIClient(BaseClient):
         files: Any = None,
         options: RequestOptions = {},
     ) -> Any:
-        """``PATCH path``."""
-        return await self.request(cast_to, self._verb_options("patch", path, body, content, files, options))
+        """``PATCH path`` with a JSON ``body``, raw ``content`` or multipart ``files``."""
+        return await self.request(
+            cast_to, self._verb_options("patch", path, body, content, files, options)
+        )
+
+    @overload
+    async def delete(
+        self,
+        path: str,
+        *,
+        cast_to: type[APIResponse[ResponseT]],
+        body: Any = None,
+        content: Any = None,
+        options: RequestOptions = {},
+    ) -> AsyncAPIResponse[ResponseT]: ...
+
+    @overload
+    async def delete(
+        self,
+        path: str,
+        *,
+        cast_to: type[ResponseT],
+        body: Any = None,
+        content: Any = None,
+        options: RequestOptions = {},
+    ) -> ResponseT: ...
 
     async def delete(
-        self, path: str, *, cast_to: Any, body: Any = None, content: Any = None, options: RequestOptions = {}
+        self,
+        path: str,
+        *,
+        cast_to: Any,
+        body: Any = None,
+        content: Any = None,
+        options: RequestOptions = {},
     ) -> Any:
-        """``DELETE path``."""
-        return await self.request(cast_to, self._verb_options("delete", path, body, content, None, options))
+        """``DELETE path`` with a JSON ``body``, raw ``content``."""
+        return await self.request(
+            cast_to, self._verb_options("delete", path, body, content, None, options)
+        )
 
     def get_api_list(
         self,
         path: str,
         *,
-        model: Any,
+        model: type[ResponseT],
         paginator: Any = None,
         body: Any = None,
         options: RequestOptions = {},
         method: str = "get",
-    ) -> Any:
+    ) -> AsyncPager[ResponseT]:
         """An awaitable (the first page) that is also async-iterable (every item across pages)."""
         return AsyncPager(self, path, model=model, paginator=paginator, body=body, options=options, method=method)
+
 
     async def close(self) -> None:
         """Close the connection pool (shared with copies)."""

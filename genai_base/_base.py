@@ -26,6 +26,7 @@ from ._request import PreparedRequest, RequestBuilder
 from ._settings import ENV_PREFIX, Settings, env_settings
 from ._streaming import stream_item_type
 from ._types import NOT_GIVEN, NotGiven, Omit
+from ._wrappers import RAW_RESPONSE_HEADER
 
 if TYPE_CHECKING:
     from ._container import ClientContainer
@@ -274,7 +275,14 @@ class BaseClient:
         """A new call of ``options`` on this client's engine (a closed client makes none)."""
         if self._shared.closed:
             raise APIConnectionError("the client is closed")
-        call = Call(self._engine, options, cast_to, stream, self._current_builder() if self._dynamic_defaults else None)
+        wrapper = None
+        headers = options.headers
+        if headers and not isinstance(headers, NotGiven) and RAW_RESPONSE_HEADER in headers:
+            # A response wrapper's marker: this call returns its raw response; the marker is not sent.
+            wrapper = str(headers[RAW_RESPONSE_HEADER])
+            options = options.copy(headers={k: v for k, v in headers.items() if k != RAW_RESPONSE_HEADER})
+        builder = self._current_builder() if self._dynamic_defaults else None
+        call = Call(self._engine, options, cast_to, stream, builder, wrapper)
         if self._validates_headers:
             self._validate_headers(call.request.headers, options.headers)
         return call
@@ -295,9 +303,15 @@ class BaseClient:
         """What ``request`` returns for the call's last attempt: the body, a raw response or a stream."""
         assert attempt is not None, "the flow ended without an attempt"
         value, wrap = call.conclude(attempt, response_cls)
-        if wrap:
+        if wrap or (call.wrapper is not None and call.stream_requested):
             item = stream_item_type(stream_cls, call.cast_to)
-            return (stream_cls or default)(cast_to=item, response=value, client=self)
+
+            def make_stream(response: Any) -> Any:
+                return (stream_cls or default)(cast_to=item, response=response, client=self)
+
+            if wrap:
+                return make_stream(value)
+            value._stream_factory = make_stream  # a wrapped streaming method: parse() gives the stream
         return value
 
     def copy(self, **overrides: Any) -> Self:

@@ -196,12 +196,15 @@ class Call:
         "follow_redirects",
         "max_retries",
         "options",
+        "raw_cast",
         "raw_type",
         "refusal",
         "request",
         "retries_taken",
         "started",
         "stream",
+        "stream_requested",
+        "wrapper",
     )
 
     def __init__(
@@ -211,6 +214,7 @@ class Call:
         cast_to: Any = object,
         stream: bool = False,
         builder: Optional[RequestBuilder] = None,
+        wrapper: Optional[str] = None,
     ) -> None:
         self.config = config
         self.options = options
@@ -226,8 +230,13 @@ class Call:
         self.follow_redirects = True if options.follow_redirects is None else options.follow_redirects
         check_cast_to(cast_to)  # a cast_to the client cannot produce fails here, before anything is sent
         self.cast_to = cast_to
-        self.stream = stream
-        self.raw_type = is_raw_response_type(cast_to)
+        # A response wrapper (``with_raw_response``: "raw", ``with_streaming_response``: "stream") asks
+        # for the raw response of a method whose own ``cast_to`` its ``parse()`` still gives.
+        self.raw_cast = is_raw_response_type(cast_to)
+        self.raw_type = self.raw_cast or wrapper is not None
+        self.stream = stream or wrapper == "stream"
+        self.stream_requested = stream
+        self.wrapper = wrapper
         self.retries_taken = 0
         self.refusal: Optional[str] = None  # why a retry the policy wanted was not made
         self.deadline_passed = False
@@ -564,7 +573,7 @@ class Call:
         return response_cls(
             raw=attempt.response,
             http_request=attempt.request,
-            cast_to=raw_response_inner(self.cast_to) if self.raw_type else self.cast_to,
+            cast_to=raw_response_inner(self.cast_to) if self.raw_cast else self.cast_to,
             serializers=config.serializers,
             strict=config.strict,
             retries_taken=self.retries_taken,

@@ -42,6 +42,7 @@ class BaseAPIResponse(Generic[T]):
         "_post_parser",
         "_raw",
         "_serializers",
+        "_stream_factory",
         "_strict",
         "elapsed",
         "http_request",
@@ -76,6 +77,8 @@ class BaseAPIResponse(Generic[T]):
         self._strict = strict
         self._content = content
         self._post_parser = post_parser
+        # Set for a wrapped method that streams: ``parse()`` gives its stream over this response.
+        self._stream_factory: Optional[Callable[[Any], Any]] = None
         self._parsed: dict[Any, Any] = {}
 
     @property
@@ -209,7 +212,9 @@ class APIResponse(BaseAPIResponse[T]):
     stream_to_file = write_to_file
 
     def parse(self, *, to: Any = None) -> T:
-        """The body loaded as the call's ``cast_to`` (or ``to``)."""
+        """The body loaded as the call's ``cast_to`` (or ``to``); for a streaming method, its stream."""
+        if to is None and self._stream_factory is not None:
+            return self._stream_factory(self)  # type: ignore[no-any-return]
         return self._parse_content(self.read(), to)  # type: ignore[no-any-return]
 
     def close(self) -> None:
@@ -291,7 +296,9 @@ class AsyncAPIResponse(BaseAPIResponse[T]):
     stream_to_file = write_to_file
 
     async def parse(self, *, to: Any = None) -> T:
-        """The body loaded as the call's ``cast_to`` (or ``to``)."""
+        """The body loaded as the call's ``cast_to`` (or ``to``); for a streaming method, its stream."""
+        if to is None and self._stream_factory is not None:
+            return self._stream_factory(self)  # type: ignore[no-any-return]
         return self._parse_content(await self.read(), to)  # type: ignore[no-any-return]
 
     async def close(self) -> None:

@@ -35,7 +35,7 @@ from .._request import PreparedRequest, origin_key
 from .aiohttp_body import TIMED_BODY_MIN, TimedBody, WriteTimeoutError
 from .aiohttp_cookies import OriginCookieJar
 from .base import MAX_HEADER_LINE, too_large, warn_if_unverified
-from .environment import OriginEnvironment, environment_for, split_userinfo
+from .environment import OriginEnvironment, environment_for, netrc_file, split_userinfo
 
 __all__ = [
     "AiohttpResponse",
@@ -420,7 +420,10 @@ class AiohttpTransport:
     async def _environment(self, url: str) -> OriginEnvironment:
         """The environment's proxy and netrc credentials for ``url``'s origin, looked up once (in a thread)."""
         settings = self._settings
-        env = await asyncio.to_thread(environment_for, url, settings["proxies"], settings["trust_env"])
+        if settings["trust_env"] and netrc_file() is not None:  # a file to read: not on the event loop
+            env = await asyncio.to_thread(environment_for, url, settings["proxies"], settings["trust_env"])
+        else:
+            env = environment_for(url, settings["proxies"], settings["trust_env"])
         if len(self._env_by_origin) >= 256:  # a client calling many hosts: keep the cache bounded
             self._env_by_origin.clear()
         self._env_by_origin[origin_key(url)] = env
