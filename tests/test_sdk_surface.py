@@ -237,7 +237,8 @@ def test_make_request_options_takes_query_and_post_parser(shell: Shell) -> None:
 
 class SyncItems(SyncAPIResource):
     def create(self, *, name: str, extra_headers: Optional[dict[str, str]] = None) -> dict[str, Any]:
-        return self._post("/echo", body={"name": name}, cast_to=dict, options=make_request_options(extra_headers=extra_headers))
+        options = make_request_options(extra_headers=extra_headers)
+        return self._post("/echo", body={"name": name}, cast_to=dict, options=options)
 
     def events(self, *, extra_headers: Optional[dict[str, str]] = None) -> Any:
         return self._get(
