@@ -28,7 +28,7 @@ from genai_base import (
     Timeout,
     make_request_options,
 )
-from genai_base.testing import Hold, RawSocketServer, ReadHead, Reply
+from genai_base.testing import Hold, RawSocketServer, ReadHead, ReadRequest, Reply
 
 from .conftest import Shell, attempts
 
@@ -165,6 +165,16 @@ def test_a_stalled_upload_fails_as_a_write_timeout(shell: Shell) -> None:
             shell.run(client.post("/upload", cast_to=dict, content=b"u" * (32 * MIB)))
         assert time.monotonic() - started < 3
         assert server.connections == 1
+
+
+def test_a_stalled_upload_on_a_kept_alive_connection_is_a_write_timeout(shell: Shell) -> None:
+    ok = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
+    with RawSocketServer([ReadRequest(), ok, ReadHead(), Hold(5)]) as server:
+        client = shell.client(base_url=server.url, max_retries=0, timeout=Timeout(5, write=0.2))
+        assert shell.run(client.get("/first", cast_to=dict)) == {}
+        with pytest.raises(APITimeoutError, match="write timed out"):
+            shell.run(client.post("/upload", cast_to=dict, content=b"u" * (32 * MIB)))
+        assert server.connections == 1  # the second call went out on the first call's connection
 
 
 def test_a_stalled_upload_is_retried_as_a_timeout(shell: Shell) -> None:

@@ -58,7 +58,9 @@ _MAX_HEAD = 1 << 20
 class RawRequest:
     """One request as the raw server read it: the head as sent, parsed a little, and the body."""
 
+    #: The request line and header lines as read, up to and including the blank line.
     head: bytes
+    #: The body (``ReadRequest`` only: a ``ReadHead`` leaves it unread).
     body: bytes = b""
 
     @property
@@ -101,6 +103,7 @@ class RawRequest:
 class Delay:
     """Wait ``seconds`` before the next step."""
 
+    #: How long to wait.
     seconds: float
 
 
@@ -108,8 +111,11 @@ class Delay:
 class Trickle:
     """Send ``data`` ``size`` bytes at a time, waiting ``every`` seconds before each piece."""
 
+    #: What to send, in all.
     data: bytes
+    #: The wait before each piece, in seconds.
     every: float
+    #: Bytes per piece.
     size: int = 1
 
 
@@ -127,6 +133,7 @@ class ReadRequest:
 class Read:
     """Read exactly ``size`` bytes (or until the peer closes) and discard them."""
 
+    #: How many bytes to read.
     size: int
 
 
@@ -134,6 +141,7 @@ class Read:
 class Hold:
     """Stop reading and keep the connection open: for ``seconds``, or until the server stops."""
 
+    #: How long to hold; ``None``: until the server stops.
     seconds: Optional[float] = None
 
 
@@ -166,6 +174,7 @@ class RawConnection:
     """One accepted connection, as script steps (and callable steps) see it."""
 
     def __init__(self, sock: socket.socket, server: "RawSocketServer") -> None:
+        #: The accepted socket.
         self.sock = sock
         self._server = server
         self._buffer = b""
@@ -342,6 +351,7 @@ class RawSocketServer:
         self._lock = threading.Lock()
         self._live = _Live()
         self._requests: list[RawRequest] = []
+        #: How many connections were accepted so far.
         self.connections = 0
         #: Errors raised by steps (a peer that went away is not one).
         self.errors: list[BaseException] = []
