@@ -8,10 +8,8 @@ from collections import OrderedDict
 from typing import Any, Hashable, Optional
 from urllib.parse import urlsplit, urlunsplit
 
-from opentelemetry import trace
+from opentelemetry import propagate, trace
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
-
-from opentelemetry import propagate
 
 from genai_base import EndEvent, ErrorEvent, PolicyContext, PreparedRequest, RequestEvent, ResponseEvent, RetryEvent
 
