@@ -277,7 +277,7 @@ class BaseClient:
             raise APIConnectionError("the client is closed")
         wrapper = None
         headers = options.headers
-        if headers and not isinstance(headers, NotGiven) and RAW_RESPONSE_HEADER in headers:
+        if type(headers) is not NotGiven and headers and RAW_RESPONSE_HEADER in headers:
             # A response wrapper's marker: this call returns its raw response; the marker is not sent.
             wrapper = str(headers[RAW_RESPONSE_HEADER])
             options = options.copy(headers={k: v for k, v in headers.items() if k != RAW_RESPONSE_HEADER})

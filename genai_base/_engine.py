@@ -533,7 +533,8 @@ class Call:
         response; a streamed call the response to wrap (``True``). A failed
         call raises its final error.
         """
-        ends = self.config.hooks.ends
+        hooks = self.config.hooks
+        ends = hooks.ends and hooks.listening("on_end")  # asked once per call: most calls build no record
         try:
             if not attempt.ok:
                 raise self._final_error(attempt, response_cls)
