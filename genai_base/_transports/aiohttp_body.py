@@ -67,6 +67,8 @@ async def _within(writer: Any, piece: Any, seconds: Optional[float], transport: 
 
 
 def _remaining_size(file: Any) -> Optional[int]:
+    if isinstance(file, io.TextIOBase):  # tell() is no byte count there: send it chunked
+        return None
     try:
         return max(os.fstat(file.fileno()).st_size - int(file.tell()), 0)
     except (AttributeError, OSError, ValueError, TypeError, io.UnsupportedOperation):
