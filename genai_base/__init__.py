@@ -30,6 +30,7 @@ from ._errors import (
     PluginNotFoundError,
     PoolTimeoutError,
     RateLimitError,
+    RateLimiterUnavailableError,
     StreamInterruptedError,
     TooManyRedirectsError,
     UnprocessableEntityError,
@@ -55,13 +56,16 @@ from ._paginators import (
 )
 from ._policies import Policy, PolicyContext
 from ._querystring import Querystring
+from ._ratelimit import LocalRateLimiter, NoRateLimiter, RateLimiter, ServerFeedback, read_feedback
 from ._request import PreparedRequest
 from ._resource import AsyncAPIResource, SyncAPIResource
 from ._response import APIResponse, AsyncAPIResponse
 from ._retry import (
     BudgetedRetryPolicy,
+    BudgetStore,
     ExponentialRetryPolicy,
     NoRetryPolicy,
+    RetryBudget,
     RetryOutcome,
     RetryPolicy,
 )
@@ -153,6 +157,7 @@ __all__ = [
     "ConflictError",
     "UnprocessableEntityError",
     "RateLimitError",
+    "RateLimiterUnavailableError",
     "InternalServerError",
     "APIConnectionError",
     "APITimeoutError",
@@ -198,8 +203,15 @@ __all__ = [
     "ExponentialRetryPolicy",
     "NoRetryPolicy",
     "BudgetedRetryPolicy",
+    "RetryBudget",
+    "BudgetStore",
     "Serializer",
     "JSONSerializer",
     "SessionFactory",
     "AsyncSessionFactory",
+    "RateLimiter",
+    "LocalRateLimiter",
+    "NoRateLimiter",
+    "ServerFeedback",
+    "read_feedback",
 ]

@@ -6,7 +6,7 @@ import asyncio
 from typing import Any, Literal, Optional, TypeVar, Union, overload
 
 from ._base import BaseClient, Self, _default
-from ._engine import READ, SEND, SLEEP, AsyncAuthStep, FlowRunner
+from ._engine import FEEDBACK, LIMIT, READ, SEND, SLEEP, AsyncAuthStep, FlowRunner
 from ._errors import APIError
 from ._multipart import files_need_reading, read_files
 from ._options import FinalRequestOptions, RequestOptions
@@ -26,12 +26,13 @@ StreamT = TypeVar("StreamT", bound=AsyncStream[Any])
 
 
 class _SharedAsync:
-    """What a client and its copies share: the transport (made lazily in the loop) and the retry policy."""
+    """What a client and its copies share: the transport (made lazily in the loop), retry policy, rate limiter."""
 
-    def __init__(self, settings: Any, retry_policy: Any) -> None:
+    def __init__(self, settings: Any, retry_policy: Any, rate_limiter: Any) -> None:
         self.settings = settings
         self.transport: Optional[AiohttpTransport] = None
         self.retry_policy = retry_policy
+        self.rate_limiter = rate_limiter
         self.closed = False
 
 
@@ -43,7 +44,7 @@ class AsyncAPIClient(BaseClient):
     _shared: _SharedAsync
 
     def _new_shared(self, settings: Settings) -> _SharedAsync:
-        return _SharedAsync(settings, self._retry_policy)
+        return _SharedAsync(settings, self._retry_policy, self._rate_limiter)
 
     @_default
     async def _prepare_options(self, options: FinalRequestOptions) -> FinalRequestOptions:  # type: ignore[override]
@@ -139,6 +140,10 @@ class AsyncAPIClient(BaseClient):
                         result = await arg.read()
                     elif kind is SLEEP:
                         result = await asyncio.sleep(arg, None)
+                    elif kind is LIMIT:  # the rate limiter's slot (only asked when there is a limiter)
+                        result = await self._rate_limiter.acquire_async(arg)
+                    elif kind is FEEDBACK:
+                        result = await self._rate_limiter.feedback_async(arg.status_code, arg.headers)
                     else:
                         result = await _auth_step(arg)
                 except APIError as exc:
