@@ -112,7 +112,7 @@ class RedisRateLimiter:
         if args is not None:
             try:
                 self.store.run("feed", [self._redis_key], args)
-            except Exception:  # noqa: BLE001 - fail closed raises from run(); feedback never does
+            except Exception:
                 pass
 
     async def feedback_async(self, status: int, headers: Mapping[str, str]) -> None:
@@ -121,7 +121,7 @@ class RedisRateLimiter:
         if args is not None:
             try:
                 await self.store.run_async("feed", [self._redis_key], args)
-            except Exception:  # noqa: BLE001 - see feedback
+            except Exception:
                 pass
 
     # -- resources -------------------------------------------------------------------------------

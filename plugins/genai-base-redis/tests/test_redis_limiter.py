@@ -20,8 +20,8 @@ from genai_base import (
     AsyncAPIClient,
     ClientContainer,
     ConfigurationError,
-    RateLimiterUnavailableError,
     RateLimitError,
+    RateLimiterUnavailableError,
     SyncAPIClient,
 )
 from genai_base.testing import FakeAPIServer, Reply
@@ -252,15 +252,18 @@ def test_redis_down_fail_closed_raises_and_sends_nothing(kind: str, fake_api: Fa
 def test_a_slow_redis_never_holds_a_call_past_its_timeout(
     kind: str, redis_server: RedisServer, fake_api: FakeAPIServer
 ) -> None:
-    containers = [container_for(redis_server.url, rps=1000, redis_timeout=0.1)]
+    limiter = RedisRateLimiter(redis_server.url, rps=1000, key="slow", timeout=0.1)
+    containers = [with_limiter(limiter)]
     with redis_server.client() as admin:
-        admin.execute_command("CLIENT", "PAUSE", "2000", "ALL")
+        admin.execute_command("CLIENT", "PAUSE", "1000", "WRITE")
         try:
             elapsed = run(kind, fake_api.url, containers, calls(kind, [0, 0, 0]))
         finally:
             admin.execute_command("CLIENT", "UNPAUSE")
     assert elapsed < 0.6  # one Redis timeout (0.1 s), then fail open until the recheck
+    assert limiter.store.outages == 1
     assert len(fake_api.requests) == 3
+    limiter.close()
 
 
 def test_async_deadline_cuts_a_slow_redis_shorter(redis_server: RedisServer) -> None:
@@ -268,7 +271,7 @@ def test_async_deadline_cuts_a_slow_redis_shorter(redis_server: RedisServer) -> 
 
     async def main() -> float:
         await limiter.acquire_async(None)  # connected before the pause
-        admin.execute_command("CLIENT", "PAUSE", "2000", "ALL")
+        admin.execute_command("CLIENT", "PAUSE", "1000", "WRITE")
         started = time.monotonic()
         with pytest.raises(RateLimiterUnavailableError):
             await limiter.acquire_async(0.1)  # the call has 0.1 s left: not the 1 s Redis timeout
@@ -297,7 +300,7 @@ def test_redis_restarted_mid_run(redis_server: RedisServer, fake_api: FakeAPISer
             try:
                 client.get("/echo", cast_to=dict)
                 done.append(time.monotonic())
-            except BaseException as exc:  # noqa: BLE001 - the test asserts there are none
+            except BaseException as exc:
                 errors.append(exc)
                 return
 
