@@ -1,8 +1,9 @@
 """One Redis URL: its clients (sync, and one async client per event loop) and what a failure means.
 
-Every command is bounded by ``timeout`` (socket connect and read timeouts,
-and redis-py's own retries turned off), so a slow or unreachable Redis
-costs at most that, never a hang. After a failure the store does not ask
+Every command is bounded by ``timeout`` (socket connect and read timeouts
+on the sync client, one timer around the whole command on the async one,
+which the call's own deadline may cut shorter; redis-py's own retries are
+off), so a slow or unreachable Redis costs at most that, never a hang. After a failure the store does not ask
 Redis again for ``recheck`` seconds (calls meanwhile are let through or
 refused at once, as ``fail_open`` says), then tries again: it recovers by
 itself. One warning is logged per outage, and a line when it is over.
@@ -12,14 +13,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 import threading
 import time
 import weakref
-from typing import Any, AsyncIterator, Optional, Sequence
+from typing import Any, AsyncIterator, Awaitable, Optional, Sequence
 from urllib.parse import urlsplit
 
 import redis
 import redis.asyncio
+from redis.asyncio.retry import Retry as AsyncRetry
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
@@ -76,6 +79,20 @@ def _password(url: str) -> Optional[str]:
         return None
 
 
+if sys.version_info >= (3, 11):
+
+    async def _within(seconds: float, awaitable: Awaitable[Any]) -> Any:
+        """``await awaitable``, cancelled after ``seconds`` (redis.asyncio then drops that connection)."""
+        async with asyncio.timeout(seconds):
+            return await awaitable
+
+else:  # asyncio.timeout is new in 3.11; wait_for costs a task more
+
+    async def _within(seconds: float, awaitable: Awaitable[Any]) -> Any:
+        """``await awaitable``, cancelled (``TimeoutError``) after ``seconds``."""
+        return await asyncio.wait_for(awaitable, seconds)
+
+
 async def _closing(client: "redis.asyncio.Redis") -> AsyncIterator[None]:
     # An async generator the running loop knows of: ``loop.shutdown_asyncgens()`` (run by
     # asyncio.run and pytest-asyncio when a loop ends) closes it, and so this loop's connections,
@@ -103,6 +120,9 @@ class RedisStore:
             "health_check_interval": 0,
         }
         self._sync = redis.Redis.from_url(url, **self._options)
+        # The async client bounds each whole command with one timer of its own (see run_async):
+        # redis.asyncio's socket timeout would arm one for the send and another for the read.
+        self._async_options = {**self._options, "socket_timeout": None, "retry": AsyncRetry(NoBackoff(), 0)}
         self._scripts: dict[str, str] = {}
         self._sync_scripts: dict[str, Any] = {}
         self._by_loop: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, tuple[Any, dict[str, Any], Any]]"
@@ -137,14 +157,10 @@ class RedisStore:
         """:meth:`run` on the running loop's client; ``bound`` cuts the wait below ``timeout``."""
         if not self._asking():
             return self._unavailable(None)
+        limit = self.timeout if bound is None else max(min(bound, self.timeout), 0.0)
         try:
             script = await self._loop_script(name)
-            call = script(keys=list(keys), args=list(args))
-            if bound is not None and bound < self.timeout:
-                # Only here: wait_for costs a task, and the socket timeouts bound every other case.
-                reply = await asyncio.wait_for(call, max(bound, 0.0))
-            else:
-                reply = await call
+            reply = await _within(limit, script(keys=list(keys), args=list(args)))
         except (*_FAILURES, asyncio.TimeoutError) as exc:
             return self._unavailable(exc)
         self._reachable()
@@ -154,7 +170,7 @@ class RedisStore:
         loop = asyncio.get_running_loop()
         entry = self._by_loop.get(loop)
         if entry is None:
-            client = redis.asyncio.Redis.from_url(self.url, **self._options)
+            client = redis.asyncio.Redis.from_url(self.url, **self._async_options)
             guard = _closing(client)
             await guard.__anext__()  # now the loop tracks it
             entry = (client, {n: client.register_script(s) for n, s in self._scripts.items()}, guard)
