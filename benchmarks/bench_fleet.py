@@ -227,16 +227,35 @@ def limiter_cost(url: str, redis_url: str, n: int, rounds: int) -> list[list[Any
         rows.append([f"`{name}` acquire + feedback, alone", fmt(_medians([_per_call(step, n) for _ in range(rounds)])),
                      fmt(asyncio.run(arounds()))])
 
+    timed = Timed(RedisRateLimiter(redis_url, rps=1e9, burst=1000, key=f"e2e-{os.getpid()}"))
+
+    # The floor: one bare round trip to the same Redis with redis-py (what any Redis-backed limiter pays).
+    import redis
+    import redis.asyncio
+
+    with redis.Redis.from_url(redis_url) as bare:
+        bare.ping()
+        sync_ping = _medians([_per_call(bare.ping, n) for _ in range(rounds)])
+
+    async def aping() -> tuple[float, float]:
+        client = redis.asyncio.Redis.from_url(redis_url)
+        await client.ping()
+        result = _medians([await _per_call_async(client.ping, n) for _ in range(rounds)])
+        await client.aclose()
+        return result
+
+    rows.append(["a bare redis-py `PING`, alone (the floor)", fmt(sync_ping), fmt(asyncio.run(aping()))])
+
     def container(limited: bool) -> Any:
         made = ClientContainer()
         if limited:
-            made.config.from_dict({"rate_limiter": "redis", "rate_limit": {
-                "rps": 1e9, "burst": 1000, "url": redis_url, "key": f"e2e-{os.getpid()}"}})
+            made.rate_limiter.override(timed)
         return made
 
     # Alternating rounds (none, redis, redis, none, ...) so that drift on a shared machine hits both alike.
     order = [name for r in range(rounds) for name in (("none", "redis") if r % 2 == 0 else ("redis", "none"))]
     sync_samples: dict[str, list[tuple[float, float]]] = {"none": [], "redis": []}
+    timed.reset()
     clients = {"none": SyncAPIClient(version="1", base_url=url, container=container(False)),
                "redis": SyncAPIClient(version="1", base_url=url, container=container(True))}
     for client in clients.values():
@@ -245,6 +264,8 @@ def limiter_cost(url: str, redis_url: str, n: int, rounds: int) -> list[list[Any
         sync_samples[name].append(_per_call(lambda c=clients[name]: c.get("/small", cast_to=dict), n))
     for client in clients.values():
         client.close()
+    sync_inside = timed.per_call()
+    timed.reset()
 
     async def async_rounds() -> dict[str, list[tuple[float, float]]]:
         samples: dict[str, list[tuple[float, float]]] = {"none": [], "redis": []}
@@ -259,6 +280,7 @@ def limiter_cost(url: str, redis_url: str, n: int, rounds: int) -> list[list[Any
         return samples
 
     async_samples = asyncio.run(async_rounds())
+    async_inside = timed.per_call()
     sync_m = {k: _medians(v) for k, v in sync_samples.items()}
     async_m = {k: _medians(v) for k, v in async_samples.items()}
     rows.append(["client.get, `none` (the default)", fmt(sync_m["none"]), fmt(async_m["none"])])
@@ -268,7 +290,45 @@ def limiter_cost(url: str, redis_url: str, n: int, rounds: int) -> list[list[Any
         return fmt((m["redis"][0] - m["none"][0], m["redis"][1] - m["none"][1]))
 
     rows.append(["**`redis` adds per call**", delta(sync_m), delta(async_m)])
+    rows.append(["of which inside the limiter (wall)", f"{sync_inside:.0f}", f"{async_inside:.0f}"])
     return rows
+
+
+class Timed:
+    """A rate limiter that times the one it wraps (wall clock spent in acquire and feedback)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.reset()
+
+    def reset(self) -> None:
+        self.spent = 0.0
+        self.calls = 0
+
+    def per_call(self) -> float:
+        return self.spent / max(self.calls, 1) * 1e6
+
+    def acquire(self, timeout: Optional[float]) -> None:
+        started = time.perf_counter()
+        self.inner.acquire(timeout)
+        self.spent += time.perf_counter() - started
+        self.calls += 1
+
+    async def acquire_async(self, timeout: Optional[float]) -> None:
+        started = time.perf_counter()
+        await self.inner.acquire_async(timeout)
+        self.spent += time.perf_counter() - started
+        self.calls += 1
+
+    def feedback(self, status: int, headers: Any) -> None:
+        started = time.perf_counter()
+        self.inner.feedback(status, headers)
+        self.spent += time.perf_counter() - started
+
+    async def feedback_async(self, status: int, headers: Any) -> None:
+        started = time.perf_counter()
+        await self.inner.feedback_async(status, headers)
+        self.spent += time.perf_counter() - started
 
 
 def main() -> None:
