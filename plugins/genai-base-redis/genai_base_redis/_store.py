@@ -189,8 +189,9 @@ class RedisStore:
                 first = not self._down
                 self._down = True
                 self._last_error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+                if first:
+                    self.outages += 1
             if first:
-                self.outages += 1
                 then = "calls go through unlimited" if self.fail_open else "calls fail"
                 logger.warning(
                     "%s: Redis at %s is unavailable (%s); rate_limit.fail_open is %s, so %s until it is back "
