@@ -143,11 +143,13 @@ class RedisStore:
     def run(self, name: str, keys: Sequence[str], args: Sequence[Any]) -> Optional[Any]:
         """The script's reply; ``None`` when Redis is unavailable and calls may go through."""
         if not self._asking():
-            return self._unavailable(None)
+            self._unavailable(None)  # raises unless calls may go through
+            return None
         try:
             reply = self._sync_scripts[name](keys=list(keys), args=list(args))
         except _FAILURES as exc:
-            return self._unavailable(exc)
+            self._unavailable(exc)
+            return None
         self._reachable()
         return reply
 
@@ -156,13 +158,15 @@ class RedisStore:
     ) -> Optional[Any]:
         """:meth:`run` on the running loop's client; ``bound`` cuts the wait below ``timeout``."""
         if not self._asking():
-            return self._unavailable(None)
+            self._unavailable(None)
+            return None
         limit = self.timeout if bound is None else max(min(bound, self.timeout), 0.0)
         try:
             script = await self._loop_script(name)
             reply = await _within(limit, script(keys=list(keys), args=list(args)))
         except (*_FAILURES, asyncio.TimeoutError) as exc:
-            return self._unavailable(exc)
+            self._unavailable(exc)
+            return None
         self._reachable()
         return reply
 
@@ -183,6 +187,7 @@ class RedisStore:
         return not self._down or time.monotonic() >= self._down_until
 
     def _unavailable(self, exc: Optional[BaseException]) -> None:
+        """Note an outage (``exc``; ``None``: still in one); raise unless ``fail_open``."""
         if exc is not None:
             with self._lock:
                 self._down_until = time.monotonic() + self.recheck
@@ -199,7 +204,7 @@ class RedisStore:
                     self.what, self.shown_url, self._last_error, str(self.fail_open).lower(), then, self.recheck,
                 )
         if self.fail_open:
-            return None
+            return
         raise RateLimiterUnavailableError(
             f"{self.what}: Redis at {self.shown_url} is unavailable ({self._last_error}) and rate_limit.fail_open "
             f"is false; nothing was sent"
