@@ -10,6 +10,10 @@ call it as fast as they can for ``--seconds`` with a ``SyncAPIClient``
 (b) ``local`` limiters, each at ``limit / workers`` req/s;
 (c) the ``redis`` limiter of ``genai-base-redis``, one ``limit`` for all.
 
+The limiters' burst (``--client-burst``, 10: half the server's bucket) lets a
+schedule that fell behind (a worker starved of CPU) catch up; the local
+limiters split it (1 each).
+
 Printed per scenario: successful calls per second and as a share of the
 limit, the share of responses that were 429s, retries per call, and p50/p99
 latency of a call (limiter waits and retries included). Then the limiter's
@@ -72,9 +76,11 @@ def worker(args: argparse.Namespace) -> None:
 
     config: dict[str, Any] = {}
     if args.scenario == "b":
-        config = {"rate_limiter": "local", "rate_limit": {"rps": args.limit / args.workers}}
+        share = {"rps": args.limit / args.workers, "burst": max(args.client_burst // args.workers, 1)}
+        config = {"rate_limiter": "local", "rate_limit": share}
     elif args.scenario == "c":
-        config = {"rate_limiter": "redis", "rate_limit": {"rps": args.limit, "url": args.redis, "key": args.key}}
+        config = {"rate_limiter": "redis", "rate_limit": {
+            "rps": args.limit, "burst": args.client_burst, "url": args.redis, "key": args.key}}
     container = ClientContainer()
     container.config.from_dict(config)
     tally = Tally()
@@ -84,7 +90,8 @@ def worker(args: argparse.Namespace) -> None:
     failed = 0
     with SyncAPIClient(version="1", base_url=args.url, container=container) as client:
         time.sleep(max(args.start_at - time.time(), 0))
-        stop_at = time.monotonic() + args.seconds
+        began = time.time()
+        stop_at = time.monotonic() + max(args.start_at + args.seconds - began, 0)  # the same window for all
         while True:
             started = time.monotonic()
             if started >= stop_at:
@@ -95,7 +102,8 @@ def worker(args: argparse.Namespace) -> None:
                 failed += 1  # retries ran out (429s all the way)
                 continue
             latencies.append(time.monotonic() - started)
-    print(json.dumps({"ok": len(latencies), "failed": failed, "responses": tally.responses,
+    print(json.dumps({"began": began, "ended": time.time(), "ok": len(latencies), "failed": failed,
+                      "responses": tally.responses,
                       "limited": tally.limited, "retries": tally.retries, "latencies": latencies}))
 
 
@@ -150,9 +158,10 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def run_scenario(scenario: str, url: str, redis_url: Optional[str], opts: argparse.Namespace) -> dict[str, Any]:
-    start_at = time.time() + 2.0 + 0.25 * opts.workers  # every worker has imported and built its client
+    start_at = time.time() + 3.0 + 0.5 * opts.workers  # every worker has imported and built its client
     command = [sys.executable, __file__, "--worker", "--scenario", scenario, "--url", url,
                "--limit", str(opts.limit), "--burst", str(opts.burst), "--workers", str(opts.workers),
+               "--client-burst", str(opts.client_burst),
                "--seconds", str(opts.seconds), "--start-at", repr(start_at), "--key", f"bench-{os.getpid()}-{scenario}"]
     if redis_url:
         command += ["--redis", redis_url]
@@ -166,7 +175,9 @@ def run_scenario(scenario: str, url: str, redis_url: Optional[str], opts: argpar
     latencies = [x for t in tallies for x in t["latencies"]]
     ok = sum(t["ok"] for t in tallies)
     responses = sum(t["responses"] for t in tallies)
-    rate = ok / opts.seconds
+    # Over the window the workers really ran (a worker that started late shortens it, never stretches it).
+    window = max(t["ended"] for t in tallies) - min(t["began"] for t in tallies)
+    rate = ok / window
     return {
         "rate": rate,
         "share": rate / opts.limit,
@@ -338,6 +349,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=None)
     parser.add_argument("--limit", type=float, default=200.0, help="the server's limit, req/s")
     parser.add_argument("--burst", type=int, default=20, help="the server's bucket size")
+    parser.add_argument("--client-burst", type=int, default=10,
+                        help="the limiters' burst: redis's, split between the local ones (at least 1 each)")
     parser.add_argument("--only", default="abc", help="scenarios to run (a, b, c)")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--scenario", help=argparse.SUPPRESS)
@@ -354,7 +367,9 @@ def main() -> None:
     header("bench_fleet")
     notes = [
         f"{opts.workers} worker processes, {opts.seconds:g} s each scenario; the server allows {opts.limit:g} req/s "
-        f"(bucket of {opts.burst}). req/s counts successful calls; 429s are a share of all responses; "
+        f"(bucket of {opts.burst}); the limiters' burst: {opts.client_burst} for redis, "
+        f"{max(opts.client_burst // opts.workers, 1)} for each local one. "
+        "req/s counts successful calls; 429s are a share of all responses; "
         "latency is per successful call, limiter waits and retries included.",
     ]
     with LoopbackServer() as url, RedisProcess() as redis_url:
