@@ -122,6 +122,7 @@ class SyncAPIClient(BaseClient):
         try:
             while runner.step is not None:  # perform each step the flow asks for
                 kind, arg = runner.step
+                result: Any
                 try:
                     if kind is SEND:
                         result = send(arg)

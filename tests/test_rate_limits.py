@@ -190,7 +190,7 @@ def test_no_slot_within_the_deadline_fails_at_once(shell: Shell, fake_api: FakeA
     client = shell.client(container=limited(rps=1), deadline=0.3)
     shell.run(client.get("/echo", cast_to=dict))
     started = time.monotonic()
-    with pytest.raises(APITimeoutError, match=r"no free slot within the 0\.[23]\d*s the call has left"):
+    with pytest.raises(APITimeoutError, match=r"no free slot within the 0\.\d+s the call has left"):
         shell.run(client.get("/echo", cast_to=dict))
     assert time.monotonic() - started < 0.2  # sleeping for the slot would take the 0.3 s
     assert len(fake_api.requests) == 1  # nothing was sent

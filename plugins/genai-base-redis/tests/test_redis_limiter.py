@@ -192,14 +192,14 @@ def test_no_slot_within_the_deadline_fails_at_once(kind: str, redis_server: Redi
     def sync_work(clients: list[Any]) -> float:
         clients[0].get("/echo", cast_to=dict)
         started = time.monotonic()
-        with pytest.raises(APITimeoutError, match=r"no free slot within the 0\.[23]\d*s"):
+        with pytest.raises(APITimeoutError, match=r"no free slot within the 0\.\d+s"):
             clients[1].get("/echo", cast_to=dict)
         return time.monotonic() - started
 
     async def async_work(clients: list[Any]) -> float:
         await clients[0].get("/echo", cast_to=dict)
         started = time.monotonic()
-        with pytest.raises(APITimeoutError, match=r"no free slot within the 0\.[23]\d*s"):
+        with pytest.raises(APITimeoutError, match=r"no free slot within the 0\.\d+s"):
             await clients[1].get("/echo", cast_to=dict)
         return time.monotonic() - started
 
