@@ -134,7 +134,9 @@ class ServerFeedback:
     keeps at most that many).
     """
 
+    #: Seconds from now during which nothing may be sent (``None``: no pause).
     pause: Optional[float] = None
+    #: Requests the server says are left now (``None``: it did not say).
     remaining: Optional[int] = None
 
 
@@ -240,8 +242,11 @@ class LocalRateLimiter:
         retry_after_ceiling: float = RETRY_AFTER_CEILING,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        #: Requests per second.
         self.rps = _positive("rps", rps)
+        #: Requests that may go at once after a quiet spell.
         self.burst = _whole("burst", burst)
+        #: Longest server-asked pause honoured, in seconds.
         self.retry_after_ceiling = retry_after_ceiling
         self._schedule = _Schedule(self.rps, self.burst)
         self._clock = clock

@@ -233,6 +233,7 @@ class RetryBudget:
     """A thread-safe token bucket (botocore's standard retry quota is the model)."""
 
     def __init__(self, capacity: float = 500) -> None:
+        #: The most tokens the bucket holds.
         self.capacity = _non_negative("capacity", capacity)
         self._tokens = self.capacity
         self._lock = threading.Lock()
@@ -266,6 +267,7 @@ class BudgetStore(Protocol):
     ``genai-base-redis`` keeps them in Redis, for every process naming the same key.
     """
 
+    #: The most tokens the bucket holds.
     capacity: float
 
     @property
