@@ -86,7 +86,9 @@ def test_stream_yields_typed_named_events(client: AcmeAnthropic, fake_api: FakeA
 
 def test_text_stream(client: AcmeAnthropic, fake_api: FakeAPIServer) -> None:
     fake_api.script("/v1/messages", message_events())
-    with client.messages.stream(model="acme-3", max_tokens=64, messages=TURNS) as stream:
+    stream = client.messages.stream(model="acme-3", max_tokens=64, messages=TURNS)
+    # Not "with ... as stream": Stream.__enter__ is typed to return Stream[T], not the subclass.
+    with stream:
         assert "".join(stream.text_stream) == "Hello!"
 
 
@@ -144,6 +146,6 @@ async def test_async(fake_api: FakeAPIServer) -> None:
         stream = await client.messages.stream(model="acme-3", max_tokens=64, messages=TURNS)
         assert "".join([text async for text in stream.text_stream]) == "Hello!"
         fake_api.script("/v1/messages", message_events())
-        async with await client.messages.stream(model="acme-3", max_tokens=64, messages=TURNS) as stream:
-            assert isinstance((await stream.__anext__()), MessageStartEvent)
+        async with await client.messages.stream(model="acme-3", max_tokens=64, messages=TURNS) as events:
+            assert isinstance((await events.__anext__()), MessageStartEvent)
     assert all(r.headers["x-api-key"] == "ak-async" for r in fake_api.requests_to("/v1/messages"))
