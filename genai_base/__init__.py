@@ -30,7 +30,9 @@ from ._errors import (
     PluginNotFoundError,
     PoolTimeoutError,
     RateLimitError,
+    RateLimiterUnavailableError,
     ResponseTooLargeError,
+    RetryBudgetExhaustedError,
     StreamInterruptedError,
     TooManyRedirectsError,
     UnprocessableEntityError,
@@ -57,13 +59,16 @@ from ._paginators import (
 )
 from ._policies import Policy, PolicyContext
 from ._querystring import Querystring
+from ._ratelimit import LocalRateLimiter, NoRateLimiter, RateLimiter, ServerFeedback, read_feedback
 from ._request import PreparedRequest
 from ._resource import AsyncAPIResource, SyncAPIResource
 from ._response import APIResponse, AsyncAPIResponse
 from ._retry import (
     BudgetedRetryPolicy,
+    BudgetStore,
     ExponentialRetryPolicy,
     NoRetryPolicy,
+    RetryBudget,
     RetryOutcome,
     RetryPolicy,
 )
@@ -156,6 +161,8 @@ __all__ = [
     "ConflictError",
     "UnprocessableEntityError",
     "RateLimitError",
+    "RateLimiterUnavailableError",
+    "RetryBudgetExhaustedError",
     "InternalServerError",
     "APIConnectionError",
     "APITimeoutError",
@@ -202,8 +209,15 @@ __all__ = [
     "ExponentialRetryPolicy",
     "NoRetryPolicy",
     "BudgetedRetryPolicy",
+    "RetryBudget",
+    "BudgetStore",
     "Serializer",
     "JSONSerializer",
     "SessionFactory",
     "AsyncSessionFactory",
+    "RateLimiter",
+    "LocalRateLimiter",
+    "NoRateLimiter",
+    "ServerFeedback",
+    "read_feedback",
 ]

@@ -31,6 +31,7 @@ __all__ = [
     "StreamInterruptedError",
     "ResponseTooLargeError",
     "RetryBudgetExhaustedError",
+    "RateLimiterUnavailableError",
     "APIResponseValidationError",
     "ConfigurationError",
     "PluginNotFoundError",
@@ -176,6 +177,13 @@ class ResponseTooLargeError(APIError):
 
 class RetryBudgetExhaustedError(APIError):
     """Raised only as the ``__cause__`` note when a retry budget refuses a retry."""
+
+
+class RateLimiterUnavailableError(APIError):
+    """The rate limiter's shared store (e.g. Redis) could not be asked, and ``rate_limit.fail_open`` is false.
+
+    Nothing was sent: the call ends with this error, which is not retried.
+    """
 
 
 class ConfigurationError(GenaiBaseError, ValueError):

@@ -109,5 +109,5 @@ def test_it_needs_a_script_and_says_when_it_is_not_running() -> None:
         RawSocketServer()
     server = RawSocketServer([b"x"])
     with pytest.raises(RuntimeError):
-        server.port
+        _ = server.port
     assert "stopped" in repr(server)
