@@ -65,7 +65,7 @@ def _seconds(value: Any) -> Optional[float]:
     return number
 
 
-def _positive_seconds(value: Any) -> Optional[float]:
+def _optional_positive_seconds(value: Any) -> Optional[float]:
     seconds = _seconds(value)
     if seconds == 0:
         raise ValueError("must be a positive number of seconds (or none)")
@@ -223,7 +223,7 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "policies": _names,
     "max_retries": _int(0),
     "timeout": _timeout,
-    "deadline": _positive_seconds,
+    "deadline": _optional_positive_seconds,
     "max_response_size": _size,
     "idempotency_header": _optional_name,
     "max_redirects": _int(0),
