@@ -23,7 +23,7 @@ from ._policies import PolicyRunner
 from ._querystring import Querystring
 from ._ratelimit import NoRateLimiter
 from ._redact import redact_url
-from ._request import PreparedRequest, RequestBuilder, origin_of
+from ._request import PreparedRequest, RequestBuilder, enforce_trailing_slash, origin_of
 from ._settings import ENV_PREFIX, Settings, env_settings
 from ._streaming import stream_item_type
 from ._types import NOT_GIVEN, NotGiven, Omit
@@ -176,7 +176,7 @@ class BaseClient:
             self._rate_limiter = source.shared.rate_limiter
         else:
             # ``key`` names what clients share across processes (a plugin's rate limit or retry budget).
-            key = settings["rate_limit"].get("key") or _origin(base_url)
+            key = settings["rate_limit"].get("key") or _origin(enforce_trailing_slash(base_url))  # checks base_url
             policy = container.retry_policy(settings=settings, key=key)
             self._retry_policy = load_component("retry_policies", policy, settings)
             limiter = container.rate_limiter(settings=settings, key=key)

@@ -209,7 +209,7 @@ def test_async_client_in_a_forked_child_gets_its_own_pool(fake_api: FakeAPIServe
     client = AsyncAPIClient(version="1", base_url=fake_api.url, max_retries=0)
     try:
         assert loop.run_until_complete(client.get("/echo", cast_to=dict))["method"] == "GET"  # a pooled socket
-        parent_transport = client._shared.transport
+        parent_transport = client._shared.current[1]
         read, write = os.pipe()
         pid = os.fork()
         if pid == 0:  # the child: a loop of its own, and must not touch the parent's pooled socket
@@ -218,7 +218,7 @@ def test_async_client_in_a_forked_child_gets_its_own_pool(fake_api: FakeAPIServe
                 async def child() -> bool:
                     answers = [await client.get(f"/echo?n={i}", cast_to=dict) for i in range(20)]
                     ok = all(a["query"] == {"n": [str(i)]} for i, a in enumerate(answers))
-                    return ok and client._shared.transport is not parent_transport
+                    return ok and client._shared.current[1] is not parent_transport
 
                 os.write(write, b"1" if asyncio.run(child()) else b"0")
             except BaseException:
@@ -229,7 +229,7 @@ def test_async_client_in_a_forked_child_gets_its_own_pool(fake_api: FakeAPIServe
         os.waitpid(pid, 0)
         assert os.read(read, 1) == b"1"
         assert all(a["query"] == {"p": [str(i)]} for i, a in enumerate(answers))
-        assert client._shared.transport is parent_transport
+        assert client._shared.current[1] is parent_transport
     finally:
         loop.run_until_complete(client.close())
         loop.close()
@@ -262,7 +262,7 @@ def test_the_per_origin_environment_cache_stays_bounded(shell: Shell) -> None:
     for host in range(300):  # 127.0.0.x: every one a new origin, each refused at once
         with pytest.raises(APIConnectionError):
             shell.run(client.get(f"http://127.0.{host // 250}.{host % 250 + 1}:{port}/x", cast_to=dict))
-    transport = client._shared.transport if shell.is_async else client._shared.for_this_process()
+    transport = client._shared.current[1] if shell.is_async else client._shared.for_this_process()
     assert 0 < len(transport._env_by_origin) <= 256
 
 

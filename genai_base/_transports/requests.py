@@ -61,6 +61,7 @@ __all__ = [
 
 log = logging.getLogger("genai_base")
 
+
 def requests_timeout(timeout: Timeout) -> Optional[tuple[Optional[float], Optional[float]]]:
     """``(connect, read)`` for ``requests``, each capped by ``total``."""
     connect, read, total = timeout.connect, timeout.read, timeout.total
