@@ -65,6 +65,14 @@ from ._retry import (
 )
 from ._serializers import JSONSerializer, Serializer
 from ._sse import ServerSentEvent, SSEDecoder
+from ._stream_protocols import (
+    AnthropicStreamProtocol,
+    OpenAIStreamProtocol,
+    RawStreamProtocol,
+    StreamContext,
+    StreamProtocol,
+    StreamSignal,
+)
 from ._streaming import AsyncStream, Stream
 from ._sync import SyncAPIClient
 from ._transports.base import AsyncSessionFactory, SessionFactory
@@ -124,6 +132,12 @@ __all__ = [
     "AsyncStream",
     "ServerSentEvent",
     "SSEDecoder",
+    "StreamProtocol",
+    "StreamContext",
+    "StreamSignal",
+    "OpenAIStreamProtocol",
+    "AnthropicStreamProtocol",
+    "RawStreamProtocol",
     "AsyncAPIResponse",
     "GenaiBaseError",
     "APIError",

@@ -54,6 +54,8 @@ class BaseClient:
         deadline: Union[float, NotGiven, None] = NOT_GIVEN,
         querystring: Optional[Querystring] = None,
         max_redirects: Union[int, NotGiven] = NOT_GIVEN,
+        stream_protocol: Any = None,
+        stream_reconnects: Union[int, NotGiven] = NOT_GIVEN,
         _shared: Any = None,
     ) -> None:
         if max_retries is None:
@@ -75,6 +77,8 @@ class BaseClient:
             deadline=deadline,
             querystring=querystring,
             max_redirects=max_redirects,
+            stream_protocol=stream_protocol,
+            stream_reconnects=stream_reconnects,
         )
         configure_logging()  # GENAI_BASE_LOG, read when a client is built
         # Imported here: dependency-injector (and the YAML parser it loads) costs
@@ -91,11 +95,14 @@ class BaseClient:
                 ("deadline", deadline),
                 ("max_redirects", max_redirects),
                 ("idempotency_header", idempotency_header),
+                ("stream_reconnects", stream_reconnects),
             )
             if not isinstance(value, NotGiven)
         }
         if auth is not None:
             arguments["auth"] = auth
+        if stream_protocol is not None:
+            arguments["stream_protocol"] = stream_protocol
         # A copy lays its arguments over the settings its original resolved (no re-read of the environment).
         parent = getattr(_shared, "settings", None)
         if parent is not None:
@@ -124,6 +131,10 @@ class BaseClient:
         hooks = self._container.hooks(settings=settings)
         self._hooks = HookRunner([load_component("hooks", hook, settings) for hook in hooks])
         self._auth = self._resolve_auth(auth, settings)
+        # The protocol streams use unless their class names one; those are loaded once per client.
+        protocol = self._container.stream_protocol(settings=settings)
+        self._stream_protocol = load_component("stream_protocols", protocol, settings)
+        self._stream_protocols: dict[str, Any] = {}
         self._builder = RequestBuilder(
             base_url=base_url,
             default_headers=self.default_headers,
@@ -198,6 +209,11 @@ class BaseClient:
         """A new call of ``options`` on this client's engine (a closed client makes none)."""
         if self._shared.closed:
             raise APIConnectionError("the client is closed")
+        resumable = options.resumable
+        if resumable is not None and (type(resumable) is not bool or (resumable and not stream)):
+            raise (ValueError if type(resumable) is bool else TypeError)(
+                f"resumable={resumable!r}: it takes True or False and applies to streamed calls (stream=True)"
+            )
         return Call(self._engine, options, cast_to, stream)
 
     def _conclude(
@@ -208,7 +224,7 @@ class BaseClient:
         value, wrap = call.conclude(attempt, response_cls)
         if wrap:
             item = stream_item_type(stream_cls, call.cast_to)
-            return (stream_cls or default)(cast_to=item, response=value, client=self)
+            return (stream_cls or default)(cast_to=item, response=value, client=self, options=call.options)
         return value
 
     def copy(self, **overrides: Any) -> Self:

@@ -39,6 +39,7 @@ COMPONENT_CHECKS: dict[str, Callable[[Any], bool]] = {
     "serializers": _has("media_types", "dumps", "loads"),
     "retry_policies": _has("should_retry", "wait"),
     "paginators": _has("items", "next_page"),
+    "stream_protocols": _has("handle"),
     "auth": lambda obj: not isinstance(obj, type) and (hasattr(obj, "auth_flow") or hasattr(obj, "async_auth_flow")),
     "hooks": lambda obj: not isinstance(obj, type)
     and any(hasattr(obj, n) for n in ("on_request", "on_response", "on_retry", "on_error")),
@@ -51,6 +52,7 @@ COMPONENT_GROUPS: dict[str, str] = {
     "serializers": "serializers",
     "retry_policy": "retry_policies",
     "paginator": "paginators",
+    "stream_protocol": "stream_protocols",
     "auth": "auth",
     "hooks": "hooks",
 }
@@ -125,5 +127,6 @@ class ClientContainer(containers.DeclarativeContainer):
     serializers = providers.Factory(_serializer_registry, serializer=serializer, settings=settings)
     retry_policy = providers.Factory(_one("retry_policies", "retry_policy"), settings=settings)
     paginator = providers.Factory(_one("paginators", "paginator"), settings=settings)
+    stream_protocol = providers.Factory(_one("stream_protocols", "stream_protocol"), settings=settings)
     auth = providers.Factory(_auth, settings=settings)
     hooks = providers.Factory(_hooks, settings=settings)

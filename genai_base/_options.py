@@ -103,6 +103,8 @@ class FinalRequestOptions:
     idempotency_key: Optional[str] = None
     follow_redirects: Optional[bool] = None
     deadline: Union[float, NotGiven, None] = NOT_GIVEN
+    #: Whether a streamed call that breaks resumes with ``Last-Event-ID``; ``None``: GET streams do.
+    resumable: Optional[bool] = None
 
     @classmethod
     def construct(cls, **values: Any) -> "FinalRequestOptions":
@@ -142,6 +144,7 @@ class RequestOptions(TypedDict, total=False):
     max_retries: int
     follow_redirects: bool
     deadline: Optional[float]
+    resumable: bool
 
 
 def make_request_options(
@@ -154,8 +157,13 @@ def make_request_options(
     max_retries: Union[int, NotGiven] = NOT_GIVEN,
     follow_redirects: Optional[bool] = None,
     deadline: Union[float, NotGiven, None] = NOT_GIVEN,
+    resumable: Optional[bool] = None,
 ) -> RequestOptions:
-    """Build :class:`RequestOptions` from the usual ``extra_*`` keyword arguments."""
+    """Build :class:`RequestOptions` from the usual ``extra_*`` keyword arguments.
+
+    ``resumable=True`` lets a streamed call of any method resume after a break
+    (GET streams do by default; ``False`` turns it off for one call).
+    """
     options: RequestOptions = {}
     if extra_headers is not None:
         options["headers"] = extra_headers
@@ -173,4 +181,8 @@ def make_request_options(
         options["follow_redirects"] = follow_redirects
     if is_given(deadline):
         options["deadline"] = deadline  # type: ignore[typeddict-item]
+    if resumable is not None:
+        if not isinstance(resumable, bool):
+            raise TypeError(f"resumable must be True, False or None, got {type(resumable).__name__}")
+        options["resumable"] = resumable
     return options

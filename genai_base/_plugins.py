@@ -46,6 +46,7 @@ GROUPS = (
     "serializers",
     "retry_policies",
     "paginators",
+    "stream_protocols",
     "auth",
     "hooks",
 )
