@@ -459,7 +459,9 @@ def test_sse_ids_retry_and_last_event_id(server: FakeAPIServer) -> None:
         'id: 1\ndata: {"index": 1, "text": "event 1"}\n\n'
     )
     resumed = requests.get(url, params={"count": 4, "ids": 1}, headers={"Last-Event-ID": "1"}).text
-    assert resumed == 'id: 2\ndata: {"index": 2, "text": "event 2"}\n\nid: 3\ndata: {"index": 3, "text": "event 3"}\n\n' + (
+    assert resumed == (
+        'id: 2\ndata: {"index": 2, "text": "event 2"}\n\n'
+        'id: 3\ndata: {"index": 3, "text": "event 3"}\n\n'
         "data: [DONE]\n\n"
     )
     # Without ids the header means nothing to the route; a foreign id is refused, not ignored.
@@ -494,7 +496,8 @@ def test_reply_events_resume_after_last_event_id(server: FakeAPIServer) -> None:
 
     events = [ServerSentEvent(id=str(i), data=str(i)) for i in range(4)]
     server.script("/ev", Reply(events=events))
-    assert requests.get(server.url_for("/ev"), headers={"Last-Event-ID": "1"}).text == "id: 2\ndata: 2\n\nid: 3\ndata: 3\n\n"
+    resumed = requests.get(server.url_for("/ev"), headers={"Last-Event-ID": "1"}).text
+    assert resumed == "id: 2\ndata: 2\n\nid: 3\ndata: 3\n\n"
     # An ID the stream never sent: from the start (as a server that lost its place would).
     assert requests.get(server.url_for("/ev"), headers={"Last-Event-ID": "9"}).text.startswith("id: 0\n")
     server.script("/ev", Reply(events=events, resume=False))
