@@ -112,7 +112,9 @@ class _BaseStream(Generic[T]):
                 f"handle_event(event) to change how events become items"
             )
         spec = cls.__dict__.get("protocol")
-        if spec is not None and not isinstance(spec, str) and not callable(getattr(spec, "handle", None)):
+        if spec is not None and not isinstance(spec, str) and (
+            isinstance(spec, type) or not callable(getattr(spec, "handle", None))
+        ):
             what = "a class; give an instance" if isinstance(spec, type) else f"a {type(spec).__name__}"
             raise TypeError(
                 f"{cls.__qualname__}.protocol must be a stream protocol name or an object with "
