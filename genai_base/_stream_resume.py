@@ -91,8 +91,8 @@ class Resumption:
             if options.resumable is False:
                 return "the call was made with resumable=False"
             return (
-                f"{options.method.upper()} streams resume only with make_request_options(resumable=True) "
-                f"(GET streams resume by default)"
+                f"a {options.method.upper()} stream resumes only with make_request_options(resumable=True); "
+                f"GET streams do by default"
             )
         if not (last_id.isascii() and last_id.isprintable()):
             return "the last event ID is not printable ASCII, so it cannot be sent as Last-Event-ID"

@@ -38,6 +38,7 @@ __all__ = [
     "disable_hidden_retry",
     "map_aiohttp_error",
     "ssl_context_for",
+    "unread_bytes",
 ]
 
 log = logging.getLogger("genai_base")
@@ -123,6 +124,23 @@ def _reason(exc: BaseException) -> str:
 
 
 _TRANSPORT_ERRORS = (aiohttp.ClientError, asyncio.TimeoutError, OSError, ValueError, RuntimeError)
+
+
+def unread_bytes(content: Any) -> bytes:
+    """Body bytes aiohttp received but did not hand over because the connection broke.
+
+    Its ``StreamReader`` raises the payload error before returning what is
+    already buffered, so the last events before a cut would be lost on this
+    shell only. There is no public way to read them: this takes the reader's
+    ``_buffer`` (a deque of bytes) where the installed version has one (a
+    probe), and nothing otherwise.
+    """
+    buffer = getattr(content, "_buffer", None)
+    if not isinstance(buffer, collections.deque) or not all(isinstance(part, bytes) for part in buffer):
+        return b""
+    received = b"".join(buffer)
+    buffer.clear()
+    return received
 
 
 # -- the pool's slots ----------------------------------------------------------------
@@ -223,7 +241,10 @@ class AiohttpResponse:
             async for chunk in chunks:
                 yield chunk
         except _TRANSPORT_ERRORS as exc:
+            received = unread_bytes(content)  # what arrived before the break, as the sync shell hands it over
             self._release(broken=True)
+            if received:
+                yield received
             raise map_aiohttp_error(exc, self.request) from exc
         finally:
             self._release(broken=not self._raw.content.at_eof())

@@ -36,7 +36,7 @@ class Reply:
     value (the data, as JSON), written one block at a time ``chunk_delay``
     apart. When the request carries ``Last-Event-ID`` naming an event's
     ``id``, the stream starts after that event (``resume=False``: it never
-    does). ``cut_after=N`` resets the connection after N events,
+    does). ``cut_after=N`` closes the connection after N events (the body never ends),
     ``stall_after=N`` goes silent after N events (until the client gives up).
     """
 

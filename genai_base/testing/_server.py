@@ -250,7 +250,7 @@ class FakeAPIServer:
     ) -> None:
         """Break ``times`` event streams answered on ``path`` (the ``/sse`` route or ``Reply(events=...)``).
 
-        ``cut_after=N`` resets the connection after N events of that answer;
+        ``cut_after=N`` closes the connection after N events of that answer (the body never ends);
         ``stall_after=N`` sends nothing more after N events, keeping the
         connection open until the client gives up. Counted from now, like
         :meth:`fail`: the first ``after`` streams go through untouched.

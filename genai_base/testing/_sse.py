@@ -121,6 +121,12 @@ def resume_position(ids: Sequence[str | None], last_event_id: str | None) -> int
     return 0
 
 
+def _cut(request: web.Request) -> None:
+    # A plain close after what was written, not a reset: a reset may make the client's kernel drop
+    # events it already received, and a test wants exactly N events to arrive before the break.
+    abort_connection(request, hard=False)
+
+
 async def _stall(request: web.Request) -> None:
     """Send nothing more until the client goes away (or ``STALL_SECONDS`` pass)."""
     loop = asyncio.get_running_loop()
@@ -152,7 +158,7 @@ async def write_events(
     sent = 0
     for block in blocks:
         if sent == cut:
-            abort_connection(request)
+            _cut(request)
             return False
         if sent == stall:
             await _stall(request)
@@ -162,7 +168,7 @@ async def write_events(
         await stream.write(block)
         sent += 1
     if sent == cut:  # after the last event, before the body's end: the client never sees it end
-        abort_connection(request)
+        _cut(request)
         return False
     if sent == stall:
         await _stall(request)
