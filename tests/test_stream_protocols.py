@@ -12,6 +12,7 @@ import pytest
 
 from genai_base import (
     APIError,
+    APIResponseValidationError,
     APIStatusError,
     AsyncStream,
     ClientContainer,
@@ -140,6 +141,16 @@ def test_anthropic_skips_pings_and_loads_named_events_into_a_typed_union(shell: 
     assert [type(i).__name__ for i in items] == ["MessageStart", "ContentDelta", "ContentDelta", "MessageStop"]
     assert "".join(i.text for i in items if isinstance(i, ContentDelta)) == "Hello"
     assert items[0].id == "msg_1"
+
+
+def test_a_strict_client_refuses_an_event_no_member_of_the_union_fits(shell: Shell) -> None:
+    unknown = E(event="message_delta", data='{"type": "message_delta", "usage": {}}')
+    shell.server.script("/m", Reply(events=[ANTHROPIC_EVENTS[0], unknown]))
+    client = shell.client(stream_protocol="anthropic", _strict_response_validation=True)
+    seen: list[Any] = []
+    with pytest.raises(APIResponseValidationError, match="type"):
+        collect_into(shell, stream(shell, client, "/m", cast_to=Event), seen)
+    assert [type(i).__name__ for i in seen] == ["MessageStart"]
 
 
 @pytest.mark.parametrize(("kind", "status", "cls"), [
