@@ -24,6 +24,7 @@ SCRIPTS = {
     "sse": "bench_sse.py",
     "memory": "bench_memory.py",
     "import": "bench_import.py",
+    "models": "bench_models.py",
 }
 LIMIT_SECONDS = 600
 

@@ -21,20 +21,31 @@ version = release = __version__
 
 extensions = [
     "sphinx.ext.autodoc",
+    "sphinx.ext.intersphinx",
+    "sphinx.ext.viewcode",
     "genai_docs",  # docs/_ext/genai_docs.py: API sections for features that may not have landed yet
 ]
+
+# Links to the Python, requests and aiohttp docs. The build runs offline (CI has no network), so the
+# inventories are the small ones in _inventories/, made by _tools/make_inventories.py: one entry for
+# each outside name these docs refer to, pointing at its real page.
+intersphinx_mapping = {
+    "python": ("https://docs.python.org/3", os.path.join("_inventories", "python.inv")),
+    "requests": ("https://requests.readthedocs.io/en/latest", os.path.join("_inventories", "requests.inv")),
+    "aiohttp": ("https://docs.aiohttp.org/en/stable", os.path.join("_inventories", "aiohttp.inv")),
+}
 
 exclude_patterns = ["_build"]
 root_doc = "index"
 language = "en"
-pygments_style = "sphinx"
 
-html_theme = "alabaster"
+# furo: a theme made for API docs (code blocks as wide as the page allows, dark mode, search).
+html_theme = "furo"
 html_title = f"genai_base {release}"
-html_theme_options = {"description": "The foundation API SDKs are built on", "fixed_sidebar": True}
+html_static_path = ["_static"]
+html_css_files = ["genai.css"]  # a wider article on wide screens, for the code
 
 autodoc_member_order = "bysource"
 autodoc_typehints = "signature"
 autodoc_preserve_defaults = True
 autodoc_class_signature = "mixed"
-autodoc_default_options = {"show-inheritance": False}

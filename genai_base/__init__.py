@@ -35,7 +35,7 @@ from ._errors import (
     UnprocessableEntityError,
 )
 from ._headers import Headers
-from ._hooks import ErrorEvent, Hook, LoggingHook, RequestEvent, ResponseEvent, RetryEvent
+from ._hooks import EndEvent, ErrorEvent, Hook, LoggingHook, RequestEvent, ResponseEvent, RetryEvent
 from ._options import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
@@ -53,8 +53,10 @@ from ._paginators import (
     PageNumberPaginator,
     Paginator,
 )
+from ._policies import Policy, PolicyContext
 from ._querystring import Querystring
 from ._request import PreparedRequest
+from ._resource import AsyncAPIResource, SyncAPIResource
 from ._response import APIResponse, AsyncAPIResponse
 from ._retry import (
     BudgetedRetryPolicy,
@@ -78,22 +80,30 @@ from ._sync import SyncAPIClient
 from ._transports.base import AsyncSessionFactory, SessionFactory
 from ._types import NOT_GIVEN, NotGiven, Omit, omit
 from ._version import __version__
+from ._wrappers import (
+    AsyncResponseContextManager,
+    ResponseContextManager,
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 
 # Names whose modules pull in aiohttp or marshmallow load on first use, so
 # that ``import genai_base`` stays cheap for code that needs neither (PEP 562).
 _LAZY = {
     "AsyncAPIClient": "._async",
     "ClientContainer": "._container",
-    "Model": "._models",
-    "Field": "._models",
-    "ModelValidationError": "._models",
-    "load_as": "._models",
+    "Model": ".models",
+    "Field": ".models",
+    "ModelValidationError": ".models",
+    "load_as": ".models",
 }
 
 if TYPE_CHECKING:
     from ._async import AsyncAPIClient
     from ._container import ClientContainer
-    from ._models import Field, Model, ModelValidationError, load_as
+    from .models import Field, Model, ModelValidationError, load_as
 
 
 def __getattr__(name: str) -> Any:
@@ -139,6 +149,14 @@ __all__ = [
     "AnthropicStreamProtocol",
     "RawStreamProtocol",
     "AsyncAPIResponse",
+    "SyncAPIResource",
+    "AsyncAPIResource",
+    "to_raw_response_wrapper",
+    "async_to_raw_response_wrapper",
+    "to_streamed_response_wrapper",
+    "async_to_streamed_response_wrapper",
+    "ResponseContextManager",
+    "AsyncResponseContextManager",
     "GenaiBaseError",
     "APIError",
     "APIStatusError",
@@ -186,6 +204,9 @@ __all__ = [
     "ResponseEvent",
     "RetryEvent",
     "ErrorEvent",
+    "EndEvent",
+    "Policy",
+    "PolicyContext",
     "RetryPolicy",
     "RetryOutcome",
     "ExponentialRetryPolicy",

@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Optional
+from typing import Any, Literal, Optional, TypeVar, Union, overload
 
-from ._base import BaseClient
+from ._base import BaseClient, Self, _default
 from ._engine import READ, SEND, SLEEP, AsyncAuthStep, FlowRunner
 from ._errors import APIError
 from ._multipart import files_need_reading, read_files
 from ._options import FinalRequestOptions, RequestOptions
 from ._pagination import AsyncPager
-from ._response import AsyncAPIResponse
+from ._response import APIResponse, AsyncAPIResponse
+from ._settings import Settings
 from ._streaming import AsyncStream
 from ._transports.aiohttp import AiohttpTransport
 
 __all__ = ["AsyncAPIClient"]
+
+ResponseT = TypeVar("ResponseT")
+StreamT = TypeVar("StreamT", bound=AsyncStream[Any])
+
+
+# "async with MySDK(...) as client" gives a MySDK to the type checker, not an AsyncAPIClient.
 
 
 class _SharedAsync:
@@ -33,10 +40,15 @@ class AsyncAPIClient(BaseClient):
 
     _is_async = True
 
-    def __init__(self, **kwargs: Any) -> None:
-        shared: Optional[_SharedAsync] = kwargs.get("_shared")
-        super().__init__(**kwargs)
-        self._shared = shared if shared is not None else _SharedAsync(self._settings, self._retry_policy)
+    _shared: _SharedAsync
+
+    def _new_shared(self, settings: Settings) -> _SharedAsync:
+        return _SharedAsync(settings, self._retry_policy)
+
+    @_default
+    async def _prepare_options(self, options: FinalRequestOptions) -> FinalRequestOptions:  # type: ignore[override]
+        """An SDK's say over a call's options, once per call before its request is built."""
+        return options
 
     def _transport(self) -> AiohttpTransport:
         transport = self._shared.transport
@@ -48,6 +60,56 @@ class AsyncAPIClient(BaseClient):
         return transport
 
     # -- public API ------------------------------------------------------
+
+    @overload
+    async def request(  # type: ignore[overload-overlap]  # the raw wrapper first: AsyncAPIResponse here
+        self,
+        cast_to: type[APIResponse[ResponseT]],
+        options: FinalRequestOptions,
+        *,
+        stream: Literal[False] = False,
+        stream_cls: None = None,
+    ) -> AsyncAPIResponse[ResponseT]: ...
+
+    @overload
+    async def request(
+        self,
+        cast_to: type[ResponseT],
+        options: FinalRequestOptions,
+        *,
+        stream: Literal[False] = False,
+        stream_cls: None = None,
+    ) -> ResponseT: ...
+
+    @overload
+    async def request(
+        self,
+        cast_to: type[object],
+        options: FinalRequestOptions,
+        *,
+        stream: Literal[True],
+        stream_cls: type[StreamT],
+    ) -> StreamT: ...
+
+    @overload
+    async def request(
+        self,
+        cast_to: type[ResponseT],
+        options: FinalRequestOptions,
+        *,
+        stream: Literal[True],
+        stream_cls: None = None,
+    ) -> AsyncStream[ResponseT]: ...
+
+    @overload
+    async def request(
+        self,
+        cast_to: type[ResponseT],
+        options: FinalRequestOptions,
+        *,
+        stream: bool,
+        stream_cls: Optional[type[StreamT]] = None,
+    ) -> Union[ResponseT, StreamT, AsyncStream[ResponseT]]: ...
 
     async def request(
         self,
@@ -61,6 +123,8 @@ class AsyncAPIClient(BaseClient):
         if options.files is not None and files_need_reading(options.files):
             # Paths and OS files are read in a thread, not on the event loop.
             options = options.copy(files=await asyncio.to_thread(read_files, options.files))
+        if self._prepares_options:
+            options = await self._prepare_options(options)
         call = self._start(options, cast_to, stream)
         send = (self._shared.transport or self._transport()).send
         runner = FlowRunner(call.flow())
@@ -85,6 +149,49 @@ class AsyncAPIClient(BaseClient):
             raise
         return self._conclude(call, runner.attempt, AsyncAPIResponse, stream_cls, AsyncStream)
 
+    @overload
+    async def get(
+        self,
+        path: str,
+        *,
+        cast_to: type[APIResponse[ResponseT]],
+        options: RequestOptions = {},
+        stream: Literal[False] = False,
+    ) -> AsyncAPIResponse[ResponseT]: ...
+
+    @overload
+    async def get(
+        self,
+        path: str,
+        *,
+        cast_to: type[ResponseT],
+        options: RequestOptions = {},
+        stream: Literal[False] = False,
+        stream_cls: None = None,
+    ) -> ResponseT: ...
+
+    @overload
+    async def get(
+        self,
+        path: str,
+        *,
+        cast_to: type[object],
+        options: RequestOptions = {},
+        stream: Literal[True],
+        stream_cls: type[StreamT],
+    ) -> StreamT: ...
+
+    @overload
+    async def get(
+        self,
+        path: str,
+        *,
+        cast_to: type[ResponseT],
+        options: RequestOptions = {},
+        stream: Literal[True],
+        stream_cls: None = None,
+    ) -> AsyncStream[ResponseT]: ...
+
     async def get(
         self,
         path: str,
@@ -92,12 +199,67 @@ class AsyncAPIClient(BaseClient):
         cast_to: Any,
         options: RequestOptions = {},
         stream: bool = False,
-        stream_cls: Optional[type] = None,
+        stream_cls: Optional[type[Any]] = None,
     ) -> Any:
-        """``GET path``."""
+        """``GET path``; ``stream=True`` (with a ``stream_cls``) streams."""
         return await self.request(
             cast_to, FinalRequestOptions(method="get", url=path, **options), stream=stream, stream_cls=stream_cls
         )
+
+    @overload
+    async def post(
+        self,
+        path: str,
+        *,
+        cast_to: type[APIResponse[ResponseT]],
+        body: Any = None,
+        content: Any = None,
+        files: Any = None,
+        options: RequestOptions = {},
+        stream: Literal[False] = False,
+    ) -> AsyncAPIResponse[ResponseT]: ...
+
+    @overload
+    async def post(
+        self,
+        path: str,
+        *,
+        cast_to: type[ResponseT],
+        body: Any = None,
+        content: Any = None,
+        files: Any = None,
+        options: RequestOptions = {},
+        stream: Literal[False] = False,
+        stream_cls: None = None,
+    ) -> ResponseT: ...
+
+    @overload
+    async def post(
+        self,
+        path: str,
+        *,
+        cast_to: type[object],
+        body: Any = None,
+        content: Any = None,
+        files: Any = None,
+        options: RequestOptions = {},
+        stream: Literal[True],
+        stream_cls: type[StreamT],
+    ) -> StreamT: ...
+
+    @overload
+    async def post(
+        self,
+        path: str,
+        *,
+        cast_to: type[ResponseT],
+        body: Any = None,
+        content: Any = None,
+        files: Any = None,
+        options: RequestOptions = {},
+        stream: Literal[True],
+        stream_cls: None = None,
+    ) -> AsyncStream[ResponseT]: ...
 
     async def post(
         self,
@@ -109,15 +271,39 @@ class AsyncAPIClient(BaseClient):
         files: Any = None,
         options: RequestOptions = {},
         stream: bool = False,
-        stream_cls: Optional[type] = None,
+        stream_cls: Optional[type[Any]] = None,
     ) -> Any:
-        """``POST path`` with a JSON ``body``, raw ``content`` or multipart ``files``."""
+        """``POST path``: a JSON ``body``, raw ``content`` or multipart ``files``; ``stream=True`` streams."""
         return await self.request(
             cast_to,
             self._verb_options("post", path, body, content, files, options),
             stream=stream,
             stream_cls=stream_cls,
         )
+
+    @overload
+    async def put(
+        self,
+        path: str,
+        *,
+        cast_to: type[APIResponse[ResponseT]],
+        body: Any = None,
+        content: Any = None,
+        files: Any = None,
+        options: RequestOptions = {},
+    ) -> AsyncAPIResponse[ResponseT]: ...
+
+    @overload
+    async def put(
+        self,
+        path: str,
+        *,
+        cast_to: type[ResponseT],
+        body: Any = None,
+        content: Any = None,
+        files: Any = None,
+        options: RequestOptions = {},
+    ) -> ResponseT: ...
 
     async def put(
         self,
@@ -129,8 +315,34 @@ class AsyncAPIClient(BaseClient):
         files: Any = None,
         options: RequestOptions = {},
     ) -> Any:
-        """``PUT path``."""
-        return await self.request(cast_to, self._verb_options("put", path, body, content, files, options))
+        """``PUT path`` with a JSON ``body``, raw ``content`` or multipart ``files``."""
+        return await self.request(
+            cast_to, self._verb_options("put", path, body, content, files, options)
+        )
+
+    @overload
+    async def patch(
+        self,
+        path: str,
+        *,
+        cast_to: type[APIResponse[ResponseT]],
+        body: Any = None,
+        content: Any = None,
+        files: Any = None,
+        options: RequestOptions = {},
+    ) -> AsyncAPIResponse[ResponseT]: ...
+
+    @overload
+    async def patch(
+        self,
+        path: str,
+        *,
+        cast_to: type[ResponseT],
+        body: Any = None,
+        content: Any = None,
+        files: Any = None,
+        options: RequestOptions = {},
+    ) -> ResponseT: ...
 
     async def patch(
         self,
@@ -142,27 +354,60 @@ class AsyncAPIClient(BaseClient):
         files: Any = None,
         options: RequestOptions = {},
     ) -> Any:
-        """``PATCH path``."""
-        return await self.request(cast_to, self._verb_options("patch", path, body, content, files, options))
+        """``PATCH path`` with a JSON ``body``, raw ``content`` or multipart ``files``."""
+        return await self.request(
+            cast_to, self._verb_options("patch", path, body, content, files, options)
+        )
+
+    @overload
+    async def delete(
+        self,
+        path: str,
+        *,
+        cast_to: type[APIResponse[ResponseT]],
+        body: Any = None,
+        content: Any = None,
+        options: RequestOptions = {},
+    ) -> AsyncAPIResponse[ResponseT]: ...
+
+    @overload
+    async def delete(
+        self,
+        path: str,
+        *,
+        cast_to: type[ResponseT],
+        body: Any = None,
+        content: Any = None,
+        options: RequestOptions = {},
+    ) -> ResponseT: ...
 
     async def delete(
-        self, path: str, *, cast_to: Any, body: Any = None, content: Any = None, options: RequestOptions = {}
+        self,
+        path: str,
+        *,
+        cast_to: Any,
+        body: Any = None,
+        content: Any = None,
+        options: RequestOptions = {},
     ) -> Any:
-        """``DELETE path``."""
-        return await self.request(cast_to, self._verb_options("delete", path, body, content, None, options))
+        """``DELETE path`` with a JSON ``body``, raw ``content``."""
+        return await self.request(
+            cast_to, self._verb_options("delete", path, body, content, None, options)
+        )
 
     def get_api_list(
         self,
         path: str,
         *,
-        model: Any,
+        model: type[ResponseT],
         paginator: Any = None,
         body: Any = None,
         options: RequestOptions = {},
         method: str = "get",
-    ) -> Any:
+    ) -> AsyncPager[ResponseT]:
         """An awaitable (the first page) that is also async-iterable (every item across pages)."""
         return AsyncPager(self, path, model=model, paginator=paginator, body=body, options=options, method=method)
+
 
     async def close(self) -> None:
         """Close the connection pool (shared with copies)."""
@@ -173,7 +418,7 @@ class AsyncAPIClient(BaseClient):
 
     aclose = close
 
-    async def __aenter__(self) -> "AsyncAPIClient":
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc_info: Any) -> None:

@@ -21,7 +21,9 @@ __all__ = ["Auth", "ResponseHead", "NoAuth", "APIKeyAuth", "BearerAuth", "safe_r
 class ResponseHead:
     """What an auth flow sees of a response: its status and headers."""
 
+    #: The response's HTTP status.
     status_code: int
+    #: The response's headers.
     headers: Mapping[str, str]
 
 
@@ -32,7 +34,9 @@ class Auth(Protocol):
     dropped on a redirect to another origin and never logged.
     """
 
+    #: Lower-case names of the headers that carry credentials.
     sensitive_headers: frozenset[str]
+    #: Names of the query parameters that carry credentials.
     sensitive_query_params: frozenset[str]
 
     def auth_flow(self, request: PreparedRequest) -> Generator[PreparedRequest, ResponseHead, None]:
@@ -43,10 +47,13 @@ class Auth(Protocol):
 class NoAuth:
     """Sends requests as they are."""
 
+    #: None: nothing is secret.
     sensitive_headers: frozenset[str] = frozenset()
+    #: None: nothing is secret.
     sensitive_query_params: frozenset[str] = frozenset()
 
     def auth_flow(self, request: PreparedRequest) -> Generator[PreparedRequest, ResponseHead, None]:
+        """Yield ``request`` unchanged, once."""
         yield request
 
     def __repr__(self) -> str:
@@ -67,12 +74,17 @@ class APIKeyAuth:
         if not key:
             raise ValueError("APIKeyAuth needs a non-empty key")
         self._key = key
+        #: The header the key is sent in, or ``None`` when it goes in the query string.
         self.header = None if query_param else header
+        #: The query parameter the key is sent in, or ``None`` when it goes in a header.
         self.query_param = query_param
+        #: The key's header (lower case), if it is sent in one.
         self.sensitive_headers = frozenset({self.header.lower()}) if self.header else frozenset()
+        #: The key's query parameter, if it is sent in one.
         self.sensitive_query_params = frozenset({query_param}) if query_param else frozenset()
 
     def auth_flow(self, request: PreparedRequest) -> Generator[PreparedRequest, ResponseHead, None]:
+        """Yield ``request`` with the key added (header or query parameter), once."""
         if self.query_param:
             yield replace(request, url=_add_query_param(request.url, self.query_param, self._key))
         else:
@@ -96,7 +108,9 @@ class BearerAuth:
     client (``async_auth_flow``).
     """
 
+    #: ``authorization``.
     sensitive_headers = frozenset({"authorization"})
+    #: None: the token never goes in a URL.
     sensitive_query_params: frozenset[str] = frozenset()
 
     def __init__(self, token: Optional[str] = None, *, token_provider: Optional[TokenProvider] = None) -> None:
@@ -123,6 +137,7 @@ class BearerAuth:
         return self._token
 
     def auth_flow(self, request: PreparedRequest) -> Generator[PreparedRequest, ResponseHead, None]:
+        """Yield ``request`` with the token; after a 401, yield it again with a fresh token from the provider."""
         head = yield self._sign(request, self._sync_token(refresh=False))
         if head.status_code == 401 and self._provider is not None:
             yield self._sign(request, self._sync_token(refresh=True))
@@ -140,6 +155,7 @@ class BearerAuth:
         return self._token
 
     async def async_auth_flow(self, request: PreparedRequest) -> AsyncGenerator[PreparedRequest, ResponseHead]:
+        """Like :meth:`auth_flow`, awaiting an async ``token_provider`` (the async client calls this one)."""
         head = yield self._sign(request, await self._async_token(refresh=False))
         if head.status_code == 401 and self._provider is not None:
             yield self._sign(request, await self._async_token(refresh=True))

@@ -162,6 +162,7 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "auth": _optional_name,
     "auth_options": _mapping,
     "hooks": _names,
+    "policies": _names,
     "max_retries": _int(0),
     "timeout": _timeout,
     "deadline": _seconds,

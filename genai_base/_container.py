@@ -42,7 +42,8 @@ COMPONENT_CHECKS: dict[str, Callable[[Any], bool]] = {
     "stream_protocols": _has("handle"),
     "auth": lambda obj: not isinstance(obj, type) and (hasattr(obj, "auth_flow") or hasattr(obj, "async_auth_flow")),
     "hooks": lambda obj: not isinstance(obj, type)
-    and any(hasattr(obj, n) for n in ("on_request", "on_response", "on_retry", "on_error")),
+    and any(hasattr(obj, n) for n in ("on_request", "on_response", "on_retry", "on_error", "on_end")),
+    "policies": lambda obj: not isinstance(obj, type) and any(hasattr(obj, n) for n in ("on_request", "on_response")),
 }
 # The configuration key that names each group's component.
 COMPONENT_GROUPS: dict[str, str] = {
@@ -55,6 +56,7 @@ COMPONENT_GROUPS: dict[str, str] = {
     "stream_protocol": "stream_protocols",
     "auth": "auth",
     "hooks": "hooks",
+    "policies": "policies",
 }
 
 
@@ -69,9 +71,13 @@ def load_component(group: str, spec: Any, settings: Settings) -> Any:
     return _plugins.load(info, COMPONENT_CHECKS[group], settings=settings)
 
 
-def _settings(config: Optional[Mapping[str, Any]], environment: Optional[Mapping[str, Any]],
-              arguments: Optional[Mapping[str, Any]] = None) -> Settings:
-    return resolve_settings(config or {}, environment or {}, arguments)
+def _settings(
+    config: Optional[Mapping[str, Any]],
+    environment: Optional[Mapping[str, Any]],
+    arguments: Optional[Mapping[str, Any]] = None,
+    logger_name: str = "genai_base",
+) -> Settings:
+    return resolve_settings(config or {}, environment, arguments, logger_name=logger_name)
 
 
 def _one(group: str, key: str) -> Callable[[Settings], Any]:
@@ -106,6 +112,15 @@ def _hooks(settings: Settings) -> list[Any]:
     return hooks
 
 
+def _policies(settings: Settings) -> list[Any]:
+    disabled = _plugins.disabled_specs()
+    return [
+        load_component("policies", spec, settings)
+        for spec in settings["policies"]
+        if not (isinstance(spec, str) and _plugins.is_disabled_spec("policies", spec, disabled))
+    ]
+
+
 class ClientContainer(containers.DeclarativeContainer):
     """Components and configuration for clients; one per client unless shared on purpose.
 
@@ -113,20 +128,35 @@ class ClientContainer(containers.DeclarativeContainer):
     ``container.settings(arguments={...})`` adds constructor arguments on top.
     """
 
+    #: What the application loads: ``from_dict()``, ``from_yaml()``, ``from_ini()``.
     config = providers.Configuration()
+    #: The ``GENAI_BASE_*`` settings, read each time settings are resolved.
     environment = providers.Callable(env_settings)
-    settings = providers.Factory(_settings, config, environment)
+    #: The effective, validated settings (defaults < environment < config < arguments). By keyword,
+    #: so a client passes the variables of its own env_prefix (``environment=...``).
+    settings = providers.Factory(_settings, config=config, environment=environment)
 
     # Settings are injected by keyword, so a client that resolved them once passes them in
     # (``container.serializer(settings=...)``) and nothing resolves them again.
+    #: Makes the ``requests.Session`` (plugin group ``session_factories``).
     session_factory = providers.Factory(_one("session_factories", "session_factory"), settings=settings)
+    #: Makes the ``aiohttp.ClientSession`` (group ``async_session_factories``).
     async_session_factory = providers.Factory(
         _one("async_session_factories", "async_session_factory"), settings=settings
     )
+    #: The serializer of request bodies (group ``serializers``, setting ``serializer``).
     serializer = providers.Factory(_one("serializers", "serializer"), settings=settings)
+    #: Every selected serializer, by media type: how responses are decoded.
     serializers = providers.Factory(_serializer_registry, serializer=serializer, settings=settings)
+    #: Decides retries and waits (group ``retry_policies``).
     retry_policy = providers.Factory(_one("retry_policies", "retry_policy"), settings=settings)
+    #: The default paginator of listings (group ``paginators``).
     paginator = providers.Factory(_one("paginators", "paginator"), settings=settings)
+    #: What the events of a stream mean (group ``stream_protocols``, setting ``stream_protocol``).
     stream_protocol = providers.Factory(_one("stream_protocols", "stream_protocol"), settings=settings)
+    #: Signs each attempt (group ``auth``); ``None`` when no ``auth`` is set.
     auth = providers.Factory(_auth, settings=settings)
+    #: The observers of every call (group ``hooks``, setting ``hooks``).
     hooks = providers.Factory(_hooks, settings=settings)
+    #: What changes each attempt's request (group ``policies``, setting ``policies``).
+    policies = providers.Factory(_policies, settings=settings)

@@ -31,14 +31,15 @@ from ._errors import (
     TooManyRedirectsError,
 )
 from ._headers import Headers
-from ._hooks import ErrorEvent, HookRunner, RequestEvent, ResponseEvent, RetryEvent, new_call_id
+from ._hooks import EndEvent, ErrorEvent, HookRunner, RequestEvent, ResponseEvent, RetryEvent, new_call_id
 from ._options import FinalRequestOptions, Timeout
 from ._parse import decode_error_body, is_raw_response_type, parse_body, raw_response_inner, shown_body
+from ._policies import PolicyContext, PolicyRunner
 from ._redact import SECRET_HEADERS, redact_error, redact_url
 from ._request import RETRY_COUNT_HEADER, PreparedRequest, RequestBuilder, origin_of
 from ._retry import RetryOutcome, RetryPolicy
 from ._serializers import SerializerRegistry
-from ._types import NotGiven
+from ._types import NotGiven, Omit
 
 __all__ = [
     "AUTH",
@@ -136,6 +137,10 @@ class EngineConfig:
     clock: Callable[[], float]
     #: Whether the driver can run ``async_auth_flow`` (the async client).
     is_async: bool = False
+    #: The client's ``_prepare_request``, when an SDK overrides it: called before every attempt.
+    prepare_request: Optional[Callable[[PreparedRequest], Optional[PreparedRequest]]] = None
+    #: The client's policies (``None``: none), run for every attempt.
+    policies: Optional[PolicyRunner] = None
 
     def __post_init__(self) -> None:
         # Looked up once: a call tells the policy of every accepted response.
@@ -175,6 +180,7 @@ class Call:
 
     __slots__ = (
         "_call_id",
+        "_policy_context",
         "_retry_wait",
         "cast_to",
         "config",
@@ -183,16 +189,25 @@ class Call:
         "follow_redirects",
         "max_retries",
         "options",
+        "raw_cast",
         "raw_type",
         "refusal",
         "request",
         "retries_taken",
         "started",
         "stream",
+        "stream_requested",
+        "wrapper",
     )
 
     def __init__(
-        self, config: EngineConfig, options: FinalRequestOptions, cast_to: Any = object, stream: bool = False
+        self,
+        config: EngineConfig,
+        options: FinalRequestOptions,
+        cast_to: Any = object,
+        stream: bool = False,
+        builder: Optional[RequestBuilder] = None,
+        wrapper: Optional[str] = None,
     ) -> None:
         self.config = config
         self.options = options
@@ -201,16 +216,24 @@ class Call:
         timeout = timeout if type(timeout) is Timeout else Timeout.coerce(timeout)
         deadline = config.deadline if isinstance(options.deadline, NotGiven) else options.deadline
         self.deadline: Optional[float] = deadline  # type: ignore[assignment]
-        self.started = 0.0 if deadline is None else config.clock()  # only the deadline needs it
-        self.request = config.builder.build(options, timeout)  # carries the retry count header ("0")
+        # Only the deadline and the ``end`` event need the start.
+        self.started = 0.0 if deadline is None and not config.hooks.ends else config.clock()
+        # The builder carries the client's default headers and query (an SDK's per-request ones).
+        self.request = (builder or config.builder).build(options, timeout)  # with the retry count header ("0")
         self.follow_redirects = True if options.follow_redirects is None else options.follow_redirects
         self.cast_to = cast_to
-        self.stream = stream
-        self.raw_type = is_raw_response_type(cast_to)
+        # A response wrapper (``with_raw_response``: "raw", ``with_streaming_response``: "stream") asks
+        # for the raw response of a method whose own ``cast_to`` its ``parse()`` still gives.
+        self.raw_cast = is_raw_response_type(cast_to)
+        self.raw_type = self.raw_cast or wrapper is not None
+        self.stream = stream or wrapper == "stream"
+        self.stream_requested = stream
+        self.wrapper = wrapper
         self.retries_taken = 0
         self.refusal: Optional[str] = None  # why a retry the policy wanted was not made
         self.deadline_passed = False
         self._call_id: Optional[str] = None
+        self._policy_context: Optional[PolicyContext] = None
 
     @property
     def call_id(self) -> str:
@@ -280,7 +303,7 @@ class Call:
             aflow = async_flow(request)
             signed = yield AUTH, AsyncAuthStep(aflow, None)
             while True:
-                response = yield SEND, signed
+                response = yield SEND, self._own_headers_over(signed)
                 following = yield AUTH, AsyncAuthStep(aflow, ResponseHead(response.status_code, response.headers))
                 if following is None:
                     return response
@@ -289,22 +312,42 @@ class Call:
         flow = self.config.auth.auth_flow(request)
         signed = next(flow)
         while True:
-            response = yield SEND, signed
+            response = yield SEND, self._own_headers_over(signed)
             try:
                 signed = flow.send(ResponseHead(response.status_code, response.headers))
             except StopIteration:
                 return response
             response.close()
 
+    def _own_headers_over(self, signed: PreparedRequest) -> PreparedRequest:
+        """A per-call header beats the auth component's header of the same name; ``Omit`` removes either."""
+        own = self.options.headers
+        if not own or isinstance(own, NotGiven) or signed.headers is self.request.headers:
+            return signed
+        headers = signed.headers
+        for name, value in own.items():
+            if type(value) is str:
+                if headers.get(name) != value:
+                    headers[name] = value
+            elif isinstance(value, Omit) and name in headers:
+                del headers[name]
+        return signed
+
     def _next_request(self) -> PreparedRequest:
-        """The request for the next attempt: retry count header, timeouts cut to the deadline."""
+        """The request for the next attempt: retry count, timeouts cut to the deadline, the SDK's and policies' say."""
+        config = self.config
         request = self.request
-        if self.retries_taken or self.deadline is not None:  # a copy: the call's own request stays as built
+        if self.retries_taken or self.deadline is not None or config.prepare_request or config.policies:
+            # A copy: the call's own request stays as built.
             request = request.with_headers(**{RETRY_COUNT_HEADER: str(self.retries_taken)})
         if self.deadline is not None:
-            remaining = max(self.deadline - (self.config.clock() - self.started), 0.001)
+            remaining = max(self.deadline - (config.clock() - self.started), 0.001)
             request.timeout = _clip(request.timeout, remaining)
-        hooks = self.config.hooks
+        if config.prepare_request is not None:
+            request = config.prepare_request(request) or request
+        if config.policies is not None:
+            request = config.policies.request(request, self._context())
+        hooks = config.hooks
         if hooks.hooks and hooks.listening("on_request"):
             hooks.emit(
                 "on_request",
@@ -337,10 +380,19 @@ class Call:
                     call_id=self.call_id,
                 ),
             )
+        if config.policies is not None:
+            config.policies.response(response, self._context())
         attempt = Attempt(request, response, content, None, elapsed, accepted)
         if accepted and config.on_success is not None:  # a budget earns back what retries cost
             config.on_success(self._outcome(attempt))
         return attempt
+
+    def _context(self) -> PolicyContext:
+        context = self._policy_context
+        if context is None:
+            context = self._policy_context = PolicyContext(self.call_id, self.options)
+        context.attempt = self.retries_taken
+        return context
 
     def _failed(self, request: PreparedRequest, error: APIError, started: float) -> Attempt:
         if error.request is None:
@@ -473,11 +525,39 @@ class Call:
         response; a streamed call the response to wrap (``True``). A failed
         call raises its final error.
         """
-        if attempt.ok:
+        ends = self.config.hooks.ends
+        try:
+            if not attempt.ok:
+                raise self._final_error(attempt, response_cls)
             if not self.stream and not self.raw_type:
-                return self._accepted_body(attempt, response_cls), False
-            return self.response(response_cls, attempt), self.stream and not self.raw_type
-        raise self._final_error(attempt, response_cls)
+                value = self._accepted_body(attempt, response_cls)
+                post_parser = self.options.post_parser
+                concluded = (value if post_parser is None else post_parser(value)), False
+            else:
+                concluded = self.response(response_cls, attempt), self.stream and not self.raw_type
+        except BaseException as exc:
+            if ends:
+                self._end(attempt, exc)
+            raise
+        if ends:
+            self._end(attempt, None)
+        return concluded
+
+    def _end(self, attempt: Attempt, error: Optional[BaseException]) -> None:
+        """The ``end`` event: once per call, whatever the outcome."""
+        config = self.config
+        config.hooks.emit(
+            "on_end",
+            EndEvent(
+                attempt.request.method,
+                redact_url(attempt.request.url),
+                "success" if error is None else "error",
+                self.retries_taken + 1,
+                timedelta(seconds=config.clock() - self.started),
+                error,
+                call_id=self.call_id,
+            ),
+        )
 
     def response(self, response_cls: type, attempt: Attempt) -> Any:
         """The driver's response wrapper for ``attempt`` (its body already read unless streamed)."""
@@ -485,12 +565,13 @@ class Call:
         return response_cls(
             raw=attempt.response,
             http_request=attempt.request,
-            cast_to=raw_response_inner(self.cast_to) if self.raw_type else self.cast_to,
+            cast_to=raw_response_inner(self.cast_to) if self.raw_cast else self.cast_to,
             serializers=config.serializers,
             strict=config.strict,
             retries_taken=self.retries_taken,
             elapsed=attempt.elapsed,
             content=attempt.content,
+            post_parser=self.options.post_parser,
         )
 
     def _accepted_body(self, attempt: Attempt, response_cls: type) -> Any:

@@ -54,13 +54,19 @@ class APIError(GenaiBaseError):
         self, message: str, request: PreparedRequest | None = None, *, body: object | None = None
     ) -> None:
         super().__init__(message)
+        #: The error's text, as ``str()`` of the exception shows it.
         self.message = message
+        #: The request that failed (``None`` when it was never built).
         self.request = request
+        #: The decoded error body (JSON data, or the text when it is not JSON), if any.
         self.body = body
-        # Mirror the seed: well-known fields of an error object are lifted up.
+        # As the Stainless-generated SDKs do: well-known fields of an error object are lifted up.
         err = body.get("error", body) if isinstance(body, Mapping) else None
+        #: The error object's ``code`` (``body["error"]["code"]`` or ``body["code"]``), if any.
         self.code: Any = err.get("code") if isinstance(err, Mapping) else None
+        #: The error object's ``param``, if any.
         self.param: Any = err.get("param") if isinstance(err, Mapping) else None
+        #: The error object's ``type``, if any.
         self.type: Any = err.get("type") if isinstance(err, Mapping) else None
 
 
@@ -76,7 +82,9 @@ class APIResponseValidationError(APIError):
         request: PreparedRequest | None = None,
     ) -> None:
         super().__init__(message, request, body=body)
+        #: The response whose body did not fit (a raw response).
         self.response = response
+        #: Its status.
         self.status_code: int | None = getattr(response, "status_code", None)
 
 
@@ -85,9 +93,12 @@ class APIStatusError(APIError):
 
     def __init__(self, message: str, *, response: Any, body: object | None) -> None:
         super().__init__(message, getattr(response, "http_request", None), body=body)
+        #: The response (a raw response: headers, body, the request that was sent).
         self.response = response
+        #: Its HTTP status.
         self.status_code: int = response.status_code
         headers = response.headers
+        #: Its ``x-request-id`` (else ``request-id``) header: what the API's support asks for.
         self.request_id: str | None = headers.get("x-request-id") or headers.get("request-id")
 
 

@@ -22,6 +22,7 @@ __all__ = [
     "ResponseEvent",
     "RetryEvent",
     "ErrorEvent",
+    "EndEvent",
     "HookRunner",
     "LoggingHook",
     "configure_logging",
@@ -34,10 +35,15 @@ log = logging.getLogger("genai_base")
 class RequestEvent:
     """An attempt is about to be sent (headers already redacted)."""
 
+    #: The HTTP method, upper case.
     method: str
+    #: The URL, with credential-looking query values redacted.
     url: str
+    #: The headers to be sent, credentials redacted.
     headers: Mapping[str, str]
+    #: 0 for the first attempt, 1 for the first retry, ...
     attempt: int
+    #: ``call-<n>``: the same for every attempt of one call (``None`` when no hook asked for it).
     call_id: Optional[str] = None
 
 
@@ -45,12 +51,19 @@ class RequestEvent:
 class ResponseEvent:
     """An attempt got a response (status and headers; the body may be unread)."""
 
+    #: The HTTP method, upper case.
     method: str
+    #: The URL, with credential-looking query values redacted.
     url: str
+    #: The response's status.
     status_code: int
+    #: The response's headers.
     headers: Mapping[str, str]
+    #: From sending the attempt to its response headers.
     elapsed: timedelta
+    #: 0 for the first attempt, 1 for the first retry, ...
     attempt: int
+    #: ``call-<n>``: the same for every attempt of one call (``None`` when no hook asked for it).
     call_id: Optional[str] = None
 
 
@@ -58,12 +71,19 @@ class ResponseEvent:
 class RetryEvent:
     """A failed attempt will be retried after ``wait`` seconds."""
 
+    #: The HTTP method, upper case.
     method: str
+    #: The URL, with credential-looking query values redacted.
     url: str
+    #: The attempt that failed: 0 for the first, ...
     attempt: int
+    #: Why it failed, in the library's words (``status 503``, an exception's message).
     reason: str
+    #: Seconds until the next attempt.
     wait: float
+    #: Tokens left in the retry budget (the ``budgeted`` policy), else ``None``.
     budget: Optional[float] = None
+    #: ``call-<n>``: the same for every attempt of one call (``None`` when no hook asked for it).
     call_id: Optional[str] = None
 
 
@@ -71,15 +91,40 @@ class RetryEvent:
 class ErrorEvent:
     """A call failed for good."""
 
+    #: The HTTP method, upper case.
     method: str
+    #: The URL, with credential-looking query values redacted.
     url: str
+    #: What the call raises.
     exception: BaseException
+    #: Retries taken before the call failed for good.
     attempt: int
+    #: ``call-<n>``: the same for every attempt of one call (``None`` when no hook asked for it).
+    call_id: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class EndEvent:
+    """A call ended: once per call, whatever the outcome (a body that failed validation included)."""
+
+    #: The call's method.
+    method: str
+    #: The URL of the call's last attempt (credentials redacted).
+    url: str
+    #: ``"success"`` or ``"error"``.
+    outcome: str
+    #: How many attempts the call made.
+    attempts: int
+    #: From the start of the call to its end.
+    elapsed: timedelta
+    #: What the call raised (``None`` on success), a validation error of a 2xx body included.
+    exception: Optional[BaseException] = None
+    #: The id every record of this call carries.
     call_id: Optional[str] = None
 
 
 class Hook(Protocol):
-    """Any of ``on_request``, ``on_response``, ``on_retry``, ``on_error``; each takes one event.
+    """Any of ``on_request``, ``on_response``, ``on_retry``, ``on_error``, ``on_end``; each takes one event.
 
     Hooks observe; they never change a request. A hook that raises is logged
     and ignored. A hook may also define ``enabled(name) -> bool``: it is asked
@@ -88,7 +133,7 @@ class Hook(Protocol):
     """
 
 
-_HOOK_METHODS = ("on_request", "on_response", "on_retry", "on_error")
+_HOOK_METHODS = ("on_request", "on_response", "on_retry", "on_error", "on_end")
 
 
 class HookRunner:
@@ -110,6 +155,8 @@ class HookRunner:
         # The usual runner is one gated hook handling every event (the logging hook): its gate
         # then answers exactly what listening() would, without a call in between (asked twice
         # per request).
+        #: Whether some hook handles ``end`` (a call then notes when it started).
+        self.ends = bool(self._handlers["on_end"])
         only = self.hooks[0] if len(self.hooks) == 1 else None
         gate = getattr(only, "enabled", None)
         if callable(gate) and all(callable(getattr(only, name, None)) for name in _HOOK_METHODS):
@@ -158,14 +205,19 @@ class LoggingHook:
     Headers and URLs come from the event records, already redacted.
     """
 
-    def __init__(self, logger: Optional[logging.Logger] = None) -> None:
-        self.log = logger or log
+    def __init__(self, logger: Optional[logging.Logger] = None, settings: Any = None) -> None:
+        if logger is None:
+            name = getattr(settings, "logger_name", None)
+            logger = logging.getLogger(name) if name else log
+        #: The logger written to (``genai_base``, or the SDK's ``logger_name``).
+        self.log = logger
 
     def enabled(self, name: str) -> bool:
         """Whether an event would be logged at the logger's current level."""
         return self.log.isEnabledFor(_LOG_LEVELS.get(name, logging.DEBUG))
 
     def on_request(self, event: RequestEvent) -> None:
+        """Log the attempt at DEBUG: method, URL, attempt and redacted headers."""
         if self.log.isEnabledFor(logging.DEBUG):
             self.log.debug(
                 "request %s %s attempt=%d call=%s headers=%s",
@@ -177,6 +229,7 @@ class LoggingHook:
             )
 
     def on_response(self, event: ResponseEvent) -> None:
+        """Log the response at DEBUG: status and elapsed time."""
         if self.log.isEnabledFor(logging.DEBUG):
             self.log.debug(
                 "response %s %s status=%d elapsed=%.3fs attempt=%d call=%s",
@@ -189,11 +242,13 @@ class LoggingHook:
             )
 
     def on_retry(self, event: RetryEvent) -> None:
+        """Log the retry at WARNING: the wait and the reason."""
         self.log.warning(
             "retrying %s %s in %.3fs (attempt %d: %s)", event.method, event.url, event.wait, event.attempt, event.reason
         )
 
     def on_error(self, event: ErrorEvent) -> None:
+        """Log the failed call at INFO."""
         if self.log.isEnabledFor(logging.INFO):
             self.log.info(
                 "failed %s %s after %d retries: %s: %s",
@@ -204,31 +259,48 @@ class LoggingHook:
                 event.exception,
             )
 
+    def on_end(self, event: EndEvent) -> None:
+        """Log the end of a call (DEBUG)."""
+        if self.log.isEnabledFor(logging.DEBUG):
+            self.log.debug(
+                "end %s %s outcome=%s attempts=%d elapsed=%.3fs call=%s",
+                event.method,
+                event.url,
+                event.outcome,
+                event.attempts,
+                event.elapsed.total_seconds(),
+                event.call_id,
+            )
+
     def __repr__(self) -> str:
         return "LoggingHook()"
 
 
 LOG_ENV = "GENAI_BASE_LOG"
 _LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}
-_handler: Optional[logging.Handler] = None
+_handlers: dict[str, logging.Handler] = {}  # the stderr handler added per logger, if any
 
 
-def configure_logging(value: Optional[str] = None) -> None:
-    """Set up the ``genai_base`` logger from ``GENAI_BASE_LOG`` (or ``value``): level and a stderr handler.
+def configure_logging(
+    value: Optional[str] = None, *, prefix: str = "GENAI_BASE_", logger_name: str = "genai_base"
+) -> None:
+    """Set up ``logger_name`` from ``<prefix>LOG`` (or ``value``): its level and a stderr handler.
 
-    Cheap and idempotent: clients call it when they are built. Unset or empty
-    leaves logging alone; an unknown value is ignored. A handler is added only
-    when neither the ``genai_base`` logger nor the root logger has one.
+    Cheap and idempotent: clients call it when they are built (with their class's
+    ``env_prefix`` and ``logger_name``). Unset or empty leaves logging alone; an
+    unknown value is ignored. A handler is added only when neither that logger
+    nor the root logger has one.
     """
-    global _handler
-    raw = os.environ.get(LOG_ENV, "") if value is None else value
+    raw = os.environ.get(f"{prefix}LOG", "") if value is None else value
     level = _LEVELS.get(raw.strip().lower())
     if level is None:
         return
-    log.setLevel(level)
-    if _handler is None and not log.handlers and not logging.getLogger().handlers:
-        _handler = logging.StreamHandler(sys.stderr)
-        _handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
-        log.addHandler(_handler)
-    if _handler is not None:
-        _handler.setLevel(level)
+    logger = logging.getLogger(logger_name)
+    logger.setLevel(level)
+    handler = _handlers.get(logger_name)
+    if handler is None and not logger.handlers and not logging.getLogger().handlers:
+        handler = _handlers[logger_name] = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+        logger.addHandler(handler)
+    if handler is not None:
+        handler.setLevel(level)

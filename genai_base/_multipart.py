@@ -30,7 +30,7 @@ __all__ = ["FilePart", "read_files", "files_need_reading", "encode_multipart", "
 MULTIPART = "multipart/form-data"
 _DEFAULT_FILENAME = "upload"  # what a part of bare bytes (or a nameless file object) is called
 
-# Quoted names in Content-Disposition, as browsers (and httpx, the seed's transport) write
+# Quoted names in Content-Disposition, as browsers (and httpx) write
 # them: '"' and control characters percent-encoded, a backslash doubled.
 _QUOTED_SPECIALS = {'"': "%22", "\\": "\\\\", **{chr(c): f"%{c:02X}" for c in range(0x20) if c != 0x1B}}
 _QUOTED_RE = re.compile("|".join(re.escape(c) for c in _QUOTED_SPECIALS))
@@ -71,7 +71,7 @@ def _read(content: Any, where: str) -> bytes:
             raise TypeError(f"{where}: a file opened in text mode; open it in binary mode ('rb')")
         seekable = getattr(content, "seekable", None)
         if callable(seekable) and seekable():
-            content.seek(0)  # the whole file, as the seed sends it
+            content.seek(0)  # the whole file, as Stainless-generated clients send it
         data = content.read()
         if isinstance(data, str):
             raise TypeError(f"{where}: the file object returned str; pass a binary file object")
@@ -183,7 +183,8 @@ def encode_multipart(
         chunks += (delimiter, b"Content-Disposition: form-data; ", _quoted("name", part.field))
         if part.filename:
             chunks += (b"; ", _quoted("filename", part.filename))
-        for key, value in part.headers.items():  # the part's own headers, then its type (as the seed orders them)
+        # The part's own headers, then its type (in the order Stainless-generated clients use).
+        for key, value in part.headers.items():
             chunks.append(f"\r\n{key}: {value}".encode())
         own_type = any(k.lower() == "content-type" for k in part.headers)
         if part.content_type is not None and not own_type:

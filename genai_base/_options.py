@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
-from typing import Any, Mapping, Optional, TypedDict, Union
+from typing import Any, Callable, Mapping, Optional, TypedDict, Union
 
 from ._redact import redact_headers
 from ._types import NOT_GIVEN, NotGiven, Omit, is_given
@@ -35,11 +35,17 @@ class Timeout:
     attempts and waits on both shells.
     """
 
+    #: The value given first: the default of every phase not named.
     timeout: Optional[float] = None
+    #: Seconds to establish the connection (TCP and TLS).
     connect: Optional[float] = None
+    #: Seconds to wait for each piece of the response (headers, then each chunk of the body).
     read: Optional[float] = None
+    #: Seconds to send each piece of the request body.
     write: Optional[float] = None
+    #: Seconds to wait for a free connection from the pool.
     pool: Optional[float] = None
+    #: Seconds for a whole attempt, from sending to the last byte; ``None``: no such bound.
     total: Optional[float] = None
 
     def __init__(
@@ -90,25 +96,40 @@ class FinalRequestOptions:
     Fields left ``NOT_GIVEN`` fall back to the client's defaults.
     """
 
+    #: The HTTP method, in any case (``"get"``, ``"POST"``).
     method: str
+    #: A path joined to the client's base URL, or an absolute URL used as given.
     url: str
+    #: Query parameters, merged over the URL's own query and the client's ``custom_query``.
     params: Mapping[str, object] = field(default_factory=dict)
+    #: Headers of this call: they win over the client's; an :data:`omit` value removes one.
     headers: Union[Mapping[str, Union[str, Omit]], NotGiven] = NOT_GIVEN
+    #: The JSON body (mappings, lists, models, dataclasses), sent through the serializer.
     json_data: Any = None
+    #: Keys merged into ``json_data`` (a resource method's ``extra_body``).
     extra_json: Optional[Mapping[str, object]] = None
+    #: A raw body: bytes, text, a file object or an iterator of bytes.
     content: Union[bytes, str, Any, None] = None
+    #: Multipart files, ``{field: file or (name, content[, content_type[, headers]])}``.
     files: Optional[Mapping[str, FileTypes]] = None
+    #: Retries for this call; ``NOT_GIVEN``: the client's.
     max_retries: Union[int, NotGiven] = NOT_GIVEN
+    #: Timeouts for each attempt of this call; ``NOT_GIVEN``: the client's.
     timeout: Union[TimeoutTypes, NotGiven] = NOT_GIVEN
+    #: The idempotency key of every attempt (sent when the client names an ``idempotency_header``).
     idempotency_key: Optional[str] = None
+    #: Whether to follow 3xx answers; ``None``: the client's choice (yes).
     follow_redirects: Optional[bool] = None
+    #: Seconds for the whole call, retries and waits included; ``NOT_GIVEN``: the client's.
     deadline: Union[float, NotGiven, None] = NOT_GIVEN
+    #: Applied to the parsed result (a resource method's own post-processing).
+    post_parser: Optional[Callable[[Any], Any]] = None
     #: Whether a streamed call that breaks resumes with ``Last-Event-ID``; ``None``: GET streams do.
     resumable: Optional[bool] = None
 
     @classmethod
     def construct(cls, **values: Any) -> "FinalRequestOptions":
-        """Alias of the constructor, kept for users of the seed client."""
+        """Alias of the constructor, for code written against Stainless-generated SDKs (``construct(...)``)."""
         return cls(**values)
 
     def get_max_retries(self, default: int) -> int:
@@ -134,7 +155,19 @@ class FinalRequestOptions:
 
 
 class RequestOptions(TypedDict, total=False):
-    """The per-call options a resource method forwards into :class:`FinalRequestOptions`."""
+    """The per-call options a resource method forwards into :class:`FinalRequestOptions`.
+
+    Made by :func:`make_request_options`; every key is optional.
+
+    :param headers: headers of the call (``extra_headers``).
+    :param params: query parameters (``extra_query``).
+    :param extra_json: keys merged into the JSON body (``extra_body``).
+    :param timeout: timeouts of each attempt.
+    :param idempotency_key: the idempotency key of the call.
+    :param max_retries: retries for the call.
+    :param follow_redirects: whether 3xx answers are followed.
+    :param deadline: seconds for the whole call, retries included.
+    """
 
     headers: Mapping[str, Union[str, Omit]]
     params: Mapping[str, object]
@@ -144,11 +177,15 @@ class RequestOptions(TypedDict, total=False):
     max_retries: int
     follow_redirects: bool
     deadline: Optional[float]
+    #: Applied to the parsed result (a resource method's own post-processing).
+    post_parser: Callable[[Any], Any]
+    #: Whether a streamed call resumes after a break (see :func:`make_request_options`).
     resumable: bool
 
 
 def make_request_options(
     *,
+    query: Optional[Mapping[str, object]] = None,
     extra_headers: Optional[Mapping[str, Union[str, Omit]]] = None,
     extra_query: Optional[Mapping[str, object]] = None,
     extra_body: Optional[Mapping[str, object]] = None,
@@ -157,18 +194,21 @@ def make_request_options(
     max_retries: Union[int, NotGiven] = NOT_GIVEN,
     follow_redirects: Optional[bool] = None,
     deadline: Union[float, NotGiven, None] = NOT_GIVEN,
+    post_parser: Optional[Callable[[Any], Any]] = None,
     resumable: Optional[bool] = None,
 ) -> RequestOptions:
-    """Build :class:`RequestOptions` from the usual ``extra_*`` keyword arguments.
+    """Build :class:`RequestOptions` from a method's ``query`` and the usual ``extra_*`` keyword arguments.
 
-    ``resumable=True`` lets a streamed call of any method resume after a break
-    (GET streams do by default; ``False`` turns it off for one call).
+    ``query`` is the method's own query params; ``extra_query`` is merged over it.
+    ``post_parser`` is applied to the parsed result. ``resumable=True`` lets a
+    streamed call of any method resume after a break (GET streams do by
+    default; ``False`` turns it off for one call).
     """
     options: RequestOptions = {}
     if extra_headers is not None:
         options["headers"] = extra_headers
-    if extra_query is not None:
-        options["params"] = extra_query
+    if query is not None or extra_query is not None:
+        options["params"] = {**(query or {}), **(extra_query or {})}
     if extra_body is not None:
         options["extra_json"] = extra_body
     if is_given(timeout):
@@ -181,6 +221,8 @@ def make_request_options(
         options["follow_redirects"] = follow_redirects
     if is_given(deadline):
         options["deadline"] = deadline  # type: ignore[typeddict-item]
+    if post_parser is not None:
+        options["post_parser"] = post_parser
     if resumable is not None:
         if not isinstance(resumable, bool):
             raise TypeError(f"resumable must be True, False or None, got {type(resumable).__name__}")

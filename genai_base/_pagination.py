@@ -40,6 +40,7 @@ from ._parse import load_data
 from ._redact import redact_url
 from ._request import origin_of
 from ._response import APIResponse, BaseAPIResponse
+from .models import to_jsonable
 
 __all__ = [
     "PageInfo",
@@ -69,7 +70,9 @@ class PaginationError(APIError):
 
     def __init__(self, message: str, *, page_info: PageInfo, url: str, request: Any = None) -> None:
         super().__init__(message, request)
+        #: The next page as the paginator described it.
         self.page_info = page_info
+        #: The URL that page would be fetched from.
         self.url = url
 
 
@@ -86,8 +89,6 @@ def _body_paging(options: FinalRequestOptions) -> bool:
 
 
 def _jsonable_mapping(value: Any) -> dict[str, Any]:
-    from ._models import to_jsonable
-
     data = to_jsonable(value)
     if not isinstance(data, Mapping):
         raise TypeError(
@@ -120,8 +121,6 @@ def effective_params(options: FinalRequestOptions) -> dict[str, object]:
 
 def _request_key(client: Any, options: FinalRequestOptions) -> str:
     """What makes two page requests "the same page": method, the full URL with its query, the body."""
-    from ._models import to_jsonable
-
     url = client._builder.build_url(options.url, options.params)
     return json.dumps(
         [options.method.upper(), url, to_jsonable(options.json_data), to_jsonable(options.extra_json)],
@@ -235,8 +234,11 @@ class BasePage(Generic[T]):
     def __init__(self, listing: _Listing, request: _PageRequest, response: BaseAPIResponse[Any], data: Any) -> None:
         self._listing = listing
         self._request = request
+        #: The raw response of this page, for its headers and status.
         self.response = response
+        #: The decoded body of this page.
         self.data = data
+        #: This page's items, loaded as the listing's ``model``.
         self.items: list[T] = listing.load_items(data, response)
         self._current = PageInfo(url=response.url, params=effective_params(request.options))
         self._next_info: Optional[PageInfo] = _UNSET

@@ -37,7 +37,9 @@ class PageInfo:
     both, the URL is fetched with ``params`` merged in.
     """
 
+    #: The URL to fetch, absolute or relative to the page that pointed to it.
     url: Optional[str] = None
+    #: Paging values for the query string (GET) or the JSON body (other methods).
     params: Optional[Mapping[str, object]] = None
 
     def __post_init__(self) -> None:
@@ -78,9 +80,17 @@ class Paginator(Protocol):
     the page counts as empty.
     """
 
-    def items(self, data: Any) -> list[Any]: ...
+    def items(self, data: Any) -> list[Any]:
+        """The items of the decoded page ``data``; ``ValueError`` when ``data`` is not a page."""
+        ...
 
-    def next_page(self, data: Any, response: PageResponse, current: PageInfo) -> Optional[PageInfo]: ...
+    def next_page(self, data: Any, response: PageResponse, current: PageInfo) -> Optional[PageInfo]:
+        """How to ask for the page after ``data`` (fetched as ``current``, answered by ``response``), or ``None``.
+
+        ``response`` gives the headers (a ``Link`` header, say) and the URL
+        fetched; ``current.params`` holds the paging values that were sent.
+        """
+        ...
 
 
 def _field_items(data: Any, items_field: Optional[str]) -> list[Any]:
@@ -130,14 +140,19 @@ class CursorPaginator:
         cursor_field: str = "next_page_token",
         cursor_param: str = "page_token",
     ) -> None:
+        #: The field of the body that holds the page's items.
         self.items_field = items_field
+        #: The field of the body that holds the next page's cursor.
         self.cursor_field = cursor_field
+        #: The parameter the cursor is sent back as.
         self.cursor_param = cursor_param
 
     def items(self, data: Any) -> list[Any]:
+        """The list at :attr:`items_field` (empty when it is missing or null)."""
         return _field_items(data, self.items_field)
 
     def next_page(self, data: Any, response: PageResponse, current: PageInfo) -> Optional[PageInfo]:
+        """The cursor sent back as :attr:`cursor_param`; ``None`` when there is none or the page is empty."""
         if not self.items(data) or not isinstance(data, Mapping):
             return None
         cursor = data.get(self.cursor_field)
@@ -160,14 +175,19 @@ class OffsetPaginator:
     """
 
     def __init__(self, items_field: str = "data", offset_param: str = "offset", limit_param: str = "limit") -> None:
+        #: The field of the body that holds the page's items.
         self.items_field = items_field
+        #: The parameter that carries the offset.
         self.offset_param = offset_param
+        #: The parameter that carries the page size (read from the first call).
         self.limit_param = limit_param
 
     def items(self, data: Any) -> list[Any]:
+        """The list at :attr:`items_field` (empty when it is missing or null)."""
         return _field_items(data, self.items_field)
 
     def next_page(self, data: Any, response: PageResponse, current: PageInfo) -> Optional[PageInfo]:
+        """The offset past this page; ``None`` after an empty or a short page."""
         count = len(self.items(data))
         if count == 0:
             return None
@@ -188,13 +208,17 @@ class PageNumberPaginator:
     """``page=1, 2, ...`` paging (the first page is 1 when none was sent); ends at an empty page."""
 
     def __init__(self, items_field: str = "data", page_param: str = "page") -> None:
+        #: The field of the body that holds the page's items.
         self.items_field = items_field
+        #: The parameter that carries the page number (the first page is 1).
         self.page_param = page_param
 
     def items(self, data: Any) -> list[Any]:
+        """The list at :attr:`items_field` (empty when it is missing or null)."""
         return _field_items(data, self.items_field)
 
     def next_page(self, data: Any, response: PageResponse, current: PageInfo) -> Optional[PageInfo]:
+        """The next page number; ``None`` after an empty page."""
         if not self.items(data):
             return None
         page = _int_param(current.params, self.page_param) or 1
@@ -212,12 +236,15 @@ class LinkHeaderPaginator:
     """
 
     def __init__(self, items_field: Optional[str] = None) -> None:
+        #: The field of the body that holds the items; ``None``: the body is the list.
         self.items_field = items_field
 
     def items(self, data: Any) -> list[Any]:
+        """The list at :attr:`items_field` (empty when it is missing or null)."""
         return _field_items(data, self.items_field)
 
     def next_page(self, data: Any, response: PageResponse, current: PageInfo) -> Optional[PageInfo]:
+        """The ``rel="next"`` link of the ``Link`` header; ``None`` without one or after an empty page."""
         if not self.items(data):
             return None
         for value in _header_values(response.headers, "link"):

@@ -5,8 +5,10 @@ from __future__ import annotations
 import functools
 from typing import Any, Optional, get_args, get_origin
 
+from . import models
 from ._errors import APIResponseValidationError
 from ._serializers import SerializerRegistry, media_type_of
+from .models import ModelValidationError
 
 __all__ = ["parse_body", "charset_of", "decode_error_body", "is_raw_response_type"]
 
@@ -78,7 +80,7 @@ def parse_body(
         return decode_text(content, content_type)
     as_is = cast_to is object or cast_to is Any
     if as_is and not content:
-        return None  # a 204, or an empty body: nothing to decode (the seed's generated deletes read this)
+        return None  # a 204, or an empty body: nothing to decode (generated delete methods read this)
     # No Content-Type at all: JSON is the only sensible guess for an API.
     serializer = serializers.for_content_type(content_type or "application/json")
     if serializer is None:
@@ -137,10 +139,9 @@ def shown_body(body: object, limit: int = ERROR_BODY_SHOWN) -> str:
 
 def load_data(cast_to: Any, data: Any, *, strict: bool, response: Any = None) -> Any:
     """Load decoded ``data`` as ``cast_to``, turning model errors into response validation errors."""
-    from ._models import ModelValidationError, load_as
-
     try:
-        return load_as(cast_to, data, strict=strict)
+        # models.load_as loads marshmallow on first use, which keeps `import genai_base` light.
+        return models.load_as(cast_to, data, strict=strict)
     except ModelValidationError as exc:
         raise APIResponseValidationError(str(exc), response=response, body=data) from exc
 

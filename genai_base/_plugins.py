@@ -3,9 +3,12 @@
 Entry points are scanned once per process, on first use (:func:`discover` is
 cached; call ``discover.cache_clear()`` after installing a distribution at
 run time). A plugin's module is imported only when it is selected, and never
-when it is disabled by ``GENAI_BASE_DISABLE_PLUGINS`` (a comma list of
-``group:name``, distribution names, or ``*`` for every plugin that is not
-part of genai_base itself).
+when it is disabled by ``GENAI_BASE_DISABLE_PLUGINS``: a comma list whose
+entries are ``group:name`` (one plugin), a bare ``name`` (that name in every
+group), a distribution name (everything it offers), ``distribution:name``,
+or ``*`` (every plugin that is not part of genai_base itself). An entry that
+matches nothing installed is reported once, as a warning on the
+``genai_base`` logger, and otherwise ignored.
 
 A plugin may declare the plugin API it was written for with a module or
 object attribute ``genai_base_plugin_api = 1`` (or a tuple of versions);
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import logging
 import os
 import re
 import sys
@@ -37,7 +41,10 @@ __all__ = [
     "disabled_specs",
     "is_disabled",
     "is_disabled_spec",
+    "unknown_disabled",
 ]
+
+log = logging.getLogger("genai_base")
 
 GROUP_PREFIX = "genai_base."
 GROUPS = (
@@ -49,6 +56,7 @@ GROUPS = (
     "stream_protocols",
     "auth",
     "hooks",
+    "policies",
 )
 PLUGIN_API_VERSION = 1
 API_ATTRIBUTE = "genai_base_plugin_api"
@@ -108,26 +116,59 @@ def discover() -> dict[str, tuple[PluginInfo, ...]]:
     return {group: tuple(sorted(items, key=lambda p: (p.name, p.distribution))) for group, items in found.items()}
 
 
+# The entries already reported as matching nothing: each is reported once per process.
+_reported: set[str] = set()
+
+
 def disabled_specs(environ: Optional[Mapping[str, str]] = None) -> frozenset[str]:
-    """The entries of ``GENAI_BASE_DISABLE_PLUGINS``."""
+    """The entries of ``GENAI_BASE_DISABLE_PLUGINS``.
+
+    Read from the process environment (``environ`` not given), an entry that
+    matches no installed plugin is logged as a warning, once.
+    """
     raw = (environ if environ is not None else os.environ).get(DISABLE_ENV, "")
-    return frozenset(part.strip() for part in raw.split(",") if part.strip())
+    disabled = frozenset(part.strip() for part in raw.split(",") if part.strip())
+    if environ is None and disabled - _reported:
+        for entry in unknown_disabled(disabled):
+            if entry not in _reported:
+                _reported.add(entry)
+                log.warning(
+                    "%s entry %r matches no installed plugin and is ignored "
+                    "(entries are group:name, name, distribution, distribution:name or *)",
+                    DISABLE_ENV,
+                    entry,
+                )
+    return disabled
+
+
+def _matches(entry: str, info: PluginInfo) -> bool:
+    """Whether one entry other than ``*`` names ``info``."""
+    left, sep, name = entry.rpartition(":")
+    if not sep:  # a bare plugin name (any group) or a distribution
+        return entry == info.name or _normalize(entry) == _normalize(info.distribution)
+    if name != info.name:
+        return False
+    group = left[len(GROUP_PREFIX):] if left.startswith(GROUP_PREFIX) else left
+    return group == info.group or _normalize(left) == _normalize(info.distribution)
 
 
 def is_disabled(info: PluginInfo, disabled: frozenset[str]) -> bool:
-    """True when ``info`` is turned off by a ``group:name``, its distribution's name, or ``*``.
+    """True when ``info`` is turned off by an entry of ``GENAI_BASE_DISABLE_PLUGINS``.
 
-    ``*`` spares genai_base's own components; naming one explicitly does not.
+    ``*`` spares genai_base's own components; naming one explicitly (by
+    ``group:name``, bare name or distribution) does not.
     """
     if not disabled:
         return False
     if "*" in disabled and not info.builtin:
         return True
-    names = {f"{info.group}:{info.name}", f"{GROUP_PREFIX}{info.group}:{info.name}"}
-    if names & disabled:
-        return True
-    dist = _normalize(info.distribution)
-    return any(":" not in d and _normalize(d) == dist for d in disabled)
+    return any(entry != "*" and _matches(entry, info) for entry in disabled)
+
+
+def unknown_disabled(disabled: frozenset[str]) -> list[str]:
+    """The entries of ``disabled`` that match no discovered plugin (sorted); ``*`` always matches."""
+    every = [info for infos in discover().values() for info in infos]
+    return sorted(entry for entry in disabled if entry != "*" and not any(_matches(entry, p) for p in every))
 
 
 def _candidates(group: str, spec: str) -> tuple[str, list[PluginInfo], tuple[PluginInfo, ...]]:

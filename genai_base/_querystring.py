@@ -37,11 +37,13 @@ class Querystring:
     ``{"ids": [1, 2]}`` is ``ids=1,2`` (comma), ``ids=1&ids=2`` (repeat),
     ``ids[0]=1&ids[1]=2`` (indices) or ``ids[]=1&ids[]=2`` (brackets).
     ``None``, empty strings, ``NOT_GIVEN`` and ``omit`` are left out (the
-    seed's rule; in the comma format an empty list still sends ``ids=``);
+    the rule of Stainless-generated clients; in the comma format an empty list still sends ``ids=``);
     booleans are ``true``/``false``.
     """
 
+    #: How lists are written: ``comma``, ``repeat``, ``indices`` or ``brackets``.
     array_format: ArrayFormat = "repeat"
+    #: How nested mappings are written: ``brackets`` or ``dots``.
     nested_format: NestedFormat = "brackets"
 
     def __post_init__(self) -> None:

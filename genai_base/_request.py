@@ -47,13 +47,21 @@ class PreparedRequest:
     code that reads them.
     """
 
+    #: The HTTP method, upper case.
     method: str
+    #: The full URL, query string included.
     url: str
+    #: Every header sent (defaults, auth, the call's own).
     headers: Headers
+    #: The encoded body, or ``None``.
     content: Union[bytes, str, Any, None] = None
+    #: The text fields of a multipart body, or ``None``.
     form: Optional[list[tuple[str, str]]] = None
+    #: The files of a multipart body, or ``None``.
     files: Optional[list[tuple[str, Any]]] = None
+    #: The timeouts of this attempt.
     timeout: Timeout = field(default_factory=Timeout)
+    #: Where a file-object body started (for a resend), or ``None``.
     body_start: Optional[int] = None
 
     def __post_init__(self) -> None:
@@ -193,6 +201,19 @@ class RequestBuilder:
         if not isinstance(custom_query, Mapping):
             raise TypeError(f"custom_query must be a mapping, got {type(custom_query).__name__}")
         self._custom_query = querystring.stringify_items(custom_query) if custom_query else []
+
+    def with_defaults(
+        self, default_headers: Mapping[str, Union[str, Omit]], custom_query: Mapping[str, object]
+    ) -> "RequestBuilder":
+        """A builder like this one with other default headers and query (an SDK's per-request values)."""
+        return RequestBuilder(
+            base_url=self.base_url,
+            default_headers=default_headers,
+            custom_query=custom_query,
+            querystring=self.querystring,
+            serializer=self.serializer,
+            idempotency_header=self.idempotency_header,
+        )
 
     @property
     def default_headers(self) -> dict[str, str]:

@@ -12,7 +12,7 @@ import codecs
 import json
 import os
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, AsyncIterator, Generic, Iterator, Optional, TypeVar, Union
+from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Generic, Iterator, Optional, TypeVar, Union
 
 from ._headers import Headers
 from ._parse import charset_of, decode_text, parse_body
@@ -40,8 +40,10 @@ class BaseAPIResponse(Generic[T]):
         "_cast_to",
         "_content",
         "_parsed",
+        "_post_parser",
         "_raw",
         "_serializers",
+        "_stream_factory",
         "_strict",
         "elapsed",
         "http_request",
@@ -60,6 +62,7 @@ class BaseAPIResponse(Generic[T]):
         retries_taken: int,
         elapsed: timedelta,
         content: Optional[bytes] = None,
+        post_parser: Optional[Callable[[Any], Any]] = None,
     ) -> None:
         self._raw = raw
         #: The HTTP status code.
@@ -74,6 +77,9 @@ class BaseAPIResponse(Generic[T]):
         self._serializers = serializers
         self._strict = strict
         self._content = content
+        self._post_parser = post_parser
+        # Set for a wrapped method that streams: ``parse()`` gives its stream over this response.
+        self._stream_factory: Optional[Callable[[Any], Any]] = None
         self._parsed: dict[Any, Any] = {}
 
     @property
@@ -126,6 +132,8 @@ class BaseAPIResponse(Generic[T]):
             strict=self._strict,
             response=self,
         )
+        if to is None and self._post_parser is not None:  # what the method itself would have returned
+            parsed = self._post_parser(parsed)
         self._parsed[cast_to] = parsed
         return parsed
 
@@ -208,12 +216,32 @@ class APIResponse(BaseAPIResponse[T]):
     stream_to_file = write_to_file
 
     def parse(self, *, to: Any = None) -> T:
-        """The body loaded as the call's ``cast_to`` (or ``to``)."""
+        """The body loaded as the call's ``cast_to`` (or ``to``); for a streaming method, its stream."""
+        if to is None and self._stream_factory is not None:
+            return self._stream_factory(self)  # type: ignore[no-any-return]
         return self._parse_content(self.read(), to)  # type: ignore[no-any-return]
 
     def close(self) -> None:
         """Release the connection without reading the rest of the body."""
         self._raw.close()
+
+
+class _Once:
+    """An async iterator over one chunk (a body already read)."""
+
+    __slots__ = ("_chunk",)
+
+    def __init__(self, chunk: bytes) -> None:
+        self._chunk: Optional[bytes] = chunk
+
+    def __aiter__(self) -> "_Once":
+        return self
+
+    async def __anext__(self) -> bytes:
+        chunk, self._chunk = self._chunk, None
+        if chunk is None:
+            raise StopAsyncIteration
+        return chunk
 
 
 class AsyncAPIResponse(BaseAPIResponse[T]):
@@ -236,13 +264,11 @@ class AsyncAPIResponse(BaseAPIResponse[T]):
         """The body parsed as JSON."""
         return json.loads(await self.read())
 
-    async def iter_bytes(self, chunk_size: Optional[int] = None) -> AsyncIterator[bytes]:
+    def iter_bytes(self, chunk_size: Optional[int] = None) -> AsyncIterator[bytes]:
         """The body in chunks as they arrive (or the cached body if already read)."""
         if self._content is not None:
-            yield self._content
-            return
-        async for chunk in self._raw.iter_bytes(chunk_size):
-            yield chunk
+            return _Once(self._content)
+        return self._raw.iter_bytes(chunk_size)
 
     async def iter_text(self, chunk_size: Optional[int] = None) -> AsyncIterator[str]:
         """The body as text in its charset, in chunks as they arrive."""
@@ -274,7 +300,9 @@ class AsyncAPIResponse(BaseAPIResponse[T]):
     stream_to_file = write_to_file
 
     async def parse(self, *, to: Any = None) -> T:
-        """The body loaded as the call's ``cast_to`` (or ``to``)."""
+        """The body loaded as the call's ``cast_to`` (or ``to``); for a streaming method, its stream."""
+        if to is None and self._stream_factory is not None:
+            return self._stream_factory(self)  # type: ignore[no-any-return]
         return self._parse_content(await self.read(), to)  # type: ignore[no-any-return]
 
     async def close(self) -> None:

@@ -5,7 +5,8 @@ No I/O and no sleeping happens here; ``backoff`` runs the loop in each shell
 
 Built-in policies (entry points in ``genai_base.retry_policies``):
 
-- ``exponential`` (:class:`ExponentialRetryPolicy`): the seed client's rules.
+- ``exponential`` (:class:`ExponentialRetryPolicy`): the rules of the Stainless-generated
+  SDKs (openai-python, anthropic-sdk-python, google-genai's interactions client).
 - ``budgeted`` (:class:`BudgetedRetryPolicy`): those rules, limited by a
   token bucket shared by a client and its copies.
 - ``none`` (:class:`NoRetryPolicy`): never retries.
@@ -57,11 +58,17 @@ class RetryOutcome:
     ``retries_taken`` counts the retries before this attempt (0 for the first).
     """
 
+    #: Retries before this attempt: 0 for the first attempt.
     retries_taken: int
+    #: The most retries this call may take.
     max_retries: int
+    #: The call's options (method, URL, per-call settings).
     options: FinalRequestOptions
+    #: The response's status, or ``None`` when the attempt raised.
     status_code: Optional[int] = None
+    #: The response's headers, or ``None`` when the attempt raised.
     headers: Optional[Mapping[str, str]] = None
+    #: The library exception the attempt raised, or ``None`` when it got a response.
     exception: Optional[BaseException] = None
 
     @property
@@ -77,7 +84,7 @@ class RetryPolicy(Protocol):
     The caller checks ``max_retries`` and the call's deadline itself. A
     policy may also define ``on_success(outcome)``, called after a successful
     attempt (the budgeted policy refunds tokens there). ``should_retry`` may
-    raise :class:`RetryBudgetExhaustedError` to refuse a retry it would
+    raise ``RetryBudgetExhaustedError`` (an :class:`~genai_base.APIError`) to refuse a retry it would
     otherwise allow; its message is added to the error the call raises.
     """
 
@@ -104,7 +111,7 @@ def _finite(value: float) -> Optional[float]:
 def parse_retry_after(headers: Optional[Mapping[str, str]], now: Callable[[], float] = time.time) -> Optional[float]:
     """Seconds the server asked us to wait, or ``None``; never raises.
 
-    As the seed client: ``retry-after-ms`` first (milliseconds, fractions
+    As the Stainless-generated SDKs do: ``retry-after-ms`` first (milliseconds, fractions
     allowed); if it is absent or not a number, ``retry-after`` as seconds
     (fractions allowed), else as an HTTP date (relative to ``now()``, so it
     may be negative). Values that are not finite (``inf``, ``nan``) give
@@ -142,7 +149,7 @@ def _non_negative(name: str, value: float) -> float:
 
 
 class ExponentialRetryPolicy:
-    """The seed client's rules.
+    """The retry rules of the Stainless-generated SDKs (openai-python and others).
 
     Retried: connection errors and timeouts (not redirect loops), 408, 409,
     429 and >= 500, with ``x-should-retry: true|false`` overriding the status
@@ -163,13 +170,17 @@ class ExponentialRetryPolicy:
         rng: Optional[random.Random] = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        #: Seconds before the first retry, doubled for each one after (before jitter).
         self.initial_delay = _non_negative("initial_delay", initial_delay)
+        #: The longest computed wait, in seconds.
         self.max_delay = _non_negative("max_delay", max_delay)
+        #: The longest server-requested wait honoured, in seconds.
         self.retry_after_ceiling = _non_negative("retry_after_ceiling", retry_after_ceiling)
         self._random = (rng or random.Random()).random
         self._clock = clock
 
     def should_retry(self, outcome: RetryOutcome) -> bool:
+        """True for a connection error, a timeout, 408, 409, 429 or >= 500, unless ``x-should-retry`` says otherwise."""
         if outcome.exception is not None:
             return isinstance(outcome.exception, APIConnectionError) and not isinstance(
                 outcome.exception, TooManyRedirectsError
@@ -183,6 +194,7 @@ class ExponentialRetryPolicy:
         return status in _RETRIED_STATUSES or status >= 500
 
     def wait(self, outcome: RetryOutcome) -> float:
+        """The server's ``retry-after-ms`` / ``retry-after`` when within the ceiling, else the jittered backoff."""
         retry_after = parse_retry_after(outcome.headers, self._clock)
         if retry_after is not None and 0 < retry_after <= self.retry_after_ceiling:
             return retry_after
@@ -205,9 +217,11 @@ class NoRetryPolicy:
     """Never retries."""
 
     def should_retry(self, outcome: RetryOutcome) -> bool:
+        """Always False."""
         return False
 
     def wait(self, outcome: RetryOutcome) -> float:
+        """0: nothing is ever waited for."""
         return 0.0
 
     def __repr__(self) -> str:
@@ -264,10 +278,15 @@ class BudgetedRetryPolicy:
         timeout_retry_cost: float = 10,
         success_refund: float = 1,
     ) -> None:
+        #: The policy whose rules decide; the budget only limits them.
         self.inner: RetryPolicy = inner if inner is not None else ExponentialRetryPolicy()
+        #: The token bucket, shared by the client and its copies.
         self.budget = RetryBudget(capacity)
+        #: Tokens a retry after a status or a connection error costs.
         self.retry_cost = _non_negative("retry_cost", retry_cost)
+        #: Tokens a retry after a timeout costs.
         self.timeout_retry_cost = _non_negative("timeout_retry_cost", timeout_retry_cost)
+        #: Tokens a successful attempt puts back.
         self.success_refund = _non_negative("success_refund", success_refund)
 
     @property
@@ -276,6 +295,10 @@ class BudgetedRetryPolicy:
         return self.budget.available
 
     def should_retry(self, outcome: RetryOutcome) -> bool:
+        """The inner policy's answer, when the bucket holds the retry's cost.
+
+        An empty bucket raises ``RetryBudgetExhaustedError`` (an :class:`~genai_base.APIError`) instead.
+        """
         if not self.inner.should_retry(outcome):
             return False
         cost = self.timeout_retry_cost if outcome.is_timeout else self.retry_cost
@@ -287,6 +310,7 @@ class BudgetedRetryPolicy:
         return True
 
     def wait(self, outcome: RetryOutcome) -> float:
+        """The inner policy's wait."""
         return self.inner.wait(outcome)
 
     def on_success(self, outcome: RetryOutcome) -> None:

@@ -15,6 +15,7 @@ __all__ = ["Serializer", "JSONSerializer", "SerializerRegistry", "media_type_of"
 class Serializer(Protocol):
     """Encodes request bodies and decodes response bodies of some media types."""
 
+    #: The media types this serializer reads and writes (``application/json``, ...).
     media_types: tuple[str, ...]
 
     def dumps(self, data: Any) -> bytes:
@@ -69,12 +70,14 @@ def loads_json_bytes(raw: bytes) -> Any:
 class JSONSerializer:
     """``application/json`` (and every ``application/*+json``) with the standard library."""
 
+    #: ``application/json``; ``application/*+json`` matches it too.
     media_types: tuple[str, ...] = ("application/json",)
     #: ``dumps`` takes Models, dates, enums, ``NOT_GIVEN``... anywhere in the data (see
     #: :mod:`genai_base._jsonenc`), so request bodies are not walked and rebuilt before
     #: encoding; serializers without this flag get plain data (``_jsonenc.to_plain``).
     takes_models = True
 
+    #: Compact UTF-8 JSON; models, dataclasses, dates, enums, UUIDs and decimals anywhere in ``data``.
     # The function itself, not a method calling it: one Python call less per request.
     dumps = staticmethod(dumps_json)
 

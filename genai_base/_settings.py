@@ -44,6 +44,7 @@ DEFAULTS: dict[str, Any] = {
     "auth": None,
     "auth_options": {},
     "hooks": ["logging"],
+    "policies": [],
     "max_retries": 5,
     "timeout": DEFAULT_TIMEOUT,
     "deadline": None,
@@ -66,14 +67,27 @@ MERGED_KEYS = frozenset({"retry_budget", "auth_options"})
 # -- sources -----------------------------------------------------------------------------
 
 
-def env_settings(environ: Optional[Mapping[str, str]] = None) -> dict[str, Any]:
-    """The settings given as ``GENAI_BASE_<KEY>`` variables (``__`` for a dot), as raw strings."""
+class EnvLayer(dict):  # type: ignore[type-arg]
+    """Settings read from environment variables, remembering the prefix they were read with."""
+
+    def __init__(self, prefix: str = "GENAI_BASE_") -> None:
+        super().__init__()
+        self.prefix = prefix
+
+
+def env_settings(environ: Optional[Mapping[str, str]] = None, prefix: Optional[str] = None) -> dict[str, Any]:
+    """The settings given as ``<prefix><KEY>`` variables (``__`` for a dot), as raw strings.
+
+    ``prefix`` is a client class's ``env_prefix`` (default ``GENAI_BASE_``), so two SDKs
+    built on the library read their own variables.
+    """
     environ = os.environ if environ is None else environ
-    found: dict[str, Any] = {}
+    prefix = ENV_PREFIX if prefix is None else prefix
+    found: dict[str, Any] = EnvLayer(prefix)
     for name, value in environ.items():
-        if not name.startswith(ENV_PREFIX):
+        if not name.startswith(prefix):
             continue
-        key = name[len(ENV_PREFIX):].lower()
+        key = name[len(prefix):].lower()
         top, _, sub = key.partition("__")
         if top not in PARSERS:
             continue  # e.g. GENAI_BASE_LOG, GENAI_BASE_DISABLE_PLUGINS: read elsewhere
@@ -116,9 +130,9 @@ def _flatten_config(config: Mapping[str, Any]) -> dict[str, Any]:
     return flat
 
 
-def _where(source: str, key: str) -> str:
+def _where(source: str, key: str, prefix: str = "GENAI_BASE_") -> str:
     if source == "environment":
-        return f"environment variable {ENV_PREFIX}{key.upper().replace('.', '__')}"
+        return f"environment variable {prefix}{key.upper().replace('.', '__')}"
     if source == "argument":
         return "constructor argument"
     return source
@@ -128,9 +142,9 @@ def _shown(key: str, value: Any) -> str:
     return REDACTED if key.partition(".")[0] in SECRET_KEYS or key == "proxies" else repr(value)
 
 
-def _invalid(key: str, source: str, raw: Any, reason: object) -> ConfigurationError:
+def _invalid(key: str, source: str, raw: Any, reason: object, prefix: str = "GENAI_BASE_") -> ConfigurationError:
     return ConfigurationError(
-        f"invalid value for {key!r} from {_where(source, key)}: {_shown(key, raw)} ({reason})"
+        f"invalid value for {key!r} from {_where(source, key, prefix)}: {_shown(key, raw)} ({reason})"
     )
 
 
@@ -144,6 +158,10 @@ class Settings:
 
     values: Mapping[str, Any]
     sources: Mapping[str, str] = field(default_factory=dict)
+    #: The prefix of the environment variables these settings were read from.
+    env_prefix: str = "GENAI_BASE_"
+    #: The logger the client's logging hook writes to.
+    logger_name: str = "genai_base"
 
     def __getitem__(self, key: str) -> Any:
         return self.values[key]
@@ -172,7 +190,7 @@ class Settings:
             except (TypeError, ValueError) as exc:
                 raise _invalid(key, "argument", raw, exc) from None
             sources[key] = "argument"
-        return Settings(values, sources)
+        return Settings(values, sources, self.env_prefix, self.logger_name)
 
     def __repr__(self) -> str:
         shown = {k: (REDACTED if k in SECRET_KEYS and v else v) for k, v in self.values.items()}
@@ -183,14 +201,18 @@ def resolve_settings(
     config: Optional[Mapping[str, Any]],
     env: Optional[Mapping[str, Any]],
     arguments: Optional[Mapping[str, Any]] = None,
+    *,
+    logger_name: str = "genai_base",
 ) -> Settings:
     """Validate defaults < ``env`` < ``config`` < ``arguments``, keeping each value's source.
 
     ``config`` is what the application loaded into the container (a
     ``genai_base`` section is lifted to the top level); ``env`` the raw
     values of ``GENAI_BASE_*`` variables (see :func:`env_settings`);
-    ``arguments`` the client constructor's explicit arguments.
+    ``arguments`` the client constructor's explicit arguments;
+    ``logger_name`` the logger the client's logging hook writes to.
     """
+    prefix = getattr(env, "prefix", ENV_PREFIX)
     layers: list[tuple[str, Mapping[str, Any]]] = [
         ("default", DEFAULTS),
         ("environment", env or {}),
@@ -201,18 +223,20 @@ def resolve_settings(
     sources: dict[str, str] = {}
     for key, parse in PARSERS.items():
         if key in MERGED_KEYS:
-            values[key], source = _merge_entries(key, layers, sources)
+            values[key], source = _merge_entries(key, layers, sources, prefix)
         else:
             source, raw = next((s, layer[key]) for s, layer in reversed(layers) if key in layer)
             try:
                 values[key] = parse(raw)
             except (TypeError, ValueError) as exc:
-                raise _invalid(key, source, raw, exc) from None
+                raise _invalid(key, source, raw, exc, prefix) from None
         sources[key] = source
-    return Settings(values, sources)
+    return Settings(values, sources, env_prefix=prefix, logger_name=logger_name)
 
 
-def _merge_entries(key: str, layers: list[tuple[str, Mapping[str, Any]]], sources: dict[str, str]) -> tuple[Any, str]:
+def _merge_entries(
+    key: str, layers: list[tuple[str, Mapping[str, Any]]], sources: dict[str, str], prefix: str
+) -> tuple[Any, str]:
     merged: dict[str, Any] = {}
     top_source = "default"
     entry_parsers = ENTRY_PARSERS[key]
@@ -223,18 +247,19 @@ def _merge_entries(key: str, layers: list[tuple[str, Mapping[str, Any]]], source
         try:
             entries = parse_mapping(raw)
         except ValueError as exc:
-            raise _invalid(key, source, raw, exc) from None
+            raise _invalid(key, source, raw, exc, prefix) from None
         if source != "default" and entries:
             top_source = source
         for name, value in entries.items():
             name = str(name)
             if entry_parsers is not None:
                 if name not in entry_parsers:
-                    raise _invalid(f"{key}.{name}", source, value, f"unknown entry; known: {', '.join(entry_parsers)}")
+                    known = ", ".join(entry_parsers)
+                    raise _invalid(f"{key}.{name}", source, value, f"unknown entry; known: {known}", prefix)
                 try:
                     value = entry_parsers[name](value)
                 except (TypeError, ValueError) as exc:
-                    raise _invalid(f"{key}.{name}", source, value, exc) from None
+                    raise _invalid(f"{key}.{name}", source, value, exc, prefix) from None
             merged[name] = value
             sources[f"{key}.{name}"] = source
     return merged, top_source

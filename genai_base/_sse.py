@@ -2,7 +2,8 @@
 
 The decoder follows the WHATWG "event stream interpretation" rules
 (https://html.spec.whatwg.org/multipage/server-sent-events.html) with the
-dispatch behaviour of the seed client's decoder; see :class:`SSEDecoder`.
+the dispatch behaviour of the Stainless-generated SDKs' decoder (openai-python's,
+for one); see :class:`SSEDecoder`.
 
 It is strictly linear in the size of the stream: every chunk is searched for
 line endings exactly once, partial lines are kept as a list of pieces that is
@@ -58,11 +59,11 @@ class SSEDecoder:
     ``event``, ``data``, ``id`` (ignored when it contains NUL) and ``retry``
     (ignored unless all ASCII digits) are understood, other fields ignored.
 
-    Dispatch rule (the seed decoder's, not the WHATWG one, which requires a
+    Dispatch rule (the Stainless SDKs' decoder's, not the WHATWG one, which requires a
     ``data`` field): an empty line dispatches an event when the pending event
     has a ``data`` line (even an empty one), a non-empty event type or a valid
     ``retry``, or when the last valid ``id`` field since the last dispatch was
-    non-empty; otherwise it is ignored.  Deviation from the seed: the seed
+    non-empty; otherwise it is ignored.  Deviation from that decoder: it
     tests the *persistent* last event ID instead, so after any non-empty
     ``id:`` every further empty line (e.g. after a ``: keep-alive`` comment)
     yields a spurious event with empty data; here only ``id`` fields seen
@@ -170,7 +171,7 @@ class SSEDecoder:
 
         A final line without a line ending is still interpreted as a field,
         but an event not terminated by an empty line is discarded, as in the
-        seed decoder (and the WHATWG spec), so this always returns ``[]``.
+        Stainless SDKs' decoder (and the WHATWG spec), so this always returns ``[]``.
         The decoder is then reset for a new stream, keeping only
         :attr:`last_event_id`.
         """

@@ -6,7 +6,7 @@ that turns a :class:`~genai_base.ServerSentEvent` into an item of the
 stream, :attr:`StreamSignal.SKIP` (nothing), :attr:`StreamSignal.END` (the
 stream is over) or an exception (an error the API sent). The built-ins:
 
-- ``openai`` (:class:`OpenAIStreamProtocol`, the default, the seed's rule);
+- ``openai`` (:class:`OpenAIStreamProtocol`, the default: ``[DONE]`` ends, error events raise);
 - ``anthropic`` (:class:`AnthropicStreamProtocol`): named events, ``ping``
   skipped, ``event: error`` raised as the client's status error;
 - ``raw`` (:class:`RawStreamProtocol`): every event as it came.
@@ -65,7 +65,9 @@ class StreamContext:
     __slots__ = ("_client", "_strict", "item_type", "passthrough", "response")
 
     def __init__(self, item_type: Any, response: Any, client: "BaseClient") -> None:
+        #: The type each item is loaded as (``T`` of ``Stream[T]``, else the call's ``cast_to``).
         self.item_type = item_type
+        #: True when items are the decoded JSON as is (``dict``, ``object``, ``Any``): :meth:`load` returns it.
         self.passthrough = item_type in (None, object, dict) or item_type is Any
         #: The response being read (after a resumption: the one that resumed the stream).
         self.response = response
@@ -133,7 +135,7 @@ def _json(event: ServerSentEvent, context: StreamContext) -> Any:
 
 
 class OpenAIStreamProtocol:
-    """The seed's rule: ``data: [DONE]`` ends; ``event: error`` or a top-level ``error`` key raises ``APIError``.
+    """OpenAI's rule: ``data: [DONE]`` ends; ``event: error`` or a top-level ``error`` key raises ``APIError``.
 
     Every other event with data is an item; an event without data (a lone
     ``id:`` or ``retry:``) is skipped.

@@ -12,19 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import (
-    Any,
-    AsyncGenerator,
-    AsyncIterator,
-    ClassVar,
-    Generic,
-    Iterator,
-    Optional,
-    TypeVar,
-    Union,
-    get_args,
-    get_origin,
-)
+from typing import Any, AsyncIterator, ClassVar, Generic, Iterator, Optional, TypeVar, Union, get_args, get_origin
 
 from ._errors import APIError, APITimeoutError, StreamInterruptedError
 from ._options import FinalRequestOptions
@@ -37,8 +25,8 @@ __all__ = ["Stream", "AsyncStream", "stream_item_type"]
 
 T = TypeVar("T")
 
-# Names other stream classes (the seed's among them) use for their event loop. A subclass that
-# defines one expects it to be called; it would not be, so defining one is an error.
+# Names other SDK base clients' stream classes use for their event loop. A subclass that defines
+# one expects it to be called; it would not be, so defining one is an error.
 _FOREIGN_HOOKS = ("__stream__", "_iter_events")
 
 
@@ -70,15 +58,8 @@ def _declared_item_type(cls: type) -> Any:
     return _UNSET
 
 
-class _Broken(Exception):
-    """The body broke (cut off, or silent past the read timeout); ``error`` is what to raise if not resumed."""
-
-    def __init__(self, error: APIError) -> None:
-        super().__init__(error.message)
-        self.error = error
-
-
-def _broken(exc: APIError, request: Any) -> _Broken:
+def _broken(exc: APIError, request: Any) -> APIError:
+    """The error a break of the body is reported as (if the stream does not resume)."""
     if isinstance(exc, APITimeoutError):
         timeout = getattr(getattr(request, "timeout", None), "read", None)
         limit = f" for more than {timeout:g}s" if timeout is not None else ""
@@ -87,7 +68,47 @@ def _broken(exc: APIError, request: Any) -> _Broken:
         reason = exc.message.removeprefix("the response was cut off: ")
         error = StreamInterruptedError(f"the event stream was cut off: {reason}", request=request)
     error.__cause__ = exc
-    return _Broken(error)
+    return error
+
+
+class _StreamState:
+    """What a stream's event loop works on: the current response, the protocol's handler, the resumption.
+
+    The loop holds this, not the stream, so that an abandoned async stream is
+    collected (and its connection released) as soon as it is dropped.
+    """
+
+    __slots__ = ("client", "context", "handle", "options", "response", "resumption")
+
+    def __init__(self, response: Any, client: Any, options: Optional[FinalRequestOptions], context: StreamContext):
+        self.response = response
+        self.client = client
+        self.options = options
+        self.context = context
+        self.handle: Any = None
+        self.resumption: Optional[Resumption] = None
+
+    def plan_resume(self, error: APIError, last_id: Optional[str], decoder: SSEDecoder) -> tuple[float, Any]:
+        """What to wait and send to resume after ``error`` (raises what to raise when the stream does not resume)."""
+        if self.resumption is None:
+            self.resumption = Resumption(self.client, self.options)
+        try:
+            return self.resumption.plan(error, self.response, last_id, decoder.reconnection_time)
+        except APIError as raised:
+            raise raised from raised.__cause__
+
+    def adopt(self, resumed: Any) -> None:
+        """Go on reading from ``resumed`` (the reconnect's response)."""
+        assert self.resumption is not None
+        if not 200 <= resumed.status_code < 300:
+            resumed._raw.close()
+            raise StreamInterruptedError(
+                f"resuming the event stream got status {resumed.status_code}, not an event stream",
+                request=resumed.http_request,
+            )
+        self.resumption.adopt(self.response, resumed)
+        self.response = resumed
+        self.context.response = resumed
 
 
 class _BaseStream(Generic[T]):
@@ -129,18 +150,26 @@ class _BaseStream(Generic[T]):
     def __init__(
         self, *, cast_to: Any, response: Any, client: Any, options: Optional[FinalRequestOptions] = None
     ) -> None:
-        self.response = response
-        self._client = client
-        self._options = options
-        self._resumption: Optional[Resumption] = None
         try:
             self._protocol: StreamProtocol = protocol_for(type(self).protocol, client)
         except BaseException:
             response._raw.close()  # a misnamed protocol: the response is not left open
             raise
+        self._client = client
         item_type = cast_to if self._item_type is _UNSET else self._item_type
-        self._context = StreamContext(item_type, response, client)
+        state = self._state = _StreamState(response, client, options, StreamContext(item_type, response, client))
+        if self._overrides_handler:
+            handle_event = self.handle_event  # holds the stream: an override may use its attributes
+            state.handle = lambda event, _context: handle_event(event)
+        else:
+            state.handle = self._protocol.handle
         self._iterator = self._events()
+
+    @property
+    def reconnects(self) -> int:
+        """How many times this stream was resumed after a break."""
+        resumption = self._state.resumption
+        return 0 if resumption is None else resumption.reconnects
 
     def handle_event(self, event: ServerSentEvent) -> Any:
         """The item for one event, or a :class:`StreamSignal`; by default the stream protocol's answer.
@@ -148,41 +177,7 @@ class _BaseStream(Generic[T]):
         Override it to change how this stream's events become items
         (``super().handle_event(event)`` asks the protocol).
         """
-        return self._protocol.handle(event, self._context)
-
-    def _handler(self) -> Any:
-        """``handle(event, context)`` as the loop calls it: the protocol's, or the overriding method."""
-        if self._overrides_handler:
-            handle_event = self.handle_event
-            return lambda event, _context: handle_event(event)
-        return self._protocol.handle
-
-    def _plan_resume(self, broken: _Broken, last_id: Optional[str], decoder: SSEDecoder) -> tuple[float, Any]:
-        """What to wait and send to resume after ``broken`` (raises its error when the stream does not resume)."""
-        if self._resumption is None:
-            self._resumption = Resumption(self._client, self._options)
-        try:
-            return self._resumption.plan(broken.error, self.response, last_id, decoder.reconnection_time)
-        except APIError as error:
-            raise error from error.__cause__
-
-    def _adopt(self, resumed: Any) -> None:
-        """Go on reading from ``resumed`` (the reconnect's response)."""
-        assert self._resumption is not None
-        if not 200 <= resumed.status_code < 300:
-            resumed._raw.close()
-            raise StreamInterruptedError(
-                f"resuming the event stream got status {resumed.status_code}, not an event stream",
-                request=resumed.http_request,
-            )
-        self._resumption.adopt(self.response, resumed)
-        self.response = resumed
-        self._context.response = resumed
-
-    @property
-    def reconnects(self) -> int:
-        """How many times this stream was resumed after a break."""
-        return 0 if self._resumption is None else self._resumption.reconnects
+        return self._protocol.handle(event, self._state.context)
 
     def _events(self) -> Any:
         raise NotImplementedError
@@ -191,48 +186,13 @@ class _BaseStream(Generic[T]):
 class Stream(_BaseStream[T]):
     """Parsed events of a streamed response on the sync client."""
 
-    response: "APIResponse[Any]"
-
-    def _chunks(self) -> Iterator[bytes]:
-        raw = self.response._raw
-        try:
-            yield from raw.iter_bytes()
-        except APIError as exc:
-            raise _broken(exc, self.response.http_request) from None
+    @property
+    def response(self) -> "APIResponse[Any]":
+        """The raw response being read: status, headers and the request sent (after a resumption, the new one)."""
+        return self._state.response  # type: ignore[no-any-return]
 
     def _events(self) -> Iterator[T]:
-        decoder = SSEDecoder()
-        handle = self._handler()
-        context = self._context
-        last_id: Optional[str] = None
-        try:
-            while True:
-                try:
-                    for chunk in self._chunks():
-                        events = decoder.feed(chunk)
-                        if events:
-                            last_id = events[-1].id  # every event of a chunk is handled before the next read
-                            for event in events:
-                                item = handle(event, context)
-                                if type(item) is StreamSignal:
-                                    if item is END:
-                                        return
-                                    continue
-                                yield item
-                    for event in decoder.end():
-                        item = handle(event, context)
-                        if type(item) is not StreamSignal:
-                            yield item
-                    return
-                except _Broken as broken:
-                    wait, options = self._plan_resume(broken, last_id, decoder)
-                    self.response._raw.close()
-                    if wait > 0:
-                        time.sleep(wait)
-                    self._adopt(self._client.request(APIResponse, options, stream=True))
-                    decoder = SSEDecoder(last_id)
-        finally:
-            self.close()
+        return _sync_events(self._state)
 
     def __iter__(self) -> Iterator[T]:
         try:
@@ -245,7 +205,7 @@ class Stream(_BaseStream[T]):
 
     def close(self) -> None:
         """Release the connection (safe to call more than once)."""
-        self.response._raw.close()
+        self._state.response._raw.close()
 
     def __enter__(self) -> "Stream[T]":
         return self
@@ -257,66 +217,26 @@ class Stream(_BaseStream[T]):
 class AsyncStream(_BaseStream[T]):
     """Parsed events of a streamed response on the async client."""
 
-    response: "AsyncAPIResponse[Any]"
+    @property
+    def response(self) -> "AsyncAPIResponse[Any]":
+        """The raw response being read: status, headers and the request sent (after a resumption, the new one)."""
+        return self._state.response  # type: ignore[no-any-return]
 
-    async def _chunks(self) -> AsyncGenerator[bytes, None]:
-        raw = self.response._raw
-        try:
-            async for chunk in raw.iter_bytes():
-                yield chunk
-        except APIError as exc:
-            raise _broken(exc, self.response.http_request) from None
+    def _events(self) -> AsyncIterator[T]:
+        # Not a generator method: the generator must not hold the stream, so that an abandoned
+        # stream is collected (and its connection released) as soon as it is dropped.
+        return _async_events(self._state)
 
-    async def _events(self) -> AsyncIterator[T]:
-        decoder = SSEDecoder()
-        handle = self._handler()
-        context = self._context
-        last_id: Optional[str] = None
-        try:
-            while True:
-                chunks = self._chunks()
-                try:
-                    async for chunk in chunks:
-                        events = decoder.feed(chunk)
-                        if events:
-                            last_id = events[-1].id  # every event of a chunk is handled before the next read
-                            for event in events:
-                                item = handle(event, context)
-                                if type(item) is StreamSignal:
-                                    if item is END:
-                                        return
-                                    continue
-                                yield item
-                    for event in decoder.end():
-                        item = handle(event, context)
-                        if type(item) is not StreamSignal:
-                            yield item
-                    return
-                except _Broken as broken:
-                    wait, options = self._plan_resume(broken, last_id, decoder)
-                    self.response._raw.close()
-                    if wait > 0:
-                        await asyncio.sleep(wait)
-                    self._adopt(await self._client.request(AsyncAPIResponse, options, stream=True))
-                    decoder = SSEDecoder(last_id)
-                finally:
-                    await chunks.aclose()
-        finally:
-            await self.close()
-
-    async def __aiter__(self) -> AsyncIterator[T]:
-        try:
-            async for item in self._iterator:
-                yield item
-        finally:
-            await self.close()  # leaving an async for loop early releases the connection
+    def __aiter__(self) -> AsyncIterator[T]:
+        # The events themselves: leaving the loop early, the stream (or ``close()``) releases the connection.
+        return self._iterator  # type: ignore[no-any-return]
 
     async def __anext__(self) -> T:
         return await self._iterator.__anext__()
 
     async def close(self) -> None:
         """Release the connection (safe to call more than once)."""
-        self.response._raw.close()
+        self._state.response._raw.close()
 
     aclose = close
 
@@ -325,3 +245,97 @@ class AsyncStream(_BaseStream[T]):
 
     async def __aexit__(self, *exc_info: Any) -> None:
         await self.close()
+
+
+def _sync_events(state: _StreamState) -> Iterator[Any]:
+    """A sync stream's items, across the connections of its resumptions."""
+    decoder = SSEDecoder()
+    handle = state.handle
+    context = state.context
+    last_id: Optional[str] = None  # the ID of the last event handled: where a resumption starts
+    try:
+        while True:
+            response = state.response
+            chunks = iter(response._raw.iter_bytes())
+            broken: Optional[APIError] = None
+            while True:
+                try:
+                    chunk = next(chunks)
+                except StopIteration:
+                    break
+                except APIError as exc:
+                    broken = _broken(exc, response.http_request)
+                    break
+                events = decoder.feed(chunk)
+                if events:
+                    last_id = events[-1].id  # every event of a chunk is handled before the next read
+                    for event in events:
+                        item = handle(event, context)
+                        if type(item) is StreamSignal:
+                            if item is END:
+                                return
+                            continue
+                        yield item
+            if broken is None:
+                for event in decoder.end():
+                    item = handle(event, context)
+                    if type(item) is not StreamSignal:
+                        yield item
+                return
+            wait, options = state.plan_resume(broken, last_id, decoder)
+            response._raw.close()
+            if wait > 0:
+                time.sleep(wait)
+            state.adopt(state.client.request(APIResponse, options, stream=True))
+            decoder = SSEDecoder(last_id)
+    finally:
+        state.response._raw.close()
+
+
+async def _async_events(state: _StreamState) -> AsyncIterator[Any]:
+    """An async stream's items, across the connections of its resumptions: the one async generator of a stream.
+
+    Nested async generators, finalized separately when an abandoned stream is
+    collected, could be closed while another is closing them.
+    """
+    decoder = SSEDecoder()
+    handle = state.handle
+    context = state.context
+    last_id: Optional[str] = None  # the ID of the last event handled: where a resumption starts
+    try:
+        while True:
+            response = state.response
+            chunks = response._raw.iter_bytes().__aiter__()
+            broken: Optional[APIError] = None
+            while True:
+                try:
+                    chunk = await chunks.__anext__()
+                except StopAsyncIteration:
+                    break
+                except APIError as exc:
+                    broken = _broken(exc, response.http_request)
+                    break
+                events = decoder.feed(chunk)
+                if events:
+                    last_id = events[-1].id  # every event of a chunk is handled before the next read
+                    for event in events:
+                        item = handle(event, context)
+                        if type(item) is StreamSignal:
+                            if item is END:
+                                return
+                            continue
+                        yield item
+            if broken is None:
+                for event in decoder.end():
+                    item = handle(event, context)
+                    if type(item) is not StreamSignal:
+                        yield item
+                return
+            wait, options = state.plan_resume(broken, last_id, decoder)
+            response._raw.close()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            state.adopt(await state.client.request(AsyncAPIResponse, options, stream=True))
+            decoder = SSEDecoder(last_id)
+    finally:
+        state.response._raw.close()

@@ -5,18 +5,22 @@ from __future__ import annotations
 import os
 import threading
 import time
-from typing import Any, Optional
+from typing import Any, Literal, Optional, TypeVar, Union, overload
 
-from ._base import BaseClient
+from ._base import BaseClient, Self
 from ._engine import READ, SEND, FlowRunner
 from ._errors import APIError
 from ._options import FinalRequestOptions, RequestOptions
 from ._pagination import SyncPage
 from ._response import APIResponse
+from ._settings import Settings
 from ._streaming import Stream
 from ._transports.requests import RequestsTransport
 
 __all__ = ["SyncAPIClient"]
+
+ResponseT = TypeVar("ResponseT")
+StreamT = TypeVar("StreamT", bound=Stream[Any])
 
 
 class _SharedSync:
@@ -47,13 +51,10 @@ class _SharedSync:
 class SyncAPIClient(BaseClient):
     """A client on a ``requests.Session``: build, send, retry and parse, synchronously."""
 
-    def __init__(self, **kwargs: Any) -> None:
-        shared: Optional[_SharedSync] = kwargs.get("_shared")
-        super().__init__(**kwargs)
-        if shared is None:
-            make_session = self._container.session_factory(settings=self._settings)
-            shared = _SharedSync(make_session, self._settings, self._retry_policy)
-        self._shared = shared
+    _shared: _SharedSync
+
+    def _new_shared(self, settings: Settings) -> _SharedSync:
+        return _SharedSync(self._container.session_factory(settings=settings), settings, self._retry_policy)
 
     @property
     def _session(self) -> Any:
@@ -61,6 +62,46 @@ class SyncAPIClient(BaseClient):
         return self._shared.for_this_process().session
 
     # -- public API ------------------------------------------------------
+
+    @overload
+    def request(
+        self,
+        cast_to: type[ResponseT],
+        options: FinalRequestOptions,
+        *,
+        stream: Literal[False] = False,
+        stream_cls: None = None,
+    ) -> ResponseT: ...
+
+    @overload
+    def request(
+        self,
+        cast_to: type[object],
+        options: FinalRequestOptions,
+        *,
+        stream: Literal[True],
+        stream_cls: type[StreamT],
+    ) -> StreamT: ...
+
+    @overload
+    def request(
+        self,
+        cast_to: type[ResponseT],
+        options: FinalRequestOptions,
+        *,
+        stream: Literal[True],
+        stream_cls: None = None,
+    ) -> Stream[ResponseT]: ...
+
+    @overload
+    def request(
+        self,
+        cast_to: type[ResponseT],
+        options: FinalRequestOptions,
+        *,
+        stream: bool,
+        stream_cls: Optional[type[StreamT]] = None,
+    ) -> Union[ResponseT, StreamT, Stream[ResponseT]]: ...
 
     def request(
         self,
@@ -71,6 +112,8 @@ class SyncAPIClient(BaseClient):
         stream_cls: Optional[type] = None,
     ) -> Any:
         """Send ``options``, retrying as the policy says, and return ``cast_to`` (or a stream)."""
+        if self._prepares_options:
+            options = self._prepare_options(options)
         call = self._start(options, cast_to, stream)
         send = self._shared.for_this_process().send
         runner = FlowRunner(call.flow())
@@ -87,6 +130,39 @@ class SyncAPIClient(BaseClient):
             raise
         return self._conclude(call, runner.attempt, APIResponse, stream_cls, Stream)
 
+    @overload
+    def get(
+        self,
+        path: str,
+        *,
+        cast_to: type[ResponseT],
+        options: RequestOptions = {},
+        stream: Literal[False] = False,
+        stream_cls: None = None,
+    ) -> ResponseT: ...
+
+    @overload
+    def get(
+        self,
+        path: str,
+        *,
+        cast_to: type[object],
+        options: RequestOptions = {},
+        stream: Literal[True],
+        stream_cls: type[StreamT],
+    ) -> StreamT: ...
+
+    @overload
+    def get(
+        self,
+        path: str,
+        *,
+        cast_to: type[ResponseT],
+        options: RequestOptions = {},
+        stream: Literal[True],
+        stream_cls: None = None,
+    ) -> Stream[ResponseT]: ...
+
     def get(
         self,
         path: str,
@@ -94,12 +170,54 @@ class SyncAPIClient(BaseClient):
         cast_to: Any,
         options: RequestOptions = {},
         stream: bool = False,
-        stream_cls: Optional[type] = None,
+        stream_cls: Optional[type[Any]] = None,
     ) -> Any:
-        """``GET path``."""
+        """``GET path``; ``stream=True`` (with a ``stream_cls``) streams."""
         return self.request(
             cast_to, FinalRequestOptions(method="get", url=path, **options), stream=stream, stream_cls=stream_cls
         )
+
+    @overload
+    def post(
+        self,
+        path: str,
+        *,
+        cast_to: type[ResponseT],
+        body: Any = None,
+        content: Any = None,
+        files: Any = None,
+        options: RequestOptions = {},
+        stream: Literal[False] = False,
+        stream_cls: None = None,
+    ) -> ResponseT: ...
+
+    @overload
+    def post(
+        self,
+        path: str,
+        *,
+        cast_to: type[object],
+        body: Any = None,
+        content: Any = None,
+        files: Any = None,
+        options: RequestOptions = {},
+        stream: Literal[True],
+        stream_cls: type[StreamT],
+    ) -> StreamT: ...
+
+    @overload
+    def post(
+        self,
+        path: str,
+        *,
+        cast_to: type[ResponseT],
+        body: Any = None,
+        content: Any = None,
+        files: Any = None,
+        options: RequestOptions = {},
+        stream: Literal[True],
+        stream_cls: None = None,
+    ) -> Stream[ResponseT]: ...
 
     def post(
         self,
@@ -111,9 +229,9 @@ class SyncAPIClient(BaseClient):
         files: Any = None,
         options: RequestOptions = {},
         stream: bool = False,
-        stream_cls: Optional[type] = None,
+        stream_cls: Optional[type[Any]] = None,
     ) -> Any:
-        """``POST path`` with a JSON ``body``, raw ``content`` or multipart ``files``."""
+        """``POST path``: a JSON ``body``, raw ``content`` or multipart ``files``; ``stream=True`` streams."""
         return self.request(
             cast_to,
             self._verb_options("post", path, body, content, files, options),
@@ -125,46 +243,61 @@ class SyncAPIClient(BaseClient):
         self,
         path: str,
         *,
-        cast_to: Any,
+        cast_to: type[ResponseT],
         body: Any = None,
         content: Any = None,
         files: Any = None,
         options: RequestOptions = {},
-    ) -> Any:
-        """``PUT path``."""
-        return self.request(cast_to, self._verb_options("put", path, body, content, files, options))
+    ) -> ResponseT:
+        """``PUT path`` with a JSON ``body``, raw ``content`` or multipart ``files``."""
+        return self.request(
+            cast_to, self._verb_options("put", path, body, content, files, options)
+        )
 
     def patch(
         self,
         path: str,
         *,
-        cast_to: Any,
+        cast_to: type[ResponseT],
         body: Any = None,
         content: Any = None,
         files: Any = None,
         options: RequestOptions = {},
-    ) -> Any:
-        """``PATCH path``."""
-        return self.request(cast_to, self._verb_options("patch", path, body, content, files, options))
+    ) -> ResponseT:
+        """``PATCH path`` with a JSON ``body``, raw ``content`` or multipart ``files``."""
+        return self.request(
+            cast_to, self._verb_options("patch", path, body, content, files, options)
+        )
 
     def delete(
-        self, path: str, *, cast_to: Any, body: Any = None, content: Any = None, options: RequestOptions = {}
-    ) -> Any:
-        """``DELETE path``."""
-        return self.request(cast_to, self._verb_options("delete", path, body, content, None, options))
+        self,
+        path: str,
+        *,
+        cast_to: type[ResponseT],
+        body: Any = None,
+        content: Any = None,
+        options: RequestOptions = {},
+    ) -> ResponseT:
+        """``DELETE path`` with a JSON ``body``, raw ``content``."""
+        return self.request(
+            cast_to, self._verb_options("delete", path, body, content, None, options)
+        )
 
     def get_api_list(
         self,
         path: str,
         *,
-        model: Any,
+        model: type[ResponseT],
         paginator: Any = None,
         body: Any = None,
         options: RequestOptions = {},
         method: str = "get",
-    ) -> Any:
+    ) -> SyncPage[ResponseT]:
         """The first page of a listing; iterating it yields every item across all pages."""
-        return SyncPage.first(self, path, model=model, paginator=paginator, body=body, options=options, method=method)
+        return SyncPage.first(
+            self, path, model=model, paginator=paginator, body=body, options=options, method=method
+        )
+
 
     def close(self) -> None:
         """Close the connection pool (shared with copies)."""
@@ -172,7 +305,7 @@ class SyncAPIClient(BaseClient):
             self._shared.closed = True
             self._shared.transport.close()
 
-    def __enter__(self) -> "SyncAPIClient":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc_info: Any) -> None:

@@ -1,64 +1,36 @@
-"""The ``genai-base`` command, run as a real subprocess against the fake server."""
+"""The ``genai-base`` command (serve, request, plugins, config), run as a real subprocess against the fake server.
+
+The demo's tests are in test_cli_demo.py.
+"""
 
 from __future__ import annotations
 
-import io
+import base64
 import json
-import os
 import re
+import signal
 import subprocess
 import sys
-import textwrap
 import time
 from pathlib import Path
-from typing import Any, Optional
 
 import pytest
+import requests
 
 from genai_base import _plugins
 from genai_base.cli import main
-from genai_base.cli._common import Progress, missing_feature
+from genai_base.cli._common import missing_feature, one_line
 from genai_base.cli._config_cmd import redact
-from genai_base.cli._demo import SECTIONS
 from genai_base.testing import FakeAPIServer, Reply
 
+from .cli_support import SECRET, assert_one_error_line, cli
+from .cli_support import clean_env as _clean_env
 from .conftest import closed_port
-
-SECRET = "sk-live-0123456789abcdef"
-
-
-def _clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GENAI_BASE_")}
-    env.update(extra)
-    return env
-
-
-def cli(*args: str, env: Optional[dict[str, str]] = None, timeout: float = 60, stdin: str = "") -> Any:
-    """Run ``python -m genai_base.cli ARGS`` and return the completed process (text output)."""
-    return subprocess.run(
-        [sys.executable, "-m", "genai_base.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=env if env is not None else _clean_env(),
-        input=stdin,
-    )
-
-
-def assert_one_error_line(stderr: str) -> str:
-    lines = stderr.strip().splitlines()
-    assert len(lines) == 1, stderr
-    assert "Traceback" not in stderr
-    assert lines[0].startswith("genai-base")
-    return lines[0]
-
-
-
 
 # -- the command line ---------------------------------------------------------
 
 
-@pytest.mark.parametrize("command", [[], ["demo"], ["plugins"], ["config"], ["request"]])
+@pytest.mark.parametrize("command", [[], ["demo"], ["serve"], ["plugins"], ["config"], ["request"]])
 def test_help_for_every_command(command: list[str]) -> None:
     result = cli(*command, "--help")
     assert result.returncode == 0, result.stderr
@@ -73,33 +45,64 @@ def test_version() -> None:
     assert (result.returncode, result.stdout.strip()) == (0, f"genai-base {__version__}")
 
 
+R = "genai-base request"
+LOCAL = "http://127.0.0.1:1/x"
+
+
 @pytest.mark.parametrize(
-    "args",
+    ("args", "prog", "says"),
     [
-        [],
-        ["nope"],
-        ["plugins", "--bogus"],
-        ["request"],
-        ["request", "GET"],
-        ["request", "GET", "not-a-url"],
-        ["request", "GET", "ftp://example.com/x"],
-        ["request", "GET", "http://127.0.0.1:1/x", "-H", "no colon here"],
-        ["request", "G T", "http://127.0.0.1:1/x"],
-        ["request", "GET", "http://127.0.0.1:1/x", "--max-retries", "-1"],
-        ["request", "GET", "http://127.0.0.1:1/x", "--timeout", "soon"],
-        ["request", "POST", "http://127.0.0.1:1/x", "-d", "@/no/such/file.json"],
-        ["config", "--file", "settings.toml"],
+        ([], "genai-base", "choose a command"),
+        (["nope"], "genai-base", "invalid choice: 'nope'"),
+        (["plugins", "--bogus"], "genai-base plugins", "unrecognized arguments: --bogus"),
+        (["request", "GET", LOCAL, "--bogus"], R, "unrecognized arguments: --bogus"),
+        (["--bogus", "request", "GET", LOCAL], "genai-base", "unrecognized arguments: --bogus"),
+        (["request"], R, "the following arguments are required: METHOD, URL"),
+        (["request", "GET"], R, "the following arguments are required: URL"),
+        (["request", "GET", "not-a-url"], R, "the URL must be absolute, like https://host/path: 'not-a-url'"),
+        (["request", "GET", "localhost:8000/x"], R, "the URL must be absolute"),
+        (["request", "GET", "ftp://example.com/x"], R, "unsupported URL scheme 'ftp' (use http:// or https://)"),
+        (["request", "GET", "http://[::1"], R, "invalid URL (Invalid IPv6 URL): 'http://[::1'"),
+        (["request", "GET", "http://h:99999/"], R, "invalid URL (Port out of range 0-65535)"),
+        (["request", "GET", "http://h:0/"], R, "port 0 cannot be connected to"),
+        (["request", "GET", "http:///x"], R, "the URL has no host: 'http:///x'"),
+        (["request", "GET", "http://a b/"], R, "the URL contains a space or a control character"),
+        (["request", "GET", f"ftp://me:{SECRET}@h/"], R, "unsupported URL scheme 'ftp' (use http:// or https://): "
+                                                        "'ftp://me:<redacted>@h/'"),
+        (["request", "GET", f"http://me:{SECRET}@h/", "-H", "Authorization: Bearer x"], R,
+         "the URL has credentials and -H gives an Authorization header: use one of them"),
+        (["request", "GET", LOCAL, "-H", "no colon here"], R, "a header is written 'Name: value'"),
+        (["request", "G T", LOCAL], R, "METHOD must be a word like GET or POST"),
+        (["request", "GET", LOCAL, "--max-retries", "-1"], R, "argument --max-retries: must be >= 0"),
+        (["request", "GET", LOCAL, "--timeout", "soon"], R, "argument --timeout: expected a number of seconds"),
+        (["request", "POST", LOCAL, "-d", "@/no/such/file.json"], R, "cannot read '/no/such/file.json'"),
+        (["serve", "--port", "70000"], "genai-base serve", "argument --port: a port is 0 to 65535, got 70000"),
+        (["config", "--file", "settings.toml"], "genai-base config", "settings.toml"),
     ],
 )
-def test_usage_errors_exit_2_with_one_line(args: list[str], tmp_path: Path) -> None:
+def test_usage_errors_exit_2_saying_what_is_wrong(args: list[str], prog: str, says: str, tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
     if args and args[-1] == "settings.toml":
         (tmp_path / "settings.toml").write_text("x = 1\n")
         args = [*args[:-1], str(tmp_path / "settings.toml")]
-    result = cli(*args)
-    assert result.returncode == 2, (result.stdout, result.stderr)
-    line = assert_one_error_line(result.stderr)
-    assert "error:" in line
-    assert result.stdout == ""
+    assert main(args) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert SECRET not in err
+    *usage, line = err.strip().splitlines()
+    assert line.startswith(f"{prog}: error: ") and line.endswith(f"(see '{prog} --help')"), line
+    assert says in line
+    # A mistake the parser finds comes after the usage of the command it is about (never the top level's
+    # for a command's own option); the rest are the one line.
+    if usage:
+        assert usage[0].startswith(f"usage: {prog} "), err
+        assert all(u.startswith(" ") for u in usage[1:]), err
+
+
+def test_a_usage_error_in_a_real_process() -> None:
+    result = cli("request", "GET", "ftp://example.com/x")
+    assert result.returncode == 2 and result.stdout == ""
+    assert "unsupported URL scheme 'ftp'" in assert_one_error_line(result.stderr)
 
 
 def test_main_returns_exit_codes_in_process(capsys: pytest.CaptureFixture[str]) -> None:
@@ -109,174 +112,6 @@ def test_main_returns_exit_codes_in_process(capsys: pytest.CaptureFixture[str]) 
     err = capsys.readouterr().err
     assert err.count("genai-base request: error:") == 1
     assert "APIConnectionError" in err
-
-
-# -- demo -----------------------------------------------------------------------
-
-
-def _check_demo_output(out: str) -> None:
-    assert "embedded fake API server at http://127.0.0.1:" in out
-    assert "== sync: SyncAPIClient on requests ==" in out
-    assert "== async: AsyncAPIClient on aiohttp ==" in out
-    for number, title in enumerate(SECTIONS, 1):
-        assert out.count(f"[{number}/{len(SECTIONS)}] {title}") == 2, title
-    assert "FAILED" not in out
-    # The plain call and the retried one, with each attempt and its wait.
-    assert out.count("the server saw GET /echo") == 2
-    assert out.count("attempt 1: 503") == 2
-    assert out.count("the server sent retry-after-ms: 50") == 2
-    assert out.count("waiting 0.050 s before retry 1: as the server asked") == 2
-    assert out.count("attempt 2: 503") == 2
-    assert len(re.findall(r"waiting 0\.[0-9]{3} s before retry 2: exponential backoff", out)) == 2
-    assert out.count("attempt 3: 200") == 2
-    assert out.count('200 after 2 retries: {"ok":true,"answer":42}') == 2
-    summary = out.strip().splitlines()
-    summary_line = next(line for line in summary if line.startswith("Summary:"))
-    assert "4 retries" in summary_line
-
-
-def test_demo_shows_every_section_sync_and_async() -> None:
-    started = time.monotonic()
-    result = cli("demo")
-    elapsed = time.monotonic() - started
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stderr == ""
-    out = result.stdout
-    _check_demo_output(out)
-    assert elapsed < 20, f"the demo took {elapsed:.1f} s"
-    summary = next(line for line in out.splitlines() if line.startswith("Summary:"))
-    if missing_feature("streaming") is None:
-        for index in range(5):
-            assert out.count(f'{{"index":{index},"text":"event {index}"}}') == 2
-        assert "10 events" in summary
-    else:
-        assert out.count("not available yet: streaming") == 2
-    if missing_feature("pagination") is None:
-        assert out.count("items [##############################] 300/300") == 2
-        assert out.count("300 items in 6 pages") == 2
-        assert "600 items" in summary
-    else:
-        assert out.count("not available yet: pagination") == 2
-    offered = [info for info in _plugins.discover()["serializers"] if info.name == "msgpack"]
-    if not offered:
-        assert out.count("not installed: no distribution offers a 'msgpack' serializer") == 2
-    else:  # e.g. plugins/genai-base-msgpack
-        assert out.count(f"serializer 'msgpack' is {offered[0].value} from {offered[0].distribution}") == 2
-        assert out.count("the plugin decodes the bytes back to the same data") == 2
-
-
-def test_demo_ignores_configuration_from_the_environment() -> None:
-    result = cli("demo", env=_clean_env(GENAI_BASE_MAX_RETRIES="0", GENAI_BASE_RETRY_POLICY="none"))
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "Ignoring GENAI_BASE_MAX_RETRIES, GENAI_BASE_RETRY_POLICY" in result.stdout
-    _check_demo_output(result.stdout)
-
-
-def _write_msgpack_plugin(root: Path) -> None:
-    """A real (if tiny) third-party distribution offering the 'msgpack' serializer."""
-    (root / "demo_msgpack_plugin.py").write_text(
-        textwrap.dedent(
-            """
-            import msgpack
-
-            class MsgpackSerializer:
-                media_types = ("application/msgpack",)
-
-                def dumps(self, data):
-                    return msgpack.packb(data, use_bin_type=True)
-
-                def loads(self, raw):
-                    return msgpack.unpackb(raw, raw=False)
-            """
-        )
-    )
-    info = root / "demo_msgpack_plugin-0.3.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: demo-msgpack-plugin\nVersion: 0.3\n")
-    (info / "entry_points.txt").write_text(
-        "[genai_base.serializers]\nmsgpack = demo_msgpack_plugin:MsgpackSerializer\n"
-    )
-
-
-def test_demo_uses_the_msgpack_serializer_chosen_by_name(tmp_path: Path) -> None:
-    import msgpack  # noqa: F401  # installed with plugins/genai-base-msgpack (the README's test command)
-    _write_msgpack_plugin(tmp_path)
-    env = _clean_env()
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(tmp_path), env.get("PYTHONPATH")]))
-    result = cli("demo", env=env)
-    assert result.returncode == 0, result.stdout + result.stderr
-    out = result.stdout
-    if any(info.name == "msgpack" for info in _plugins.discover()["serializers"]):
-        # A real distribution offers it too: the demo picks one explicitly as distribution:name.
-        assert out.count("choosing 'demo-msgpack-plugin:msgpack'") == 2
-    shown = "serializer 'msgpack' is demo_msgpack_plugin:MsgpackSerializer from demo-msgpack-plugin 0.3"
-    assert out.count(shown) == 2
-    assert out.count("bytes of application/msgpack") == 2
-    assert out.count("the plugin decodes the bytes back to the same data") == 2
-
-    disabled = cli("demo", env={**env, "GENAI_BASE_DISABLE_PLUGINS": "*"})
-    assert disabled.returncode == 0
-    assert disabled.stdout.count("installed but disabled by GENAI_BASE_DISABLE_PLUGINS") == 2
-
-
-def _run_on_a_terminal(args: list[str]) -> tuple[int, str]:
-    import pty
-    import select
-
-    master, slave = pty.openpty()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "genai_base.cli", *args], stdout=slave, stderr=slave, env=_clean_env()
-    )
-    os.close(slave)
-    chunks: list[bytes] = []
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([master], [], [], 0.5)
-        if ready:
-            try:
-                data = os.read(master, 65536)
-            except OSError:  # EIO: the child closed the terminal
-                break
-            if not data:
-                break
-            chunks.append(data)
-        elif process.poll() is not None:
-            break
-    os.close(master)
-    return process.wait(10), b"".join(chunks).decode("utf-8", errors="replace")
-
-
-@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
-def test_demo_progress_is_redrawn_in_place_on_a_terminal() -> None:
-    if missing_feature("pagination") is not None:
-        pytest.skip("pagination has not landed")
-    code, out = _run_on_a_terminal(["demo"])
-    assert code == 0, out
-    redraws = re.findall(r"\r  items \[[#.]+\] \d+/300", out)
-    assert redraws, out
-    assert "\r  items [##############################] 300/300" in out
-
-
-def test_progress_plain_lines_when_not_a_terminal() -> None:
-    out = io.StringIO()
-    progress = Progress(out, "items", 300, tty=False, step=100)
-    for count in range(1, 301):
-        progress.update(count)
-    progress.finish("done")
-    lines = out.getvalue().splitlines()
-    assert "\r" not in out.getvalue()
-    assert [line.split("] ")[1] for line in lines] == ["100/300", "200/300", "300/300", "300/300  done"]
-
-
-def test_progress_redraws_one_line_on_a_terminal() -> None:
-    out = io.StringIO()
-    progress = Progress(out, "items", 4, tty=True, interval=0)
-    for count in range(1, 5):
-        progress.update(count, f"page {count}")
-    progress.finish()
-    text = out.getvalue()
-    assert text.count("\r") == 5 and text.endswith("\n") and text.count("\n") == 1
-    assert "\ritems [" + "#" * 30 + "] 4/4  page 4" in text
 
 
 # -- plugins --------------------------------------------------------------------
@@ -333,6 +168,22 @@ def test_plugins_marks_third_party_selected_and_disabled(tmp_path: Path) -> None
     assert re.search(r"acme_cbor\s+acme-genai-plugins 2\.1\s+selected\s+acme_genai:CBORSerializer", text)
     assert re.search(r"acme_audit\s+acme-genai-plugins 2\.1\s+disabled\s+acme_genai:AuditHook", text)
     assert "GENAI_BASE_DISABLE_PLUGINS: hooks:acme_audit" in text
+
+
+@pytest.mark.parametrize("command", [["plugins"], ["plugins", "--json"], ["config"]])
+def test_a_disable_entry_that_matches_nothing_is_reported_once(command: list[str]) -> None:
+    result = cli(*command, env=_clean_env(GENAI_BASE_DISABLE_PLUGINS="msgpack, nosuch"))
+    assert result.returncode == 0, result.stderr
+    line = assert_one_error_line(result.stderr)
+    assert line.startswith("genai-base: warning: GENAI_BASE_DISABLE_PLUGINS entry 'nosuch' matches no installed "
+                           "plugin and is ignored"), line
+    if command == ["plugins", "--json"]:
+        listing = json.loads(result.stdout)
+        assert listing["problems"] == [
+            "GENAI_BASE_DISABLE_PLUGINS entry 'nosuch' matches no installed plugin and is ignored"]
+        # The bare name disables that name in every group (here, the msgpack serializer if installed).
+        msgpack = [e for e in listing["groups"]["serializers"] if e["name"] == "msgpack"]
+        assert all(e["disabled"] for e in msgpack)
 
 
 def test_plugins_warns_about_a_configured_plugin_that_is_missing() -> None:
@@ -442,13 +293,89 @@ def test_request_empty_body_prints_nothing(fake_api: FakeAPIServer) -> None:
     assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
 
 
-def test_request_retries_as_configured(fake_api: FakeAPIServer) -> None:
+def _attempts_line(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if " failed (" in line]
+
+
+def test_request_retries_once_by_default_with_one_line_per_retry(fake_api: FakeAPIServer) -> None:
     fake_api.script("/flaky", [Reply(status=503, headers={"retry-after-ms": "10"}), Reply(json={"ok": True})])
     result = cli("request", "GET", fake_api.url + "/flaky")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {"ok": True}
-    assert "warning: retrying GET" in result.stderr  # the logging hook, on stderr
+    assert result.stderr == "genai-base: attempt 1 of 2 failed (status 503); retrying in 0.01 s\n"
     assert len(fake_api.requests_to("/flaky")) == 2
+
+    fake_api.clear()
+    fake_api.script("/down", Reply(status=503, headers={"retry-after-ms": "1"}, json={"error": {"message": "busy"}}))
+    once = cli("request", "GET", fake_api.url + "/down")
+    assert once.returncode == 1
+    assert len(fake_api.requests_to("/down")) == 2  # the first attempt and one retry
+    *retries, error = once.stderr.strip().splitlines()
+    assert retries == ["genai-base: attempt 1 of 2 failed (status 503); retrying in 0.00 s"]
+    assert error == (f'genai-base: error: InternalServerError: 503 (GET {fake_api.url}/down): '
+                     '{"error":{"message":"busy"}}')
+
+
+@pytest.mark.parametrize(("how", "attempts"), [("option", 4), ("environment", 3), ("option 0", 1)])
+def test_request_max_retries_from_the_option_or_the_configuration(fake_api: FakeAPIServer, how: str,
+                                                                  attempts: int) -> None:
+    fake_api.script("/down", Reply(status=503, headers={"retry-after-ms": "1"}))
+    url = fake_api.url + "/down"
+    if how == "option":
+        result = cli("request", "GET", url, "--max-retries", "3", env=_clean_env(GENAI_BASE_MAX_RETRIES="2"))
+    elif how == "environment":
+        result = cli("request", "GET", url, env=_clean_env(GENAI_BASE_MAX_RETRIES="2"))
+    else:
+        result = cli("request", "GET", url, "--max-retries", "0")
+    assert result.returncode == 1
+    assert len(fake_api.requests_to("/down")) == attempts
+    lines = _attempts_line(result.stderr)
+    assert lines == [f"genai-base: attempt {n} of {attempts} failed (status 503); retrying in 0.00 s"
+                     for n in range(1, attempts)]
+
+
+def test_request_says_the_library_error_and_nothing_else(fake_api: FakeAPIServer) -> None:
+    from genai_base import APIConnectionError, SyncAPIClient
+
+    url = f"http://127.0.0.1:{closed_port()}/echo"
+    with SyncAPIClient(version="1", base_url=url.rsplit("/", 1)[0], max_retries=0) as client:
+        with pytest.raises(APIConnectionError) as caught:
+            client.get("/echo", cast_to=object)
+    library_says = one_line(str(caught.value))  # the CLI keeps errors on one line, nothing else
+    started = time.monotonic()
+    result = cli("request", "GET", url)
+    elapsed = time.monotonic() - started
+    assert result.returncode == 1 and result.stdout == ""
+    *retries, error = result.stderr.strip().splitlines()
+    assert error == f"genai-base: error: APIConnectionError: {library_says}"
+    assert len(retries) == 1, result.stderr
+    assert retries[0].startswith(f"genai-base: attempt 1 of 2 failed ({library_says}); retrying in ")
+    assert elapsed < 10, f"a refused connection took {elapsed:.1f} s to report"
+
+
+def test_request_help_says_the_interactive_default() -> None:
+    text = " ".join(cli("request", "--help").stdout.split())
+    assert "--max-retries N retries after the first attempt (default: 1 for interactive use, unless the " \
+           "configuration sets max_retries)" in text
+    assert "basic auth" in text
+
+
+def test_request_credentials_in_the_url_become_basic_auth(fake_api: FakeAPIServer) -> None:
+    url = fake_api.url.replace("://", f"://me%40example.com:{SECRET}@") + "/echo?x=1"
+    result = cli("request", "GET", url, "--debug")
+    assert result.returncode == 0, result.stderr
+    echo = json.loads(result.stdout)
+    expected = base64.b64encode(f"me@example.com:{SECRET}".encode()).decode()
+    assert echo["headers"]["authorization"] == f"Basic {expected}"
+    assert echo["headers"]["host"] == fake_api.url.split("://")[1]  # the userinfo is out of the URL
+    assert (echo["path"], echo["query"]) == ("/echo", {"x": ["1"]})
+    assert SECRET not in result.stderr and expected not in result.stderr
+    assert "genai-base: debug: attempt 1: GET " in result.stderr  # attempts counted from 1
+
+    # A 404 error line shows the URL without the credentials.
+    failed = cli("request", "GET", url.replace("/echo", "/status/404"))
+    assert failed.returncode == 1
+    assert SECRET not in failed.stderr and "me%40" not in failed.stderr
 
 
 def test_request_stream_prints_events_as_they_arrive(fake_api: FakeAPIServer) -> None:
@@ -462,11 +389,23 @@ def test_request_stream_prints_events_as_they_arrive(fake_api: FakeAPIServer) ->
     assert events == [{"index": i, "text": f"event {i}"} for i in range(3)]
 
 
+def test_request_stream_of_a_response_that_is_not_an_event_stream_prints_its_body(fake_api: FakeAPIServer) -> None:
+    result = cli("request", "GET", fake_api.url + "/echo?x=1", "--stream", "-i")
+    assert result.returncode == 0, result.stderr
+    head, _, body = result.stdout.partition("\n\n")
+    assert head.splitlines()[0] == "HTTP 200"
+    assert json.loads(body)["query"] == {"x": ["1"]}
+    fake_api.script("/text", Reply(body=b"plain words", content_type="text/plain"))
+    text = cli("request", "GET", fake_api.url + "/text", "--stream")
+    assert (text.returncode, text.stdout) == (0, "plain words\n")
+
+
 def test_request_error_status_exits_1_with_one_line(fake_api: FakeAPIServer) -> None:
     result = cli("request", "GET", fake_api.url + "/status/404")
     assert result.returncode == 1
     line = assert_one_error_line(result.stderr)
-    assert "NotFoundError" in line and "404" in line and "/status/404" in line
+    assert line == (f"genai-base: error: NotFoundError: 404 (GET {fake_api.url}/status/404): "
+                    '{"error":{"message":"status 404","code":404}}')  # the body as JSON, not a dict repr
     assert result.stdout == ""
 
 
@@ -489,3 +428,58 @@ def test_debug_adds_the_traceback() -> None:
     assert result.returncode == 1
     assert "Traceback (most recent call last)" in result.stderr
     assert result.stderr.strip().splitlines()[-1].startswith("genai-base: error: APIConnectionError:")
+
+
+# -- serve ----------------------------------------------------------------------
+
+
+def _start_serving(*args: str) -> tuple[subprocess.Popen[str], str, list[str]]:
+    """``genai-base serve ARGS`` as a real process; returns it, its URL and what it printed up to "Ctrl-C"."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "genai_base.cli", "serve", *args],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_clean_env(COLUMNS="200"),
+    )
+    assert process.stdout is not None
+    lines: list[str] = []
+    for line in process.stdout:  # the process flushes each part as it goes
+        lines.append(line.rstrip("\n"))
+        if "Ctrl-C" in line:
+            break
+    match = re.search(r"listening on (http://\S+)$", lines[0]) if lines else None
+    assert match, (lines, process.stderr.read() if process.poll() is not None and process.stderr else "")
+    return process, match.group(1), lines
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_serve_runs_the_fake_server_until_interrupted(sig: signal.Signals) -> None:
+    process, url, printed = _start_serving("--port", "0")
+    try:
+        assert re.fullmatch(r"http://127\.0\.0\.1:\d+", url)
+        routes = [line.split()[0] for line in printed if line.startswith("  /")]
+        for route in ("/echo", r"/status/{code}", "/items/cursor", "/sse", "/redirect"):
+            assert route in routes, printed
+        echo_line = next(line.split() for line in printed if line.startswith("  /echo "))
+        assert " ".join(echo_line) == "/echo any Answer with a JSON description of the request."
+        sse_line = next(line.split() for line in printed if line.startswith("  /sse "))
+        assert sse_line[:3] == ["/sse", "GET,", "POST"]
+        echo = requests.post(url + "/echo?x=1", json={"a": 1}, timeout=10).json()
+        assert (echo["method"], echo["query"], echo["json"]) == ("POST", {"x": ["1"]}, {"a": 1})
+        assert requests.get(url + "/items/cursor?total=3", timeout=10).json()["data"][2]["index"] == 2
+    finally:
+        process.send_signal(sig)
+        out, err = process.communicate(timeout=20)
+    assert process.returncode == 0, err
+    assert out.strip().endswith("genai-base serve: stopped")
+    assert err == ""
+    with pytest.raises(requests.ConnectionError):
+        requests.get(url + "/echo", timeout=5)
+
+
+def test_serve_on_a_port_in_use_exits_1_with_one_line() -> None:
+    with FakeAPIServer() as taken:
+        port = taken.port
+        result = cli("serve", "--port", str(port), timeout=30)
+    assert result.returncode == 1
+    line = assert_one_error_line(result.stderr)
+    assert line == f"genai-base: error: cannot listen on 127.0.0.1:{port}: address already in use", line
+    assert "Traceback" not in result.stdout

@@ -368,6 +368,17 @@ def test_offset_and_page_paging(server: FakeAPIServer) -> None:
     assert requests.get(page_url, params={"page": 4}).json() == {"data": []}
 
 
+@pytest.mark.parametrize("path", ["/items/cursor", "/items/offset", "/items/page", "/items/link"])
+def test_paging_routes_wait_delay_ms_before_a_page(server: FakeAPIServer, path: str) -> None:
+    started = time.monotonic()
+    slow = requests.get(server.url_for(path), params={"delay_ms": 150, "total": 3})
+    waited = time.monotonic() - started
+    assert slow.status_code == 200 and waited >= 0.15, waited
+    data = slow.json()
+    assert _ids(data if isinstance(data, list) else data["data"]) == [0, 1, 2]
+    assert requests.get(server.url_for(path), params={"delay_ms": "soon"}).status_code == 400
+
+
 @pytest.mark.parametrize("path", ["/items/link", "/items/link-other"])
 def test_link_paging(server: FakeAPIServer, path: str) -> None:
     url: str | None = server.url_for(f"{path}?total=12&per_page=5")

@@ -29,7 +29,7 @@ from genai_base import (
     Timeout,
     TooManyRedirectsError,
 )
-from genai_base._models import Model
+from genai_base.models import Model
 from genai_base.testing import Reply
 
 from .conftest import Shell, attempts, closed_port

@@ -8,7 +8,7 @@ from typing import Literal, Optional, Union
 import pytest
 
 from genai_base import APIResponse, APIResponseValidationError
-from genai_base._models import Field, Model
+from genai_base.models import Field, Model
 from genai_base.testing import Reply
 
 from .conftest import Shell

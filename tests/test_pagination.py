@@ -17,7 +17,6 @@ from genai_base import (
     PluginNotFoundError,
     make_request_options,
 )
-from genai_base._models import Model
 from genai_base._pagination import (
     AsyncPage,
     AsyncPager,
@@ -32,6 +31,7 @@ from genai_base._pagination import (
     SyncPage,
     parse_link_header,
 )
+from genai_base.models import Model
 from genai_base.testing import Reply
 from genai_base.testing._routes_paging import make_items
 

@@ -366,6 +366,50 @@ def test_a_disabled_hook_just_stops_observing(monkeypatch: pytest.MonkeyPatch) -
     assert made._hooks.hooks == []
 
 
+def test_a_bare_name_disables_that_name_in_every_group(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GENAI_BASE_DISABLE_PLUGINS", "lazy_disabled, alpha_hook")
+    with pytest.raises(PluginNotFoundError, match="disabled by GENAI_BASE_DISABLE_PLUGINS"):
+        make_client(configured(serializer="lazy_disabled"))
+    assert "gbt_alpha.lazy_disabled" not in sys.modules
+    assert make_client(configured(hooks=["logging", "alpha_hook"]))._hooks.hooks[1:] == []
+    # Other plugins of the same distributions stay usable.
+    assert type(make_client(configured(serializer="lazy_one"))._builder.serializer).__name__ == "LazySerializer"
+
+
+def test_every_form_of_entry_names_what_it_should() -> None:
+    shared = {p.distribution: p for p in _plugins.discover()["serializers"] if p.name == "shared"}
+    alpha, beta = shared[ALPHA], shared[BETA]
+    json_builtin = next(p for p in _plugins.discover()["serializers"] if p.name == "json")
+    cases = {
+        "serializers:shared": (True, True, False),
+        "genai_base.serializers:shared": (True, True, False),
+        "hooks:shared": (False, False, False),
+        "shared": (True, True, False),
+        f"{ALPHA}:shared": (True, False, False),
+        ALPHA.replace("-", "_").upper(): (True, False, False),  # distribution names are normalised
+        "*": (True, True, False),
+        "json": (False, False, True),  # naming a built-in explicitly turns it off
+    }
+    for entry, expected in cases.items():
+        got = tuple(_plugins.is_disabled(p, frozenset({entry})) for p in (alpha, beta, json_builtin))
+        assert got == expected, entry
+
+
+def test_an_entry_matching_nothing_is_reported_once(monkeypatch: pytest.MonkeyPatch,
+                                                     caplog: pytest.LogCaptureFixture) -> None:
+    entries = "nosuch_plugin, serializers:nosuch, hooks:alpha_hook, shared, no-such-distribution, *"
+    assert _plugins.unknown_disabled(_plugins.disabled_specs({"GENAI_BASE_DISABLE_PLUGINS": entries})) == [
+        "no-such-distribution", "nosuch_plugin", "serializers:nosuch"]
+    monkeypatch.setattr(_plugins, "_reported", set())
+    monkeypatch.setenv("GENAI_BASE_DISABLE_PLUGINS", "nosuch_plugin,hooks:alpha_hook")
+    with caplog.at_level("WARNING", logger="genai_base"):
+        make_client()
+        make_client()
+    warnings = [r.getMessage() for r in caplog.records if "GENAI_BASE_DISABLE_PLUGINS" in r.getMessage()]
+    assert len(warnings) == 1, warnings
+    assert "'nosuch_plugin' matches no installed plugin" in warnings[0]
+
+
 # -- overrides -----------------------------------------------------------------------------------
 
 

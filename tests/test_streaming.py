@@ -20,7 +20,7 @@ from genai_base import (
     StreamInterruptedError,
     Timeout,
 )
-from genai_base._models import Model
+from genai_base.models import Model
 from genai_base.testing import Reply
 
 from .conftest import Shell

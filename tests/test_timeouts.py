@@ -77,16 +77,18 @@ def test_deadline_stops_retries_before_the_next_wait_would_pass_it(shell: Shell)
         shell.run(client.get("/f", cast_to=dict))
     assert time.monotonic() - started < 0.5  # 21 attempts 30 ms apart would take 0.6 s
     assert 1 <= attempts(shell, "/f") <= 4  # waits of 30 ms fit at most three times into 100 ms
-    assert isinstance(info.value.__cause__, InternalServerError)
+    # The last error: the 503 (no wait fitted), or an attempt the deadline cut (a slow answer on a busy machine).
+    assert isinstance(info.value.__cause__, (InternalServerError, APITimeoutError))
     assert "503" in str(info.value)
 
 
 def test_deadline_cuts_the_attempt_timeout(shell: Shell) -> None:
     client = fast_client(shell, timeout=Timeout(5), max_retries=5)
     started = time.monotonic()
-    with pytest.raises(APITimeoutError, match=r"deadline of 0\.05s ran out after 1 attempt") as info:
-        shell.run(client.get("/slow?seconds=1", cast_to=dict, options=make_request_options(deadline=0.05)))
-    assert time.monotonic() - started < 0.5
+    # Long enough for the server (a thread of this process) to take the request before it is cut.
+    with pytest.raises(APITimeoutError, match=r"deadline of 0\.25s ran out after 1 attempt") as info:
+        shell.run(client.get("/slow?seconds=2", cast_to=dict, options=make_request_options(deadline=0.25)))
+    assert time.monotonic() - started < 1.0  # not the attempt's own 5 s
     assert attempts(shell, "/slow") == 1
     assert isinstance(info.value.__cause__, APITimeoutError)
 

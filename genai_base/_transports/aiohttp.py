@@ -28,7 +28,7 @@ from .._request import PreparedRequest, origin_key
 from .aiohttp_body import KeepOpen
 from .aiohttp_cookies import OriginCookieJar
 from .base import warn_if_unverified
-from .environment import OriginEnvironment, environment_for
+from .environment import OriginEnvironment, environment_for, netrc_file
 
 __all__ = [
     "AiohttpResponse",
@@ -231,23 +231,11 @@ class AiohttpResponse:
         finally:
             self._release()
 
-    async def iter_bytes(self, chunk_size: Optional[int] = None) -> AsyncIterator[bytes]:
-        """The body in chunks as they arrive."""
+    def iter_bytes(self, chunk_size: Optional[int] = None) -> AsyncIterator[bytes]:
+        """The body in chunks as they arrive (an iterator, not a generator: nothing to finalize)."""
         if self.is_closed:
             raise StreamInterruptedError("the response was closed before its body was read", request=self.request)
-        content = self._raw.content
-        chunks = content.iter_chunked(chunk_size) if chunk_size else content.iter_any()
-        try:
-            async for chunk in chunks:
-                yield chunk
-        except _TRANSPORT_ERRORS as exc:
-            received = unread_bytes(content)  # what arrived before the break, as the sync shell hands it over
-            self._release(broken=True)
-            if received:
-                yield received
-            raise map_aiohttp_error(exc, self.request) from exc
-        finally:
-            self._release(broken=not self._raw.content.at_eof())
+        return _Chunks(self, chunk_size)
 
     def close(self) -> None:
         """Release the connection without reading the rest (idempotent)."""
@@ -265,6 +253,49 @@ class AiohttpResponse:
                 slots.release()
             else:
                 slots.free += 1
+
+
+class _Chunks:
+    """The body of an :class:`AiohttpResponse` in chunks as they arrive; released at the end or on error."""
+
+    __slots__ = ("_pending", "_response", "_size")
+
+    def __init__(self, response: AiohttpResponse, size: Optional[int]) -> None:
+        self._response = response
+        self._size = size
+        #: The break to raise once the bytes that arrived before it were handed over.
+        self._pending: Optional[APIError] = None
+
+    def __aiter__(self) -> "_Chunks":
+        return self
+
+    async def __anext__(self) -> bytes:
+        pending = self._pending
+        if pending is not None:
+            self._pending = None
+            raise pending
+        response = self._response
+        if response.is_closed:
+            raise StopAsyncIteration
+        content = response._raw.content
+        try:
+            chunk = await (content.read(self._size) if self._size else content.readany())
+        except _TRANSPORT_ERRORS as exc:
+            received = unread_bytes(content)  # what arrived before the break, as the sync shell hands it over
+            response._release(broken=True)
+            error = map_aiohttp_error(exc, response.request)
+            if received:
+                error.__cause__ = exc
+                self._pending = error
+                return received
+            raise error from exc
+        except BaseException:
+            response._release(broken=True)  # cancelled: never hand a half-read connection back to the pool
+            raise
+        if not chunk:
+            response._release()
+            raise StopAsyncIteration
+        return chunk
 
 
 # -- sending -------------------------------------------------------------------------
@@ -335,7 +366,10 @@ class AiohttpTransport:
     async def _environment(self, url: str) -> OriginEnvironment:
         """The environment's proxy and netrc credentials for ``url``'s origin, looked up once (in a thread)."""
         settings = self._settings
-        env = await asyncio.to_thread(environment_for, url, settings["proxies"], settings["trust_env"])
+        if settings["trust_env"] and netrc_file() is not None:  # a file to read: not on the event loop
+            env = await asyncio.to_thread(environment_for, url, settings["proxies"], settings["trust_env"])
+        else:
+            env = environment_for(url, settings["proxies"], settings["trust_env"])
         if len(self._env_by_origin) >= 256:  # a client calling many hosts: keep the cache bounded
             self._env_by_origin.clear()
         self._env_by_origin[origin_key(url)] = env

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-__all__ = ["OriginEnvironment", "environment_for", "basic_authorization"]
+__all__ = ["OriginEnvironment", "environment_for", "basic_authorization", "netrc_file"]
 
 
 def basic_authorization(user: str, password: str) -> str:
@@ -46,9 +46,15 @@ def _split_proxy(proxy: str) -> tuple[str, Optional[str]]:
     return urlunsplit(parts._replace(netloc=netloc)), auth
 
 
-def _netrc_authorization(host: str) -> Optional[str]:
+def netrc_file() -> Optional[str]:
+    """The netrc file the environment names (``NETRC``, else ``~/.netrc``) if there is one."""
     path = os.environ.get("NETRC") or os.path.join(os.path.expanduser("~"), ".netrc")
-    if not os.path.isfile(path):
+    return path if os.path.isfile(path) else None
+
+
+def _netrc_authorization(host: str) -> Optional[str]:
+    path = netrc_file()
+    if path is None:
         return None
     try:
         entry = netrc.netrc(path).authenticators(host)

@@ -1,9 +1,10 @@
-"""The ``genai-base`` command: ``demo``, ``plugins``, ``config`` and ``request``.
+"""The ``genai-base`` command: ``demo``, ``serve``, ``plugins``, ``config`` and ``request``.
 
 ``main(argv)`` returns the exit status instead of exiting: 0 on success, 1
 when the command ran and failed (an API error, a bad configuration), 2 on a
-usage error. Errors are one line on stderr; ``--debug`` adds the traceback
-and turns on debug logging of every attempt.
+usage error. Errors are one line on stderr (a usage error the parser finds
+comes after the usage of the command it is about); ``--debug`` adds the
+traceback and turns on debug logging of every attempt.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import traceback
 from typing import Callable, NoReturn, Optional, Sequence
 
 from .._version import __version__
-from ._common import PROG, UsageError, one_line
+from ._common import PROG, UsageError, describe_error
 
 __all__ = ["main", "build_parser"]
 
@@ -25,7 +26,7 @@ class _Parser(argparse.ArgumentParser):
     """An argument parser whose usage errors are raised, not printed with an exit."""
 
     def error(self, message: str) -> NoReturn:
-        raise UsageError(message, self.prog)
+        raise UsageError(message, self.prog, self.format_usage())
 
 
 def _add_debug(parser: argparse.ArgumentParser, default: object) -> None:
@@ -38,23 +39,45 @@ def _add_debug(parser: argparse.ArgumentParser, default: object) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The ``genai-base`` argument parser and its four subcommands."""
-    from . import _config_cmd, _demo, _plugins_cmd, _request_cmd
+    """The ``genai-base`` argument parser and its subcommands."""
+    from . import _config_cmd, _demo, _plugins_cmd, _request_cmd, _serve_cmd
 
     parser = _Parser(
         prog=PROG,
-        description="Try genai_base: run the demo, list plugins, show the configuration, or make one call.",
+        description=(
+            "Try genai_base: run the demo, serve the fake API server, list plugins, show the configuration, "
+            "or make one call."
+        ),
         epilog="Run 'genai-base COMMAND --help' for a command's options.",
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     _add_debug(parser, False)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for module in (_demo, _plugins_cmd, _config_cmd, _request_cmd):
+    for module in (_demo, _serve_cmd, _plugins_cmd, _config_cmd, _request_cmd):
         sub = module.add_parser(commands)
         # SUPPRESS: "--debug" after the command must not reset one given before it.
         _add_debug(sub, argparse.SUPPRESS)
-        sub.set_defaults(run=module.run)
+        sub.set_defaults(run=module.run, command_parser=sub)
     return parser
+
+
+def _print_usage_error(exc: UsageError) -> None:
+    if exc.usage:
+        sys.stderr.write(exc.usage if exc.usage.endswith("\n") else exc.usage + "\n")
+    print(exc.line(), file=sys.stderr)
+
+
+def _parse(parser: argparse.ArgumentParser, argv: Optional[Sequence[str]]) -> argparse.Namespace:
+    words = list(sys.argv[1:] if argv is None else argv)
+    args, extras = parser.parse_known_args(words)
+    if extras:
+        # An unknown option after a command is that command's mistake: show its usage, not the top level's.
+        owner: argparse.ArgumentParser = parser
+        command = getattr(args, "command", None)
+        if command in words and words.index(extras[0]) > words.index(command):
+            owner = getattr(args, "command_parser", parser)
+        owner.error(f"unrecognized arguments: {' '.join(extras)}")
+    return args
 
 
 class _StderrHandler(logging.Handler):
@@ -79,16 +102,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run ``genai-base`` with ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args = _parse(parser, argv)
     except UsageError as exc:
-        print(exc.line(), file=sys.stderr)
+        _print_usage_error(exc)
         return 2
     except SystemExit as exc:  # --help and --version
         return exc.code if isinstance(exc.code, int) else 0
     debug = bool(getattr(args, "debug", False))
     run: Optional[Callable[[argparse.Namespace], int]] = getattr(args, "run", None)
     if run is None:
-        print(f"{PROG}: error: choose a command: demo, plugins, config or request (see '{PROG} --help')",
+        print(f"{PROG}: error: choose a command: demo, serve, plugins, config or request (see '{PROG} --help')",
               file=sys.stderr)
         return 2
 
@@ -100,7 +123,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     try:
         return run(args)
     except UsageError as exc:
-        print(exc.line(), file=sys.stderr)
+        _print_usage_error(exc)
         return 2
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
@@ -116,7 +139,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except Exception as exc:
         if debug:
             traceback.print_exc()
-        print(f"{PROG}: error: {type(exc).__name__}: {one_line(str(exc))}", file=sys.stderr)
+        print(f"{PROG}: error: {describe_error(exc)}", file=sys.stderr)
         return 1
     finally:
         logger.removeHandler(handler)

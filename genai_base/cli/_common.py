@@ -1,11 +1,13 @@
-"""What the commands share: usage errors, optional features, output and the progress display."""
+"""What the commands share: usage errors, optional features, JSON output and error lines."""
 
 from __future__ import annotations
 
 import importlib
 import json
-import time
-from typing import Any, Optional, TextIO
+from typing import Any, Optional
+
+from .._errors import APIStatusError
+from .._request import redact_url
 
 __all__ = [
     "PROG",
@@ -13,9 +15,8 @@ __all__ = [
     "one_line",
     "missing_feature",
     "NOT_AVAILABLE_ERRORS",
-    "is_tty",
-    "Progress",
     "to_json",
+    "describe_error",
 ]
 
 PROG = "genai-base"
@@ -30,13 +31,18 @@ _FEATURES: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 
-class UsageError(Exception):
-    """The command line is wrong: exit status 2, one line on stderr."""
+# An error body quoted in an error line is cut to this many characters.
+_BODY_CHARS = 1000
 
-    def __init__(self, message: str, prog: str = PROG) -> None:
+
+class UsageError(Exception):
+    """The command line is wrong: exit status 2, one line on stderr (after the usage, when ``usage`` is set)."""
+
+    def __init__(self, message: str, prog: str = PROG, usage: Optional[str] = None) -> None:
         super().__init__(message)
         self.message = message
         self.prog = prog
+        self.usage = usage
 
     def line(self) -> str:
         """``genai-base request: error: ... (see 'genai-base request --help')``."""
@@ -61,14 +67,6 @@ def missing_feature(feature: str) -> Optional[str]:
     return None
 
 
-def is_tty(stream: TextIO) -> bool:
-    """True when ``stream`` is an interactive terminal."""
-    try:
-        return bool(stream.isatty())
-    except (AttributeError, ValueError):
-        return False
-
-
 def to_json(data: Any, *, indent: Optional[int] = 2) -> str:
     """``data`` as JSON for display; what JSON can't hold is shown by its ``repr``."""
     separators = None if indent else (",", ":")
@@ -84,74 +82,22 @@ def _fallback(value: Any) -> Any:
     return repr(value)
 
 
-class Progress:
-    """A live count towards a total.
+def describe_error(exc: BaseException) -> str:
+    """``Type: message`` in the library's own words; a status error's body is shown as JSON.
 
-    On a terminal one line is redrawn in place with ``\\r`` (at most every
-    ``interval`` seconds); otherwise a plain line is printed every ``step``
-    items, so logs and pipes get a readable record.
+    Nothing is added from the transport (``__cause__`` is never shown): what
+    is printed is what the genai_base exception says.
     """
-
-    def __init__(self, stream: TextIO, label: str, total: Optional[int] = None, *, tty: Optional[bool] = None,
-                 step: Optional[int] = None, width: int = 30, interval: float = 0.03, indent: str = "") -> None:
-        self.stream = stream
-        self.label = label
-        self.total = total
-        self.tty = is_tty(stream) if tty is None else tty
-        self.step = step or max((total or 100) // 6, 1)
-        self.width = width
-        self.interval = interval
-        self.indent = indent
-        self.count = 0
-        self.extra = ""
-        self.started = time.monotonic()
-        self._drawn = 0.0
-        self._printed = 0
-        self._last_len = 0
-        self._finished = False
-
-    def text(self) -> str:
-        """The progress line (without the leading ``\\r``)."""
-        if self.total:
-            done = min(self.count / self.total, 1.0)
-            filled = round(done * self.width)
-            bar = "#" * filled + "." * (self.width - filled)
-            line = f"{self.label} [{bar}] {self.count}/{self.total}"
+    name = type(exc).__name__
+    if isinstance(exc, APIStatusError):
+        request = getattr(exc, "request", None)
+        where = f" ({request.method} {redact_url(request.url)})" if request is not None else ""
+        body = exc.body
+        if body is None or body == "":
+            shown = ""
         else:
-            line = f"{self.label} {self.count}"
-        return f"{self.indent}{line}{'  ' + self.extra if self.extra else ''}"
-
-    def update(self, count: int, extra: str = "") -> None:
-        """Set the count (and a short note shown after it)."""
-        self.count = count
-        self.extra = extra
-        if self.tty:
-            now = time.monotonic()
-            if now - self._drawn >= self.interval:
-                self._drawn = now
-                self._draw()
-        elif count - self._printed >= self.step:
-            self._printed = count
-            self.stream.write(self.text() + "\n")
-            self.stream.flush()
-
-    def finish(self, extra: str = "") -> None:
-        """Show the final count and end the line."""
-        if self._finished:
-            return
-        self._finished = True
-        if extra:
-            self.extra = extra
-        if self.tty:
-            self._draw()
-            self.stream.write("\n")
-        elif self.count != self._printed or extra or self.count == 0:
-            self.stream.write(self.text() + "\n")
-        self.stream.flush()
-
-    def _draw(self) -> None:
-        text = self.text()
-        # Pad so a shorter line fully covers the previous one.
-        self.stream.write("\r" + text.ljust(self._last_len))
-        self._last_len = len(text)
-        self.stream.flush()
+            text = body if isinstance(body, str) else to_json(body, indent=None)
+            text = one_line(text)
+            shown = ": " + (text if len(text) <= _BODY_CHARS else text[: _BODY_CHARS - 3] + "...")
+        return f"{name}: {exc.status_code}{where}{shown}"
+    return f"{name}: {one_line(str(exc))}"

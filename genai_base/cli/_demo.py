@@ -18,7 +18,8 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional, TextIO
 
-from ._common import NOT_AVAILABLE_ERRORS, PROG, Progress, is_tty, one_line
+from ._common import NOT_AVAILABLE_ERRORS, PROG, describe_error, one_line
+from ._term import Progress, Terminal
 
 __all__ = ["add_parser", "run", "run_demo", "DemoHook", "Stats", "SECTIONS"]
 
@@ -59,25 +60,37 @@ class Stats:
 
 
 class UI:
-    """Where the demo writes: numbered sections and indented lines, flushed as they come."""
+    """Where the demo writes: numbered sections and indented lines, fitted to the terminal, flushed as they come.
 
-    def __init__(self, out: TextIO, tty: Optional[bool] = None) -> None:
+    Colour only on a terminal without ``NO_COLOR``; the progress display is
+    redrawn in place only on a terminal (plain lines otherwise).
+    """
+
+    def __init__(self, out: TextIO, tty: Optional[bool] = None, *, width: Optional[int] = None,
+                 color: Optional[bool] = None) -> None:
+        self.term = Terminal(out, tty=tty, width=width, color=color)
         self.out = out
-        self.tty = is_tty(out) if tty is None else tty
+        self.tty = self.term.tty
 
-    def line(self, text: str = "", indent: int = 2) -> None:
-        self.out.write((" " * indent + text if text else "") + "\n")
-        self.out.flush()
+    def line(self, text: str = "", indent: int = 2, style: Optional[str] = None) -> None:
+        self.term.line(text, indent, style)
 
     def heading(self, text: str) -> None:
         self.line()
-        self.line(f"== {text} ==", indent=0)
+        self.line(f"== {text} ==", indent=0, style="bold")
 
     def section(self, number: int, detail: str) -> None:
-        self.line(f"[{number}/{len(SECTIONS)}] {SECTIONS[number - 1]}: {detail}", indent=0)
+        self.line(f"[{number}/{len(SECTIONS)}] {SECTIONS[number - 1]}: {detail}", indent=0, style="bold")
+
+    def hex_line(self, label: str, data: bytes, indent: int = 2) -> None:
+        """``label`` and as many bytes of ``data`` in hex as fit on one line."""
+        room = self.term.width - indent - len(label) - 1 - len(" ...")
+        count = min(len(data), max(room // 3, 4))
+        shown = data[:count].hex(" ") + (" ..." if count < len(data) else "")
+        self.line(f"{label} {shown}", indent)
 
     def progress(self, label: str, total: int) -> Progress:
-        return Progress(self.out, label, total, tty=self.tty, indent="  ")
+        return Progress(self.out, label, total, tty=self.tty, width=self.term.width, indent="  ")
 
 
 class DemoHook:
@@ -104,13 +117,14 @@ class DemoHook:
         )
         note = f"; the server sent {self._asked}" if self._asked else ""
         millis = event.elapsed.total_seconds() * 1000
-        self.ui.line(f"attempt {event.attempt + 1}: {event.status_code} after {millis:.0f} ms{note}")
+        style = "green" if 200 <= event.status_code < 300 else "yellow"
+        self.ui.line(f"attempt {event.attempt + 1}: {event.status_code} after {millis:.0f} ms{note}", style=style)
 
     def on_retry(self, event: Any) -> None:
         self.stats.retries += 1
         if self.narrate:
             why = f"as the server asked ({self._asked})" if self._asked else "exponential backoff with jitter"
-            self.ui.line(f"  waiting {event.wait:.3f} s before retry {event.attempt + 1}: {why}")
+            self.ui.line(f"waiting {event.wait:.3f} s before retry {event.attempt + 1}: {why}", indent=4)
 
 
 class NotAvailable(Exception):
@@ -119,16 +133,17 @@ class NotAvailable(Exception):
 
 def _fail(ui: UI, stats: Stats, name: str, exc: BaseException, feature: Optional[str], debug: bool) -> None:
     if isinstance(exc, NotAvailable):
-        ui.line(str(exc))
+        ui.line(str(exc), style="yellow")
         stats.skipped.append(name)
         return
     if feature is not None and isinstance(exc, NOT_AVAILABLE_ERRORS):
-        ui.line(f"not available yet: {feature} has not landed ({type(exc).__name__}: {one_line(str(exc))})")
+        ui.line(f"not available yet: {feature} has not landed ({type(exc).__name__}: {one_line(str(exc))})",
+                style="yellow")
         stats.skipped.append(name)
         return
     if debug:
         traceback.print_exc()
-    ui.line(f"FAILED: {type(exc).__name__}: {one_line(str(exc))}")
+    ui.line(f"FAILED: {describe_error(exc)}", style="red")
     stats.failed.append(name)
 
 
@@ -203,7 +218,7 @@ def run_demo(out: TextIO, *, tty: Optional[bool] = None, debug: bool = False) ->
     if stats.skipped:
         ui.line(f"Not shown here: {', '.join(stats.skipped)}.", 0)
     if stats.failed:
-        ui.line(f"FAILED: {', '.join(stats.failed)}.", 0)
+        ui.line(f"FAILED: {', '.join(stats.failed)}.", 0, style="red")
         return 1
     return 0
 

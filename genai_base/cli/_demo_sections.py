@@ -10,13 +10,16 @@ from typing import Any
 from ._common import missing_feature, to_json
 from ._demo import UI, DemoHook, NotAvailable, Part, Stats, demo_container, run_async_parts, run_parts
 
-__all__ = ["run_sync", "run_async", "FLAKY", "SSE", "LISTING", "LISTING_TOTAL", "PLUGIN"]
+__all__ = ["run_sync", "run_async", "FLAKY", "SSE", "LISTING", "LISTING_TOTAL", "PLUGIN", "PLUGIN_DISTRIBUTION"]
 
 FLAKY = "/flaky"
 SSE = "/sse?count=5&delay_ms=50"
-LISTING = "/items/cursor?total=300&limit=50"
+# Each page takes a moment on the server, as a real API's would: long enough to see the progress display.
+PAGE_DELAY_MS = 150
+LISTING = f"/items/cursor?total=300&limit=50&delay_ms={PAGE_DELAY_MS}"
 LISTING_TOTAL = 300
 PLUGIN = "msgpack"
+PLUGIN_DISTRIBUTION = "genai-base-msgpack"
 PLUGIN_PATH = "/echo/plugin"
 PAYLOAD = {"model": "demo", "prompt": "Say hello", "temperature": 0.5, "stop": ["\n"], "stream": False}
 CONCURRENT = 10
@@ -109,12 +112,16 @@ def _plugin_info() -> Any:
     if not found:
         names = ", ".join(info.name for info in offered) or "none"
         raise NotAvailable(
-            f"not installed: no distribution offers a {PLUGIN!r} serializer (installed serializers: {names})"
+            f"not installed: no distribution offers a {PLUGIN!r} serializer (installed serializers: {names}); "
+            f"'pip install {PLUGIN_DISTRIBUTION}' adds it"
         )
     disabled = _plugins.disabled_specs()
     enabled = [info for info in found if not _plugins.is_disabled(info, disabled)]
     if not enabled:
-        raise NotAvailable(f"installed but disabled by GENAI_BASE_DISABLE_PLUGINS: {found[0].label}")
+        raise NotAvailable(
+            f"installed but disabled by {_plugins.DISABLE_ENV}: {found[0].label}; "
+            f"take it out of {_plugins.DISABLE_ENV} to see this part"
+        )
     return enabled[0]
 
 
@@ -143,11 +150,11 @@ def _report_plugin(ui: UI, info: Any, server: Any, container: Any, echo: Any) ->
     sent = server.requests_to(PLUGIN_PATH)[-1]
     as_json = json.dumps(PAYLOAD, separators=(",", ":")).encode()
     ui.line(f"serializer {PLUGIN!r} is {info.value} from {info.distribution} {info.version}")
-    preview = sent.body[:12].hex(" ") + (" ..." if len(sent.body) > 12 else "")
     ui.line(
         f"POST {PLUGIN_PATH} sent {len(sent.body)} bytes of {sent.headers.get('content-type')} "
-        f"(as JSON: {len(as_json)} bytes): {preview}"
+        f"(as JSON: {len(as_json)} bytes):"
     )
+    ui.hex_line("bytes:", sent.body, indent=4)
     back = container.serializer().loads(sent.body)
     same = "the same data" if back == PAYLOAD else repr(back)
     echoed = echo.get("content_type") if isinstance(echo, dict) else None

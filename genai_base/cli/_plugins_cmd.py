@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Any, Optional
 
@@ -20,6 +21,7 @@ GROUP_SETTINGS: dict[str, tuple[str, ...]] = {
     "stream_protocols": ("stream_protocol",),
     "auth": ("auth",),
     "hooks": ("hooks",),
+    "policies": ("policies",),
 }
 
 
@@ -52,8 +54,12 @@ def collect() -> dict[str, Any]:
     from .._container import ClientContainer
 
     found = _plugins.discover()
-    disabled = _plugins.disabled_specs()
-    problems: list[str] = []
+    # Read with an explicit environment: the unknown entries are listed here, not logged as well.
+    disabled = _plugins.disabled_specs(os.environ)
+    problems = [
+        f"{_plugins.DISABLE_ENV} entry {entry!r} matches no installed plugin and is ignored"
+        for entry in _plugins.unknown_disabled(disabled)
+    ]
     selected: set[tuple[str, str, str]] = set()
     settings: Optional[Any] = None
     try:

@@ -6,12 +6,24 @@ import argparse
 import json
 import re
 import sys
-from typing import Any, Optional
-from urllib.parse import urlsplit, urlunsplit
+from typing import TYPE_CHECKING, Any, Optional
 
+from .._hooks import LoggingHook
+from .._options import FinalRequestOptions
+from .._response import APIResponse
+from .._sync import SyncAPIClient
+from .._version import __version__
 from ._common import PROG, UsageError, missing_feature, to_json
+from ._narrate import CommandHook
+from ._url import parse_target, shown
 
-__all__ = ["add_parser", "run", "parse_header", "split_url"]
+if TYPE_CHECKING:
+    from .._container import ClientContainer
+
+__all__ = ["add_parser", "run", "parse_header", "INTERACTIVE_MAX_RETRIES"]
+
+# A person at a terminal wants a quick answer: one retry unless asked for more.
+INTERACTIVE_MAX_RETRIES = 1
 
 _METHOD = re.compile(r"^[A-Za-z]+$")
 _HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
@@ -25,7 +37,9 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
         description=(
             "Send one request with SyncAPIClient (base URL: the URL's origin), using the configuration from "
             "the environment (retries, timeout, auth, serializer, hooks), and pretty-print the JSON response, "
-            "or with --stream each server-sent event as it arrives. An error status exits 1."
+            "or with --stream each server-sent event as it arrives. An error status exits 1. Credentials in the "
+            "URL (https://user:password@host/...) are sent as basic auth (an Authorization header) and taken out "
+            "of the URL."
         ),
         epilog=(
             "examples:\n"
@@ -45,9 +59,16 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
         help="request body: JSON is sent through the configured serializer, anything else as is; "
              "@FILE reads it from a file, @- from stdin",
     )
-    parser.add_argument("--stream", action="store_true", help="print server-sent events as they arrive")
+    parser.add_argument(
+        "--stream", action="store_true",
+        help="print server-sent events as they arrive (a response that is not an event stream: its body)",
+    )
     parser.add_argument("-i", "--include", action="store_true", help="also print the status line and headers")
-    parser.add_argument("--max-retries", type=_non_negative_int, metavar="N", help="retries (default: configuration)")
+    parser.add_argument(
+        "--max-retries", type=_non_negative_int, metavar="N",
+        help=f"retries after the first attempt (default: {INTERACTIVE_MAX_RETRIES} for interactive use, "
+             "unless the configuration sets max_retries)",
+    )
     parser.add_argument("--timeout", type=_seconds, metavar="SECONDS", help="timeout (default: configuration)")
     return parser
 
@@ -79,20 +100,6 @@ def parse_header(text: str) -> tuple[str, str]:
     if not sep or not _HEADER_NAME.match(name):
         raise UsageError(f"a header is written 'Name: value', got {text!r}", _USAGE_PROG)
     return name, value.strip()
-
-
-def split_url(url: str) -> tuple[str, str]:
-    """The origin (the client's base URL) and the rest (path and query) of an absolute URL."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(f"URL must be absolute, like https://host/path; got {url!r}", _USAGE_PROG)
-    try:
-        parts.port  # noqa: B018 - validates the port
-    except ValueError as exc:
-        raise UsageError(f"bad URL {url!r}: {exc}", _USAGE_PROG) from None
-    origin = urlunsplit((parts.scheme, parts.netloc, "", "", ""))
-    rest = urlunsplit(("", "", parts.path or "/", parts.query, ""))
-    return origin, rest
 
 
 def _read_data(data: str) -> str:
@@ -136,55 +143,79 @@ def _print_body(data: Any) -> None:
         print(to_json(data))
 
 
-def run(args: argparse.Namespace) -> int:
-    from .._options import FinalRequestOptions
-    from .._response import APIResponse
-    from .._sync import SyncAPIClient
-    from .._version import __version__
+def _max_retries(args: argparse.Namespace, container: "ClientContainer") -> int:
+    """``--max-retries``, else the configuration's ``max_retries`` when it sets one, else 1 (for a person waiting)."""
+    if args.max_retries is not None:
+        return int(args.max_retries)
+    settings = container.settings()
+    return int(settings["max_retries"]) if settings.is_set("max_retries") else INTERACTIVE_MAX_RETRIES
 
+
+def _narrate_with(container: "ClientContainer", narrator: CommandHook) -> None:
+    """The configured hooks, with this command's narrator in place of the ``logging`` hook."""
+    hooks = [hook for hook in container.hooks() if not isinstance(hook, LoggingHook)]
+    container.hooks.override([*hooks, narrator])
+
+
+def run(args: argparse.Namespace) -> int:
     if not _METHOD.match(args.method):
         raise UsageError(f"METHOD must be a word like GET or POST, got {args.method!r}", _USAGE_PROG)
-    origin, path = split_url(args.url)
+    target = parse_target(args.url, _USAGE_PROG)
     headers = dict(parse_header(h) for h in args.header)
+    if target.authorization is not None:
+        if any(name.lower() == "authorization" for name in headers):
+            raise UsageError("the URL has credentials and -H gives an Authorization header: use one of them",
+                             _USAGE_PROG)
+        headers["Authorization"] = target.authorization
     body = _body(args.data, headers)
     if args.stream:
         reason = missing_feature("streaming")
         if reason is not None:
             raise RuntimeError(f"--stream is not available yet in this genai_base: {reason}")
-    per_call: dict[str, Any] = {}
-    if args.max_retries is not None:
-        per_call["max_retries"] = args.max_retries
+    # Imported here: dependency_injector is not needed for "genai-base --help" (genai_base loads it lazily too).
+    from .._container import ClientContainer
+
+    container = ClientContainer()
+    max_retries = _max_retries(args, container)
+    per_call: dict[str, Any] = {"max_retries": max_retries}
     if args.timeout is not None:
         per_call["timeout"] = args.timeout
-    options = FinalRequestOptions(method=args.method.lower(), url=path, headers=headers, **body, **per_call)
+    options = FinalRequestOptions(method=args.method.lower(), url=target.path, headers=headers, **body, **per_call)
 
-    with SyncAPIClient(version=__version__, base_url=origin) as client:
+    _narrate_with(container, CommandHook(sys.stderr, attempts=max_retries + 1))
+    with SyncAPIClient(version=__version__, base_url=target.origin, container=container) as client:
         if args.stream:
             return _stream(client, options, args.include)
         response = client.request(APIResponse[object], options)
         if not response.is_success:  # a 3xx, when redirects are not followed
-            raise RuntimeError(f"{response.status_code} answer ({args.method.upper()} {args.url})")
-        if args.include:
-            _print_head(response)
-        if response.read():  # a 204 or an empty 200 prints nothing
-            _print_body(response.parse())
+            raise RuntimeError(f"{response.status_code} answer ({args.method.upper()} {shown(args.url)})")
+        _print_response(response, args.include)
     return 0
 
 
-def _stream(client: Any, options: Any, include: bool) -> int:
+def _print_response(response: APIResponse[object], include: bool) -> None:
+    if include:
+        _print_head(response)
+    if response.read():  # a 204 or an empty 200 prints nothing
+        _print_body(response.parse(to=object))
+
+
+def _stream(client: SyncAPIClient, options: FinalRequestOptions, include: bool) -> int:
     stream = client.request(object, options, stream=True)
     try:
+        response = stream.response
+        media_type = (response.headers.get("content-type") or "").partition(";")[0].strip().lower()
+        if media_type != "text/event-stream":
+            # Not an event stream: what there is to see is the body.
+            _print_response(response, include)
+            return 0
         if include:
-            response = getattr(stream, "response", None)
-            if response is not None:
-                _print_head(response)
+            _print_head(response)
         for event in stream:
             if isinstance(event, str):
                 print(event, flush=True)
             else:
                 print(to_json(event, indent=None), flush=True)
     finally:
-        close = getattr(stream, "close", None)
-        if callable(close):
-            close()
+        stream.close()
     return 0

@@ -36,23 +36,38 @@ class Reply:
     value (the data, as JSON), written one block at a time ``chunk_delay``
     apart. When the request carries ``Last-Event-ID`` naming an event's
     ``id``, the stream starts after that event (``resume=False``: it never
-    does). ``cut_after=N`` closes the connection after N events (the body never ends),
-    ``stall_after=N`` goes silent after N events (until the client gives up).
+    does). ``cut_after=N`` closes the connection after N events (the body
+    never ends), ``stall_after=N`` goes silent after N events (until the
+    client gives up).
     """
 
+    #: The status code.
     status: int = 200
+    #: Headers to send (a JSON reply also gets ``Content-Type: application/json``).
     headers: Mapping[str, str] = field(default_factory=dict)
+    #: A JSON body (any JSON-encodable value, ``None`` included).
     json: object = NOT_GIVEN
+    #: A raw body (text is sent as UTF-8).
     body: bytes | str | None = None
+    #: The ``Content-Type`` of a raw body.
     content_type: str | None = None
+    #: Seconds to wait before sending the status line and headers.
     delay: float = 0.0
+    #: A body sent in these pieces, ``chunk_delay`` apart (instead of ``json``/``body``).
     chunks: Sequence[bytes] | None = None
+    #: Seconds between two ``chunks``.
     chunk_delay: float = 0.0
+    #: Drop the connection: ``"before_headers"`` (nothing sent) or ``"mid_body"`` (after half the body).
     reset: str | None = None
+    #: Send only this many bytes of the body (a Content-Length promising more), then close.
     truncate: int | None = None
+    #: An event stream: :class:`~genai_base.ServerSentEvent` objects, ``str`` data or JSON values.
     events: Sequence[object] | None = None
+    #: Close the connection after this many events, before the body ends.
     cut_after: int | None = None
+    #: Send nothing more after this many events, until the client gives up.
     stall_after: int | None = None
+    #: Start after the event a request's ``Last-Event-ID`` names (``False``: always from the start).
     resume: bool = True
 
     def __post_init__(self) -> None:
@@ -126,13 +141,21 @@ class Reply:
 class RecordedRequest:
     """One request (one attempt) as the fake server received it."""
 
+    #: The HTTP method.
     method: str
+    #: The path, without the query string.
     path: str
+    #: The raw query string.
     query_string: str
+    #: The decoded query pairs, in order (repeated names kept).
     query: list[tuple[str, str]]
+    #: The headers, names lower-cased (the last of a repeated header wins).
     headers: dict[str, str]
+    #: Every header as received: names as sent, repeats kept, in order.
     header_items: list[tuple[str, str]]
+    #: The whole body.
     body: bytes
+    #: The full URL as the server saw it.
     url: str
 
     def json(self) -> object:

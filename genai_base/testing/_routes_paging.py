@@ -3,16 +3,19 @@
 Item ``i`` (0-based) is ``{"id": "item_<i>", "index": i}``. GET reads its
 parameters from the query string; POST reads them from a JSON object body,
 falling back to the query string for names the body lacks (or sets to null).
+Every paging route takes ``delay_ms``: wait that long before answering a
+page (a slow API, for a progress display or a deadline test).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from ._routes_common import bad_request, int_param, json_response, query_params
+from ._routes_common import bad_request, float_param, int_param, json_response, query_params
 
 __all__ = ["DEFAULT_TOTAL", "add_paging_routes", "make_items"]
 
@@ -28,8 +31,11 @@ def make_items(start: int, stop: int) -> list[dict[str, object]]:
 
 
 async def paging_params(request: web.Request) -> dict[str, str]:
-    """Query parameters, overridden by a POST request's JSON object body."""
+    """Query parameters, overridden by a POST request's JSON object body; waits ``delay_ms`` first."""
     params = query_params(request)
+    delay = float_param(params, "delay_ms", 0.0)
+    if delay:
+        await asyncio.sleep(delay / 1000.0)
     if request.method != "POST":
         return params
     body = await request.read()
@@ -74,6 +80,7 @@ def _cursor_route(last_token: str | None) -> _Handler:
     """A cursor route whose last page carries ``last_token`` as its next token."""
 
     async def handler(request: web.Request) -> web.StreamResponse:
+        """``page_token``/``limit`` paging; ``next_page_token`` in each page."""
         params = await paging_params(request)
         total = int_param(params, "total", DEFAULT_TOTAL)
         limit = int_param(params, "limit", _DEFAULT_LIMIT, minimum=1)
@@ -125,6 +132,7 @@ def _link_route(first_path: str, next_path: str) -> _Handler:
     """Link-header paging: a bare JSON list, ``rel="next"`` pointing at ``next_path``."""
 
     async def handler(request: web.Request) -> web.StreamResponse:
+        """``page``/``per_page`` paging of a bare JSON list; the next page in the ``Link`` header."""
         params = await paging_params(request)
         total = int_param(params, "total", DEFAULT_TOTAL)
         page = int_param(params, "page", 1, minimum=1)

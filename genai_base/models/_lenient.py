@@ -1,29 +1,30 @@
-"""Lenient construction: building models from data without validating it.
+"""Reference lenient construction: building models from data without validating it.
 
-Modeled on pydantic's ``construct``: used when the validated load fails in
-lenient mode.  Values are converted where they fit the annotation and kept as
-received where they do not; missing required fields read as ``None`` and
-unknown fields are kept.  Nothing here raises for the data.
+Modeled on pydantic's ``construct``: values are converted where they fit the
+annotation and kept as received where they do not; missing required fields
+read as ``None`` and unknown fields are kept. Nothing here raises for the
+data. This is the plain, uncompiled definition of lenient mode: the
+marshmallow path (validated load, then this when it fails) uses it, and the
+compiled builders (``_lenient_fast``) call it for any value they do not
+handle themselves; the property tests check both agree.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from marshmallow import ValidationError
 
-from ._model_fields import model_info, new_instance
-from ._model_ma_fields import lookup_tag
-from ._schema import TypeNode
+from ._fields import discriminator, model_info
+from ._instances import new_instance
+from ._nodes import ModelRoot, TypeNode, lookup_tag
+from ._schema import field_for
 
-if TYPE_CHECKING:
-    from ._models import Model
-
-__all__ = ["construct", "construct_model"]
+__all__ = ["construct", "construct_model", "shape_fits"]
 
 
-def construct_model(cls: type[Model], data: Mapping[Any, Any]) -> Model:
+def construct_model(cls: type[ModelRoot], data: Mapping[Any, Any]) -> Any:
     """An instance of ``cls`` built from the mapping ``data`` without validation."""
     info = model_info(cls)
     values: dict[str, Any] = {}
@@ -35,10 +36,11 @@ def construct_model(cls: type[Model], data: Mapping[Any, Any]) -> Model:
         else:
             values[f.name] = f.make_default()
     extra = {k: v for k, v in data.items() if k not in info.by_key}
-    return new_instance(cls, values, extra, fields_set)
+    return new_instance(cls, values, extra, frozenset(fields_set))
 
 
-def _shape_fits(node: TypeNode, value: Any) -> bool:
+def shape_fits(node: TypeNode, value: Any) -> bool:
+    """True when ``value`` has the JSON shape of ``node`` (an object for a model or dict, an array for a list)."""
     if isinstance(value, Mapping):
         return node.kind in ("model", "dict")
     if isinstance(value, list):
@@ -69,21 +71,21 @@ def _construct_value(node: TypeNode, value: Any) -> Any:
     if kind == "float":
         return float(value) if type(value) is int else value
     if kind == "union":
-        disc = node.discriminator()
+        disc = discriminator(node)
         if disc is not None and isinstance(value, Mapping):
             member = lookup_tag(disc[1], value.get(disc[0]))
             if member is not None:
                 return construct(member, value)
         for member in node.members:
             try:
-                return member.field().deserialize(value)
+                return field_for(member).deserialize(value)
             except ValidationError:
                 continue
         for member in node.members:
-            if _shape_fits(member, value):
+            if shape_fits(member, value):
                 return construct(member, value)
         return value
     try:  # datetime, date, enum, literal: convert when valid, else keep
-        return node.field().deserialize(value)
+        return field_for(node).deserialize(value)
     except ValidationError:
         return value

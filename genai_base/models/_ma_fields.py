@@ -2,54 +2,52 @@
 
 Stricter variants of marshmallow's ``float``, ``bool``, datetime and enum
 fields (JSON types only, no string parsing), :class:`LiteralField` for
-``Literal[...]`` and :class:`UnionField` for unions, plus the tag matching that
-``Literal`` choices and union discriminators share.  :func:`~genai_base._schema.make_field`
-picks among them.
+``Literal[...]`` and :class:`UnionField` for unions. ``_schema.make_field``
+picks among them. :func:`utc_z` and :data:`ISO_DATETIME` / :data:`ISO_DATE`
+are shared with the compiled fast path, so that both parse alike.
 """
 
 from __future__ import annotations
 
-import enum
-import typing
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from marshmallow import ValidationError
 from marshmallow import fields as ma
 
-if TYPE_CHECKING:
-    from ._models import Model
-    from ._schema import TypeNode
+from ._fields import discriminator, model_field_nodes
+from ._nodes import TypeNode, json_value, lookup_tag
 
 __all__ = [
+    "ISO_DATE",
+    "ISO_DATETIME",
     "BoolField",
     "DateTimeField",
     "EnumField",
     "FloatField",
     "LiteralField",
     "UnionField",
-    "json_value",
-    "lookup_tag",
-    "tag_key",
+    "utc_z",
 ]
 
 
-def json_value(choice: Any) -> Any:
-    """The JSON form of a ``Literal`` choice (an Enum member appears as its value)."""
-    return choice.value if isinstance(choice, enum.Enum) else choice
+def utc_z(value: str) -> str:
+    """``value`` with a trailing ``Z`` spelled ``+00:00`` (``fromisoformat`` before 3.11 wants that)."""
+    return value[:-1] + "+00:00" if value[-1:] in ("Z", "z") else value
 
 
-def tag_key(value: Any) -> tuple[type, Any]:
-    """A lookup key that keeps ``True`` and ``1`` apart (they are equal in Python)."""
-    return (type(value), value)
+def _iso_parser(field_cls: type[ma.Field], fallback: Callable[[str], Any]) -> Callable[[str], Any]:
+    # marshmallow's own ISO parser for the field class (marshmallow 3 and 4 differ), so that
+    # the fast path parses a string exactly as the field does.
+    funcs = getattr(field_cls, "DESERIALIZATION_FUNCS", None)
+    found = funcs.get("iso") if isinstance(funcs, Mapping) else None
+    return found if callable(found) else fallback
 
 
-def lookup_tag(by_tag: dict[tuple[type, Any], TypeNode], tag: Any) -> TypeNode | None:
-    """The union member whose discriminator accepts ``tag`` (``None`` if none does)."""
-    try:
-        return by_tag.get(tag_key(tag))
-    except TypeError:  # an unhashable tag (a list or dict from the wire) matches nothing
-        return None
+#: The function ``DateTime(format="iso")`` / ``Date(format="iso")`` parses a string with.
+ISO_DATETIME: Callable[[str], dt.datetime] = _iso_parser(ma.DateTime, dt.datetime.fromisoformat)
+ISO_DATE: Callable[[str], dt.date] = _iso_parser(ma.Date, dt.date.fromisoformat)
 
 
 class FloatField(ma.Float):
@@ -74,8 +72,8 @@ class DateTimeField(ma.DateTime):
     """ISO 8601 datetime that also takes a trailing ``Z`` where ``fromisoformat`` does not (3.10)."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> Any:
-        if isinstance(value, str) and value[-1:] in ("Z", "z"):
-            value = value[:-1] + "+00:00"
+        if isinstance(value, str):
+            value = utc_z(value)
         return super()._deserialize(value, attr, data, **kwargs)
 
 
@@ -117,9 +115,8 @@ def _count_messages(messages: Any) -> int:
 
 def _closeness(member: TypeNode, error: ValidationError, value: Mapping[Any, Any]) -> tuple[int, int]:
     """Sort key for union members that failed on a mapping: smaller is closer."""
-    from ._model_fields import model_field_nodes  # not at the top: it imports this module (via _schema)
-
-    known = model_field_nodes(typing.cast("type[Model]", member.model))
+    assert member.model is not None
+    known = model_field_nodes(member.model)
     return (-sum(1 for key in value if key in known), _count_messages(error.messages))
 
 
@@ -131,25 +128,28 @@ class UnionField(ma.Field):
         "tag": "Must be one of: {choices}.",
     }
 
-    def __init__(self, node: TypeNode, **kwargs: Any) -> None:
+    def __init__(self, node: TypeNode, member_fields: Sequence[ma.Field], **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.node = node
+        # One standalone field per member, in member order (``_schema.field_for`` builds them).
+        self.member_fields = dict(zip((id(m) for m in node.members), member_fields, strict=True))
 
     def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> Any:
         members = self.node.members
-        disc = self.node.discriminator()
+        fields = self.member_fields
+        disc = discriminator(self.node)
         if disc is not None and isinstance(value, Mapping):
             key, by_tag = disc
             member = lookup_tag(by_tag, value.get(key))
             if member is not None:
-                return member.field().deserialize(value)
+                return fields[id(member)].deserialize(value)
             if not any(m.kind in ("dict", "any") for m in members):
                 choices = ", ".join(repr(v) for _, v in by_tag)
                 raise ValidationError({key: self.make_error("tag", choices=choices).messages})
         failures: list[tuple[TypeNode, ValidationError]] = []
         for member in members:
             try:
-                return member.field().deserialize(value)
+                return fields[id(member)].deserialize(value)
             except ValidationError as error:
                 failures.append((member, error))
         if isinstance(value, Mapping):

@@ -1,13 +1,12 @@
-"""Field declarations of model classes and the resolution of their annotations.
+"""Field declarations of model classes, the resolution of their annotations, discriminators.
 
-When a :class:`~genai_base._models.Model` subclass is created,
-:func:`collect_fields` turns its annotations (with optional defaults or
-:func:`Field` specs, inherited ones included) into a per-class
-:class:`ModelInfo`.  Each declaration resolves its annotation to a
-:class:`~genai_base._schema.TypeNode` on first use, forward references
+When a model class is created, :func:`collect_fields` turns its annotations
+(with optional defaults or :func:`Field` specs, inherited ones included) into
+a per-class :class:`ModelInfo`. Each declaration resolves its annotation to a
+:class:`~genai_base.models._nodes.TypeNode` on first use, forward references
 included; :func:`node_for` does the same for the top-level annotations given
-to ``load_as``.  :func:`new_instance` and :func:`init_instance` set up an
-instance's storage (field values, unknown fields, explicitly set fields).
+to ``load_as``. :func:`discriminator` finds the tag field of a union of
+models. Nothing here needs marshmallow.
 """
 
 from __future__ import annotations
@@ -21,25 +20,23 @@ import sys
 import threading
 import typing
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
-from ._schema import TypeNode, annotation_node
+from ._nodes import UNSET, ModelRoot, TypeNode, annotation_node, json_value, tag_key
 
-if TYPE_CHECKING:
-    from marshmallow import Schema
-
-    from ._models import Model
+if sys.version_info >= (3, 14):
+    import annotationlib
 
 __all__ = [
     "LOCK",
     "MISSING",
     "Field",
+    "FieldDecl",
     "ModelInfo",
     "collect_fields",
-    "init_instance",
+    "discriminator",
     "model_field_nodes",
     "model_info",
-    "new_instance",
     "node_for",
 ]
 
@@ -52,7 +49,7 @@ class _Missing:
 
 
 MISSING: Any = _Missing()
-#: Guards the lazily filled caches: each class's schema and the top-level annotation nodes.
+#: Guards the lazily filled caches: schemas, compiled loaders, the top-level annotation nodes.
 LOCK = threading.RLock()
 _IMMUTABLE_DEFAULTS = (type(None), bool, int, float, complex, str, bytes, frozenset)
 
@@ -81,10 +78,12 @@ def Field(
     """Declare a field's JSON name (``alias``) and/or default, e.g. ``type_: str = Field(alias="type")``."""
     if default is not MISSING and default_factory is not None:
         raise TypeError("Field() takes either default or default_factory, not both")
+    if alias is not None and type(alias) is not str:
+        raise TypeError(f"Field(alias=...) must be a str, not {type(alias).__name__}")
     return _FieldSpec(default, alias, default_factory)
 
 
-class _FieldDecl:
+class FieldDecl:
     """One declared field: names, default and (resolved on first use) its type node."""
 
     __slots__ = ("_node", "annotation", "default", "factory", "key", "localns", "name", "owner", "required")
@@ -109,13 +108,15 @@ class _FieldDecl:
         self.required = default is MISSING and factory is None
         self._node: TypeNode | None = None
 
-    def with_default(self, default: Any) -> _FieldDecl:
+    def with_default(self, default: Any) -> FieldDecl:
+        """This declaration with another default (a subclass overriding only the default)."""
         factory = default.default_factory if isinstance(default, _FieldSpec) else None
         value = default.default if isinstance(default, _FieldSpec) else default
-        return _FieldDecl(self.name, self.key, self.annotation, self.owner, self.localns, value, factory)
+        return FieldDecl(self.name, self.key, self.annotation, self.owner, self.localns, value, factory)
 
     @property
     def node(self) -> TypeNode:
+        """The field's resolved annotation (evaluated on first use: it may name later classes)."""
         if self._node is None:
             self._node = annotation_node(self.annotation, self._resolve)
         return self._node
@@ -138,29 +139,52 @@ class _FieldDecl:
             return self.default
         return copy.deepcopy(self.default)
 
+    @property
+    def shares_default(self) -> bool:
+        """True when every instance may hold the default value itself (immutable, no factory)."""
+        return self.factory is None and type(self.default) in _IMMUTABLE_DEFAULTS
+
     def load_default(self) -> Any:
         """The marshmallow ``load_default``: the value itself only when it is safe to share."""
-        if self.factory is None and type(self.default) in _IMMUTABLE_DEFAULTS:
+        if self.shares_default:
             return self.default
         return self.make_default  # marshmallow calls it per load
 
 
 class ModelInfo:
-    """Per-class cache: field declarations, lookups and the generated schema."""
+    """Per-class cache: field declarations, lookups, the generated schema and the compiled loaders."""
 
-    __slots__ = ("by_key", "by_name", "fields", "pairs", "schema", "shadowed")
+    __slots__ = (
+        "all_names",
+        "by_key",
+        "by_name",
+        "fields",
+        "keys",
+        "lenient",
+        "pairs",
+        "schema",
+        "shadowed",
+        "strict",
+    )
 
-    def __init__(self, fields: tuple[_FieldDecl, ...]) -> None:
+    def __init__(self, fields: tuple[FieldDecl, ...]) -> None:
         self.fields = fields
         self.by_name = {f.name: f for f in fields}
         self.by_key = {f.key: f for f in fields}
         if len(self.by_key) != len(fields):
             raise TypeError("two fields of one model use the same JSON name")
         self.pairs = tuple((f.name, f.key) for f in fields)
+        self.keys = frozenset(self.by_key)
+        #: What an instance whose ``_genai_fields_set`` slot is unset has set: every field.
+        self.all_names = frozenset(self.by_name)
         # Python names of aliased fields that an unknown JSON key could overwrite
-        # in marshmallow's INCLUDE result (see _model_schema._instance_from_loaded).
+        # in marshmallow's INCLUDE result (see _schema._instance_from_loaded).
         self.shadowed = frozenset(f.name for f in fields if f.key != f.name and f.name not in self.by_key)
-        self.schema: Schema | None = None
+        #: The marshmallow schema instance (``_schema``), built on first use.
+        self.schema: Any = None
+        #: The compiled loaders (``_strict``, ``_lenient``), built on first use.
+        self.strict: Any = None
+        self.lenient: Any = None
 
 
 def _own_annotations(cls: type) -> dict[str, Any]:
@@ -168,8 +192,6 @@ def _own_annotations(cls: type) -> dict[str, Any]:
     if sys.version_info >= (3, 14):
         # Deferred annotations (PEP 649): evaluating them outright would fail on a
         # self-reference; FORWARDREF leaves unknown names as ForwardRef objects.
-        import annotationlib
-
         return dict(annotationlib.get_annotations(cls, format=annotationlib.Format.FORWARDREF))
     return inspect.get_annotations(cls)
 
@@ -187,7 +209,7 @@ def collect_fields(cls: type, localns: dict[str, Any]) -> ModelInfo:
     are deleted).  ``localns`` is the defining scope's locals, for resolving
     forward references to models declared in the same function.
     """
-    fields: dict[str, _FieldDecl] = {}
+    fields: dict[str, FieldDecl] = {}
     for base in reversed(cls.__mro__[1:]):
         base_info = base.__dict__.get("_genai_info")
         if isinstance(base_info, ModelInfo):
@@ -208,35 +230,18 @@ def collect_fields(cls: type, localns: dict[str, Any]) -> ModelInfo:
             # Defaults live in the field declaration; removing the class attribute
             # keeps Model's own methods visible and avoids a shared mutable value.
             delattr(cls, name)
-        fields[name] = _FieldDecl(name, alias or name, annotation, cls, localns, value, factory)
+        fields[name] = FieldDecl(name, alias or name, annotation, cls, localns, value, factory)
     return ModelInfo(tuple(fields.values()))
 
 
-def model_info(cls: type[Model]) -> ModelInfo:
-    return cls._genai_info
+def model_info(cls: type[ModelRoot]) -> ModelInfo:
+    """The :class:`ModelInfo` of a model class."""
+    return typing.cast(ModelInfo, cls._genai_info)
 
 
-def model_field_nodes(cls: type[Model]) -> dict[str, TypeNode]:
+def model_field_nodes(cls: type[ModelRoot]) -> dict[str, TypeNode]:
     """The type node of each field of ``cls`` by JSON name (resolving annotations)."""
     return {f.key: f.node for f in model_info(cls).fields}
-
-
-# --- instance storage ---------------------------------------------------------------------
-
-
-def init_instance(inst: Model, values: dict[str, Any], extra: dict[str, Any], fields_set: set[str]) -> None:
-    """Give a model instance its field values, unknown fields and explicitly set field names."""
-    # object.__setattr__ bypasses Model.__setattr__ (which records explicitly set fields).
-    object.__setattr__(inst, "__dict__", values)
-    object.__setattr__(inst, "_genai_extra", extra)
-    object.__setattr__(inst, "_genai_fields_set", fields_set)
-
-
-def new_instance(cls: type[Model], values: dict[str, Any], extra: dict[str, Any], fields_set: set[str]) -> Model:
-    """An instance of ``cls`` holding the given state, built without calling ``__init__``."""
-    inst = object.__new__(cls)
-    init_instance(inst, values, extra, fields_set)
-    return inst
 
 
 # --- annotation resolution ----------------------------------------------------------------
@@ -263,11 +268,10 @@ class _Namespace(dict):  # type: ignore[type-arg]
         return found
 
 
-def _find_model(name: str, module: str | None) -> type[Model] | None:
-    from ._models import Model  # not at the top: _models imports this module
-
-    matches: list[type[Model]] = []
-    stack: list[type[Model]] = [Model]
+def _find_model(name: str, module: str | None) -> type[ModelRoot] | None:
+    matches: list[type[ModelRoot]] = []
+    # Below the root's direct subclass (Model itself): every model class declared anywhere.
+    stack: list[type[ModelRoot]] = list(ModelRoot.__subclasses__())
     while stack:
         cls = stack.pop()
         for sub in cls.__subclasses__():
@@ -279,9 +283,10 @@ def _find_model(name: str, module: str | None) -> type[Model] | None:
     return found[-1] if found else None
 
 
-# Keyed by (annotation, repr): typing compares unions as sets, Union[int, float] ==
-# Union[float, int], but the member order decides which member a value becomes.
-_ANNOTATION_NODES: dict[tuple[Any, str], TypeNode] = {}
+# Keyed by the class itself for a class, else by (annotation, repr): typing compares unions
+# as sets, Union[int, float] == Union[float, int], but the member order decides which member
+# a value becomes.
+_ANNOTATION_NODES: dict[Any, TypeNode] = {}
 _TOP_LEVEL_GLOBALS: dict[str, Any] = {
     "__builtins__": builtins,
     **{name: getattr(typing, name) for name in ("Any", "Dict", "List", "Literal", "Optional", "Union")},
@@ -297,7 +302,8 @@ def _top_level_resolve(source: str) -> Any:
 
 def node_for(type_: Any) -> TypeNode:
     """The (cached) type node of an annotation given to ``load_as``."""
-    key = (type_, repr(type_))
+    # type(...) rather than isinstance: on 3.10 list[int] passes isinstance(..., type).
+    key = type_ if type(type_) is type else (type_, repr(type_))
     try:
         return _ANNOTATION_NODES[key]
     except KeyError:
@@ -307,3 +313,43 @@ def node_for(type_: Any) -> TypeNode:
     node = annotation_node(type_, _top_level_resolve)
     with LOCK:
         return _ANNOTATION_NODES.setdefault(key, node)
+
+
+# --- discriminators -----------------------------------------------------------------------
+
+
+def discriminator(node: TypeNode) -> tuple[str, dict[tuple[type, Any], TypeNode]] | None:
+    """For a union of models sharing a ``Literal`` field: its JSON name and tag table.
+
+    Computed on first use and kept in the node, rather than when the node is
+    built, because it needs the member models' own fields, which may not be
+    resolvable yet (a model can be a member of a union declared inside itself).
+    """
+    if node.disc is UNSET:
+        node.disc = _find_discriminator(node.members)
+    return typing.cast("tuple[str, dict[tuple[type, Any], TypeNode]] | None", node.disc)
+
+
+def _find_discriminator(
+    members: tuple[TypeNode, ...],
+) -> tuple[str, dict[tuple[type, Any], TypeNode]] | None:
+    models = [m for m in members if m.kind == "model" and m.model is not None]
+    if len(models) < 2:
+        return None
+    tables = [model_field_nodes(typing.cast("type[ModelRoot]", m.model)) for m in models]
+    for key, first in tables[0].items():
+        if first.kind != "literal":
+            continue
+        if not all(key in t and t[key].kind == "literal" for t in tables):
+            continue
+        by_tag: dict[tuple[type, Any], TypeNode] = {}
+        clash = False
+        for member, table in zip(models, tables, strict=True):
+            for choice in table[key].choices:
+                k = tag_key(json_value(choice))
+                if k in by_tag and by_tag[k] is not member:
+                    clash = True  # two members claim one tag: not a usable discriminator
+                by_tag[k] = member
+        if not clash:
+            return key, by_tag
+    return None

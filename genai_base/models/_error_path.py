@@ -1,10 +1,10 @@
-"""The error raised when data does not match a model, and how its path is found.
+"""How a marshmallow validation error becomes a :class:`ModelValidationError` with a path.
 
 marshmallow reports validation failures as nested message dicts shaped like
-the schema.  :func:`validation_error` walks the first failure down those
-messages alongside the :class:`~genai_base._schema.TypeNode` the data was
-loaded as, and names its path with JSON names (``owner.tags[2]``,
-``items[3].id``, ``labels[key]``) in a :class:`ModelValidationError`.
+the schema. :func:`validation_error` walks the first failure down those
+messages alongside the :class:`~genai_base.models._nodes.TypeNode` the data
+was loaded as, and names its path with JSON names (``owner.tags[2]``,
+``items[3].id``, ``labels[key]``).
 """
 
 from __future__ import annotations
@@ -14,53 +14,24 @@ from typing import Any
 
 from marshmallow import ValidationError
 
-from ._errors import GenaiBaseError
-from ._model_fields import model_info
-from ._model_ma_fields import lookup_tag
-from ._schema import TypeNode
+from ._errors import ModelValidationError, leaf_text
+from ._fields import discriminator, model_info
+from ._nodes import TypeNode, lookup_tag
+from ._schema import field_for
 
-__all__ = ["ModelValidationError", "validation_error"]
-
-
-class ModelValidationError(GenaiBaseError, ValueError):
-    """Data does not match the type it was loaded as (strict mode).
-
-    ``model`` is the model class name (or the type's name), ``path`` the first
-    failing field path using JSON names (``owner.tags[2]``, ``items[3].id``,
-    ``labels[key]``; empty for the top level) and ``messages`` marshmallow's
-    error messages.
-    """
-
-    def __init__(self, model: str, path: str, messages: Any, detail: str | None = None) -> None:
-        self.model = model
-        self.path = path
-        self.messages: dict[Any, Any] | list[Any] = messages
-        self.detail = detail if detail is not None else _leaf_text(messages)
-        where = f"{path}: " if path else ""
-        super().__init__(f"{model}: {where}{self.detail}")
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self.model, self.path, self.messages, self.detail))
-
-
-def _leaf_text(messages: Any) -> str:
-    if isinstance(messages, list):
-        return " ".join(m if isinstance(m, str) else _leaf_text(m) for m in messages)
-    if isinstance(messages, dict):
-        return _leaf_text(next(iter(messages.values()))) if messages else ""
-    return str(messages)
+__all__ = ["validation_error"]
 
 
 def _failed_member(node: TypeNode, messages: Any, data: Any) -> TypeNode | None:
     """Which union member produced ``messages`` (re-runs members; error path only)."""
-    disc = node.discriminator()
+    disc = discriminator(node)
     if disc is not None and isinstance(data, Mapping):
         found = lookup_tag(disc[1], data.get(disc[0]))
         if found is not None:
             return found
     for member in node.members:
         try:
-            member.field().deserialize(data)
+            field_for(member).deserialize(data)
         except ValidationError as error:
             if error.messages == messages:
                 return member
@@ -118,4 +89,4 @@ def _error_path(node: TypeNode | None, messages: Any, data: Any) -> tuple[str, A
 def validation_error(node: TypeNode, error: ValidationError, data: Any) -> ModelValidationError:
     """The :class:`ModelValidationError` for ``error``, raised loading ``data`` as ``node``."""
     path, leaf = _error_path(node, error.messages, data)
-    return ModelValidationError(node.display, path, error.messages, _leaf_text(leaf))
+    return ModelValidationError(node.display, path, error.messages, leaf_text(leaf))
