@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Literal, Optional, TypeVar, Union, overload
+import os
+import warnings
+from typing import Any, AsyncIterator, Literal, Optional, TypeVar, Union, overload
 
 from ._base import BaseClient, Self, _default
 from ._engine import READ, SEND, SLEEP, AsyncAuthStep, FlowRunner
@@ -26,13 +28,57 @@ StreamT = TypeVar("StreamT", bound=AsyncStream[Any])
 
 
 class _SharedAsync:
-    """What a client and its copies share: the transport (made lazily in the loop) and the retry policy."""
+    """What a client and its copies share: a transport per event loop (and per process), the retry policy.
+
+    aiohttp sessions belong to the loop they were made in, so each running loop
+    gets its own (a client used from successive ``asyncio.run`` calls, or from
+    pytest's per-test loops, just works). Each is closed when its loop shuts
+    down: a small async generator started in that loop holds it, and the loop
+    closes its async generators before it closes (``shutdown_asyncgens``).
+    """
 
     def __init__(self, settings: Any, retry_policy: Any) -> None:
         self.settings = settings
-        self.transport: Optional[AiohttpTransport] = None
         self.retry_policy = retry_policy
         self.closed = False
+        #: The loop (and process) the last call ran in, and its transport: most calls find it here.
+        self.current: tuple[Any, Optional[AiohttpTransport]] = (None, None)
+        self._by_loop: dict[tuple[asyncio.AbstractEventLoop, int], tuple[AiohttpTransport, Any]] = {}
+
+    async def transport_for(self, loop: asyncio.AbstractEventLoop, make: Any) -> AiohttpTransport:
+        key = (loop, os.getpid())  # after os.fork() a child never touches its parent's sockets
+        found = self._by_loop.get(key)
+        if found is None:
+            for other, pid in list(self._by_loop):
+                if other.is_closed() or pid != os.getpid():
+                    del self._by_loop[(other, pid)]  # that loop (or process) is gone, and so is its session
+            transport = make()
+            keeper = _close_when_the_loop_ends(transport)
+            await keeper.__anext__()
+            found = self._by_loop[key] = (transport, keeper)
+        self.current = (key, found[0])
+        return found[0]
+
+    async def close(self) -> None:
+        """Close this loop's transport now; the others close as their loops end."""
+        self.closed = True
+        loop = asyncio.get_running_loop()
+        found = self._by_loop.pop((loop, os.getpid()), None)
+        self.current = (None, None)
+        if found is not None:
+            await found[0].close()
+
+    def __del__(self) -> None:
+        if not self.closed and self._by_loop:
+            # Its sessions still close as their loops end (or their keepers are collected).
+            warnings.warn("an AsyncAPIClient was not closed (call aclose())", ResourceWarning, stacklevel=1)
+
+
+async def _close_when_the_loop_ends(transport: AiohttpTransport) -> AsyncIterator[None]:
+    try:
+        yield
+    finally:
+        await transport.close()
 
 
 class AsyncAPIClient(BaseClient):
@@ -50,14 +96,10 @@ class AsyncAPIClient(BaseClient):
         """An SDK's say over a call's options, once per call before its request is built."""
         return options
 
-    def _transport(self) -> AiohttpTransport:
-        transport = self._shared.transport
-        if transport is None:
-            # Made on first use so it binds to the loop that runs the calls.
-            session = self._container.async_session_factory(settings=self._settings)(self._settings)
-            defaults = self._builder.default_headers
-            transport = self._shared.transport = AiohttpTransport(session, self._settings, defaults)
-        return transport
+    def _make_transport(self) -> AiohttpTransport:
+        # Made in the loop that runs the calls, which the session binds to.
+        session = self._container.async_session_factory(settings=self._settings)(self._settings)
+        return AiohttpTransport(session, self._settings, self._builder.default_headers)
 
     # -- public API ------------------------------------------------------
 
@@ -126,7 +168,12 @@ class AsyncAPIClient(BaseClient):
         if self._prepares_options:
             options = await self._prepare_options(options)
         call = self._start(options, cast_to, stream)
-        send = (self._shared.transport or self._transport()).send
+        shared = self._shared
+        loop = asyncio.get_running_loop()
+        key, transport = shared.current
+        if transport is None or key[0] is not loop or key[1] != os.getpid():
+            transport = await shared.transport_for(loop, self._make_transport)
+        send = transport.send
         runner = FlowRunner(call.flow())
         try:
             while runner.step is not None:  # await each send, read, sleep and auth step the flow asks for
@@ -413,8 +460,7 @@ class AsyncAPIClient(BaseClient):
         """Close the connection pool (shared with copies)."""
         if not self._shared.closed:
             self._shared.closed = True
-            if self._shared.transport is not None:
-                await self._shared.transport.close()
+            await self._shared.close()
 
     aclose = close
 

@@ -237,7 +237,8 @@ def test_make_request_options_takes_query_and_post_parser(shell: Shell) -> None:
 
 class SyncItems(SyncAPIResource):
     def create(self, *, name: str, extra_headers: Optional[dict[str, str]] = None) -> dict[str, Any]:
-        return self._post("/echo", body={"name": name}, cast_to=dict, options=make_request_options(extra_headers=extra_headers))
+        options = make_request_options(extra_headers=extra_headers)
+        return self._post("/echo", body={"name": name}, cast_to=dict, options=options)
 
     def events(self, *, extra_headers: Optional[dict[str, str]] = None) -> Any:
         return self._get(
@@ -289,3 +290,44 @@ def test_async_response_wrappers(fake_api: FakeAPIServer) -> None:
             assert [event["index"] async for event in stream] == [0, 1, 2]
 
     asyncio.run(scenario())
+
+
+def test_an_async_client_works_across_event_loops_and_closes_them_all(
+    fake_api: FakeAPIServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    import asyncio
+
+    client = AsyncAPIClient(version="1", base_url=fake_api.url)
+
+    async def call() -> Any:
+        return (await client.get("/echo", cast_to=dict))["method"]
+
+    assert asyncio.run(call()) == "GET"
+    assert asyncio.run(call()) == "GET"  # a second loop: a session of its own, the first one closed with its loop
+
+    async def close() -> None:
+        await client.aclose()
+
+    asyncio.run(close())
+    assert client.is_closed()
+    assert not [r for r in caplog.records if r.name == "asyncio"]
+
+
+def test_an_unclosed_async_client_warns_once_and_logs_no_asyncio_error(
+    fake_api: FakeAPIServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    import asyncio
+    import gc
+    import warnings
+
+    async def leave_it_open() -> None:
+        client = AsyncAPIClient(version="1", base_url=fake_api.url)
+        await client.get("/echo", cast_to=dict)
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        asyncio.run(leave_it_open())
+        gc.collect()
+    ours = [w for w in caught if issubclass(w.category, ResourceWarning)]
+    assert len(ours) == 1 and "AsyncAPIClient was not closed" in str(ours[0].message)
+    assert not [r for r in caplog.records if r.name == "asyncio"]

@@ -8,12 +8,12 @@ from collections import OrderedDict
 from typing import Any, Hashable, Optional
 from urllib.parse import urlsplit, urlunsplit
 
-from opentelemetry import trace
+from opentelemetry import propagate, trace
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
-from genai_base import ErrorEvent, RequestEvent, ResponseEvent, RetryEvent
+from genai_base import EndEvent, ErrorEvent, PolicyContext, PreparedRequest, RequestEvent, ResponseEvent, RetryEvent
 
-__all__ = ["OpenTelemetryHook", "genai_base_plugin_api"]
+__all__ = ["OpenTelemetryHook", "TraceparentPolicy", "default_hook", "traceparent_policy", "genai_base_plugin_api"]
 __version__ = "0.1.0"
 
 genai_base_plugin_api = 1
@@ -69,12 +69,23 @@ class OpenTelemetryHook:
         with self._lock:
             return self._spans.pop(self._key(event), None)
 
+    def span_for_call(self, call_id: str, method: str, url: str) -> Span:
+        """The call's span, started if it is not yet (the traceparent policy asks before the first attempt)."""
+        key = ("call", call_id)
+        with self._lock:
+            span = self._spans.get(key)
+            if span is None:
+                attributes = {"http.request.method": method, **_url_attributes(url)}
+                span = self._tracer.start_span(method, kind=SpanKind.CLIENT, attributes=attributes)
+                self._spans[key] = span
+            return span
+
     def on_request(self, event: RequestEvent) -> None:
         key = self._key(event)
         with self._lock:
             span = self._spans.get(key)
             stale = None
-            if span is not None and event.attempt == 0:
+            if span is not None and event.attempt == 0 and event.call_id is None:
                 stale, span = span, None  # the same task or thread began a new call
                 del self._spans[key]
             overflow = []
@@ -104,10 +115,19 @@ class OpenTelemetryHook:
                 "elapsed_ms": event.elapsed.total_seconds() * 1000.0,
             },
         )
-        if 200 <= event.status_code < 300:  # a success is never retried: the call is over
-            finished = self._finish(event)
-            if finished is not None:
-                finished.end()
+
+    def on_end(self, event: EndEvent) -> None:
+        """The call is over: its span ends, with an error status if the call failed (a 2xx that failed
+        validation included)."""
+        span = self._finish(event)
+        if span is None:
+            return
+        if event.exception is not None:
+            status = getattr(event.exception, "status_code", None)
+            error_type = str(status) if isinstance(status, int) else type(event.exception).__name__
+            span.set_attribute("error.type", error_type)
+            span.set_status(Status(StatusCode.ERROR, type(event.exception).__name__))
+        span.end()
 
     def on_retry(self, event: RetryEvent) -> None:
         span = self._span(event)
@@ -123,15 +143,52 @@ class OpenTelemetryHook:
         span.add_event("http.retry", attributes)
 
     def on_error(self, event: ErrorEvent) -> None:
-        span = self._finish(event)
-        if span is None:
-            return
-        status = getattr(event.exception, "status_code", None)
-        error_type = str(status) if isinstance(status, int) else type(event.exception).__name__
-        span.set_attribute("error.type", error_type)
-        span.record_exception(event.exception)
-        span.set_status(Status(StatusCode.ERROR, type(event.exception).__name__))
-        span.end()
+        span = self._span(event)  # the end event, right after, ends it
+        if span is not None:
+            span.record_exception(event.exception)
 
     def __repr__(self) -> str:
         return "OpenTelemetryHook()"
+
+
+class TraceparentPolicy:
+    """A policy (``genai_base.policies: traceparent``) that sends each attempt with the W3C ``traceparent``
+    (and ``tracestate``) of its call's span, so the server's spans join the client's trace."""
+
+    genai_base_plugin_api = 1
+
+    def __init__(self, hook: Optional[OpenTelemetryHook] = None) -> None:
+        self.hook = hook or default_hook()
+
+    def on_request(self, request: PreparedRequest, context: PolicyContext) -> None:
+        """Put the call's trace context in the attempt's headers."""
+        span = self.hook.span_for_call(context.call_id, request.method, request.url)
+        carrier: dict[str, str] = {}
+        propagate.inject(carrier, context=trace.set_span_in_context(span))
+        for name, value in carrier.items():
+            request.headers[name] = value
+
+    def __repr__(self) -> str:
+        return "TraceparentPolicy()"
+
+
+_DEFAULT: Optional[OpenTelemetryHook] = None
+_DEFAULT_LOCK = threading.Lock()
+
+
+def default_hook() -> OpenTelemetryHook:
+    """The hook the ``otel`` entry point gives: one per process, shared with the ``traceparent`` policy."""
+    global _DEFAULT
+    with _DEFAULT_LOCK:
+        if _DEFAULT is None:
+            _DEFAULT = OpenTelemetryHook()
+        return _DEFAULT
+
+
+def traceparent_policy() -> TraceparentPolicy:
+    """The policy the ``traceparent`` entry point gives (on the shared default hook)."""
+    return TraceparentPolicy(default_hook())
+
+
+default_hook.genai_base_plugin_api = 1  # type: ignore[attr-defined]
+traceparent_policy.genai_base_plugin_api = 1  # type: ignore[attr-defined]

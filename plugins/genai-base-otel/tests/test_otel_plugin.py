@@ -170,3 +170,61 @@ def test_selected_by_name_from_the_hooks_setting(fake_api: FakeAPIServer) -> Non
     with SyncAPIClient(version="1", base_url=fake_api.url, container=container) as client:
         assert any(isinstance(h, OpenTelemetryHook) for h in client._hooks.hooks)
         assert client.get("/echo", cast_to=dict)["method"] == "GET"  # the global (no-op) provider
+
+
+def test_a_2xx_body_that_fails_validation_ends_the_span_as_an_error(
+    fake_api: FakeAPIServer, hook: OpenTelemetryHook, exporter: InMemorySpanExporter
+) -> None:
+    from genai_base import APIResponseValidationError, Model
+
+    class Item(Model):
+        id: str
+
+    container = ClientContainer()
+    container.hooks.override([hook])
+    fake_api.script("/bad", Reply(json={"id": 7}))
+    with SyncAPIClient(version="1", base_url=fake_api.url, container=container, _strict_response_validation=True) as c:
+        with pytest.raises(APIResponseValidationError):
+            c.get("/bad", cast_to=Item)
+    (span,) = exporter.get_finished_spans()
+    assert span.status.status_code == StatusCode.ERROR
+    assert span.attributes["http.response.status_code"] == 200
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_the_traceparent_policy_sends_the_calls_trace_context(
+    fake_api: FakeAPIServer, hook: OpenTelemetryHook, exporter: InMemorySpanExporter, kind: str
+) -> None:
+    from genai_base_otel import TraceparentPolicy
+
+    container = ClientContainer()
+    container.hooks.override([hook])
+    container.policies.override([TraceparentPolicy(hook)])
+    fake_api.script("/flaky", [Reply(status=503, headers=RETRY_NOW), Reply(json={"ok": 1})])
+    if kind == "sync":
+        with SyncAPIClient(version="1", base_url=fake_api.url, container=container) as client:
+            client.get("/flaky", cast_to=dict)
+    else:
+
+        async def call() -> None:
+            async with AsyncAPIClient(version="1", base_url=fake_api.url, container=container) as client:
+                await client.get("/flaky", cast_to=dict)
+
+        asyncio.run(call())
+    (span,) = exporter.get_finished_spans()
+    trace_id = format(span.context.trace_id, "032x")
+    sent = [{k.lower(): v for k, v in r.headers.items()} for r in fake_api.requests_to("/flaky")]
+    assert len(sent) == 2
+    assert all(h["traceparent"].split("-")[1] == trace_id for h in sent)  # both attempts in the call's trace
+
+
+def test_the_traceparent_policy_is_a_plugin_by_name(fake_api: FakeAPIServer) -> None:
+    container = ClientContainer()
+    container.config.from_dict({"hooks": ["otel"], "policies": ["traceparent"]})
+    from genai_base_otel import TraceparentPolicy, default_hook
+
+    with SyncAPIClient(version="1", base_url=fake_api.url, container=container) as client:
+        assert client.get("/echo", cast_to=dict)["method"] == "GET"
+        (policy,) = client._engine.policies.policies  # type: ignore[union-attr]
+        assert isinstance(policy, TraceparentPolicy) and policy.hook is default_hook()
+        assert default_hook() in client._hooks.hooks  # the policy and the hook share the call's span
