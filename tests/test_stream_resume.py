@@ -193,6 +193,39 @@ def test_a_reconnect_answered_with_an_error_status_raises_it(shell: Shell) -> No
     assert seen == [{"n": 0}]
 
 
+def test_a_stream_from_a_wrapped_resource_method_resumes_too(shell: Shell) -> None:
+    from genai_base import (
+        AsyncAPIResource,
+        SyncAPIResource,
+        async_to_raw_response_wrapper,
+        to_raw_response_wrapper,
+    )
+
+    class Items(SyncAPIResource):
+        def events(self, *, extra_headers: Any = None) -> Any:
+            options = make_request_options(extra_headers=extra_headers)
+            return self._get("/sse?count=4&ids=1&retry_ms=0", cast_to=dict, stream=True, options=options)
+
+    class AsyncItems(AsyncAPIResource):
+        async def events(self, *, extra_headers: Any = None) -> Any:
+            options = make_request_options(extra_headers=extra_headers)
+            return await self._get("/sse?count=4&ids=1&retry_ms=0", cast_to=dict, stream=True, options=options)
+
+    shell.server.fail_stream("/sse", cut_after=2)
+    client = shell.client(container=container())
+    if shell.is_async:
+
+        async def parsed() -> Any:
+            return await (await async_to_raw_response_wrapper(AsyncItems(client).events)()).parse()
+
+        stream = shell.run(parsed())
+    else:
+        stream = to_raw_response_wrapper(Items(client).events)().parse()
+    assert [i["index"] for i in shell.collect(stream)] == [0, 1, 2, 3]
+    assert stream.reconnects == 1
+    assert [r.headers.get("last-event-id") for r in shell.server.requests_to("/sse")] == [None, "1"]
+
+
 # -- when a stream does not resume --------------------------------------------------------------
 
 
