@@ -23,6 +23,12 @@ Routes (any method; a request body is read and ignored):
     them (``0``: never), with ``Last-Event-ID: <n>`` the events after ``n``
     are sent to the end; ``x-sent-bytes`` says how many event bytes this
     answer carries.
+``/limited?rps=<r>&burst=<b>``
+    one global limit for every connection (a token bucket of ``b`` refilled
+    at ``r`` per second): the small JSON body while a token is left, else a
+    429 with ``retry-after`` (seconds to the next token, fractions allowed);
+    both carry ``x-ratelimit-limit/remaining/reset-requests``.
+    ``/limited/stats?rps=<r>&burst=<b>`` answers ``{"ok": n, "limited": n}``.
 anything else
     a small JSON object (about 100 bytes).
 
@@ -138,6 +144,58 @@ class _State:
             proto.answer(SMALL_RESPONSE_CLOSE if close else SMALL_RESPONSE, close)
 
 
+class _Bucket:
+    """The server's own limit: a token bucket, as an API's rate limiter would keep it."""
+
+    def __init__(self, rps: float, burst: int) -> None:
+        self.rps, self.burst = rps, burst
+        self.tokens = float(burst)
+        self.last = time.monotonic()
+        self.ok = 0
+        self.limited = 0
+
+    def answer(self) -> bytes:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.last) * self.rps)
+        self.last = now
+        allowed = self.tokens >= 1
+        if allowed:
+            self.tokens -= 1
+            self.ok += 1
+        else:
+            self.limited += 1
+        reset = (self.burst - self.tokens) / self.rps  # until the bucket is full again
+        head = (
+            b"x-ratelimit-limit-requests: %d\r\nx-ratelimit-remaining-requests: %d\r\n"
+            b"x-ratelimit-reset-requests: %.3fs\r\n" % (self.burst, int(self.tokens), reset)
+        )
+        if allowed:
+            return SMALL_RESPONSE.replace(b"\r\n\r\n", b"\r\n" + head + b"\r\n", 1)
+        body = b'{"error":{"message":"rate limit exceeded","type":"rate_limit"}}'
+        return b"".join(
+            (
+                b"HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\nContent-Length: ",
+                str(len(body)).encode(),
+                b"\r\nretry-after: %.3f\r\n" % ((1 - self.tokens) / self.rps),
+                head,
+                b"\r\n",
+                body,
+            )
+        )
+
+
+BUCKETS: dict[tuple[float, int], _Bucket] = {}
+
+
+def _bucket(query_string: str) -> _Bucket:
+    query = dict(parse_qsl(query_string))
+    key = (float(query.get("rps", "200")), int(query.get("burst", "20")))
+    found = BUCKETS.get(key)
+    if found is None:
+        found = BUCKETS[key] = _Bucket(*key)
+    return found
+
+
 STATE = _State()
 
 
@@ -203,6 +261,11 @@ class HTTPProtocol(asyncio.Protocol):
         elif path.endswith("/trickle"):
             self.waiting = True
             self.trickle(dict(parse_qsl(query_string)), close)
+        elif path.endswith("/limited"):
+            self.answer(_bucket(query_string).answer(), close)
+        elif path.endswith("/limited/stats"):
+            bucket = _bucket(query_string)
+            self.answer(_response(b'{"ok":%d,"limited":%d}' % (bucket.ok, bucket.limited)), close)
         elif path.endswith("/hold"):
             self.waiting = True
             STATE.hold(self, dict(parse_qsl(query_string)), close)

@@ -30,6 +30,8 @@ from ._errors import (
     PluginNotFoundError,
     PoolTimeoutError,
     RateLimitError,
+    RateLimiterUnavailableError,
+    RetryBudgetExhaustedError,
     StreamInterruptedError,
     TooManyRedirectsError,
     UnprocessableEntityError,
@@ -55,13 +57,16 @@ from ._paginators import (
 )
 from ._policies import Policy, PolicyContext
 from ._querystring import Querystring
+from ._ratelimit import LocalRateLimiter, NoRateLimiter, RateLimiter, ServerFeedback, read_feedback
 from ._request import PreparedRequest
 from ._resource import AsyncAPIResource, SyncAPIResource
 from ._response import APIResponse, AsyncAPIResponse
 from ._retry import (
     BudgetedRetryPolicy,
+    BudgetStore,
     ExponentialRetryPolicy,
     NoRetryPolicy,
+    RetryBudget,
     RetryOutcome,
     RetryPolicy,
 )
@@ -167,6 +172,8 @@ __all__ = [
     "ConflictError",
     "UnprocessableEntityError",
     "RateLimitError",
+    "RateLimiterUnavailableError",
+    "RetryBudgetExhaustedError",
     "InternalServerError",
     "APIConnectionError",
     "APITimeoutError",
@@ -212,8 +219,15 @@ __all__ = [
     "ExponentialRetryPolicy",
     "NoRetryPolicy",
     "BudgetedRetryPolicy",
+    "RetryBudget",
+    "BudgetStore",
     "Serializer",
     "JSONSerializer",
     "SessionFactory",
     "AsyncSessionFactory",
+    "RateLimiter",
+    "LocalRateLimiter",
+    "NoRateLimiter",
+    "ServerFeedback",
+    "read_feedback",
 ]

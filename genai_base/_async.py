@@ -8,7 +8,7 @@ import warnings
 from typing import Any, AsyncIterator, Literal, Optional, TypeVar, Union, overload
 
 from ._base import BaseClient, Self, _default
-from ._engine import READ, SEND, SLEEP, AsyncAuthStep, FlowRunner
+from ._engine import FEEDBACK, LIMIT, READ, SEND, SLEEP, AsyncAuthStep, FlowRunner
 from ._errors import APIError
 from ._multipart import files_need_reading, read_files
 from ._options import FinalRequestOptions, RequestOptions
@@ -28,7 +28,8 @@ StreamT = TypeVar("StreamT", bound=AsyncStream[Any])
 
 
 class _SharedAsync:
-    """What a client and its copies share: a transport per event loop (and per process), the retry policy.
+    """What a client and its copies share: a transport per event loop (and per process), the retry
+    policy and the rate limiter.
 
     aiohttp sessions belong to the loop they were made in, so each running loop
     gets its own (a client used from successive ``asyncio.run`` calls, or from
@@ -37,9 +38,10 @@ class _SharedAsync:
     closes its async generators before it closes (``shutdown_asyncgens``).
     """
 
-    def __init__(self, settings: Any, retry_policy: Any) -> None:
+    def __init__(self, settings: Any, retry_policy: Any, rate_limiter: Any) -> None:
         self.settings = settings
         self.retry_policy = retry_policy
+        self.rate_limiter = rate_limiter
         self.closed = False
         #: The loop (and process) the last call ran in, and its transport: most calls find it here.
         self.current: tuple[Any, Optional[AiohttpTransport]] = (None, None)
@@ -89,7 +91,7 @@ class AsyncAPIClient(BaseClient):
     _shared: _SharedAsync
 
     def _new_shared(self, settings: Settings) -> _SharedAsync:
-        return _SharedAsync(settings, self._retry_policy)
+        return _SharedAsync(settings, self._retry_policy, self._rate_limiter)
 
     @_default
     async def _prepare_options(self, options: FinalRequestOptions) -> FinalRequestOptions:  # type: ignore[override]
@@ -186,6 +188,10 @@ class AsyncAPIClient(BaseClient):
                         result = await arg.read()
                     elif kind is SLEEP:
                         result = await asyncio.sleep(arg, None)
+                    elif kind is LIMIT:  # the rate limiter's slot (only asked when there is a limiter)
+                        result = await self._rate_limiter.acquire_async(arg)
+                    elif kind is FEEDBACK:
+                        result = await self._rate_limiter.feedback_async(arg.status_code, arg.headers)
                     else:
                         result = await _auth_step(arg)
                 except APIError as exc:

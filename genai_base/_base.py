@@ -21,8 +21,9 @@ from ._options import FinalRequestOptions, TimeoutTypes
 from ._platform import platform_headers
 from ._policies import PolicyRunner
 from ._querystring import Querystring
+from ._ratelimit import NoRateLimiter
 from ._redact import redact_url
-from ._request import PreparedRequest, RequestBuilder
+from ._request import PreparedRequest, RequestBuilder, origin_of
 from ._settings import ENV_PREFIX, Settings, env_settings
 from ._streaming import stream_item_type
 from ._types import NOT_GIVEN, NotGiven, Omit
@@ -47,6 +48,14 @@ def _default(method: F) -> F:
 
 def _overridden(cls: type, name: str) -> bool:
     return not getattr(getattr(cls, name), "_genai_default", False)
+
+
+def _origin(url: str) -> str:
+    """``scheme://host:port`` of ``url`` (no user info): the default ``rate_limit.key``."""
+    scheme, host, port = origin_of(url)
+    if ":" in host:
+        host = f"[{host}]"
+    return f"{scheme}://{host}:{port}" if port is not None else f"{scheme}://{host}"
 
 
 class BaseClient:
@@ -171,9 +180,16 @@ class BaseClient:
         self._serializers = container.serializers(serializer=body_serializer, settings=settings)
         if source is not None:
             self._retry_policy = source.shared.retry_policy
+            self._rate_limiter = source.shared.rate_limiter
         else:
-            policy = container.retry_policy(settings=settings)
+            # ``key`` names what clients share across processes (a plugin's rate limit or retry budget).
+            key = settings["rate_limit"].get("key") or _origin(base_url)
+            policy = container.retry_policy(settings=settings, key=key)
             self._retry_policy = load_component("retry_policies", policy, settings)
+            limiter = container.rate_limiter(settings=settings, key=key)
+            self._rate_limiter = load_component("rate_limiters", limiter, settings)
+        # The drivers skip a NoRateLimiter altogether (the default costs nothing per attempt).
+        self._rate_limited = not isinstance(self._rate_limiter, NoRateLimiter)
         hooks = container.hooks(settings=settings)
         self._hooks = HookRunner([load_component("hooks", hook, settings) for hook in hooks])
         policies = [load_component("policies", p, settings) for p in container.policies(settings=settings)]
@@ -209,6 +225,7 @@ class BaseClient:
             is_async=cls._is_async,
             prepare_request=self._prepare_request if _overridden(cls, "_prepare_request") else None,
             policies=PolicyRunner(policies) if policies else None,
+            rate_limited=self._rate_limited,
         )
         self._shared = source.shared if source is not None else self._new_shared(settings)
 
@@ -293,7 +310,7 @@ class BaseClient:
             )
         wrapper = None
         headers = options.headers
-        if headers and not isinstance(headers, NotGiven) and RAW_RESPONSE_HEADER in headers:
+        if type(headers) is not NotGiven and headers and RAW_RESPONSE_HEADER in headers:
             # A response wrapper's marker: this call returns its raw response; the marker is not sent.
             wrapper = str(headers[RAW_RESPONSE_HEADER])
             options = options.copy(headers={k: v for k, v in headers.items() if k != RAW_RESPONSE_HEADER})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping, NamedTuple, Optional
 
-from ._config_values import PARSERS, SECRET_KEYS
+from ._config_values import PARSERS, SECRET_KEYS, redact_entry
 from ._options import Timeout
 from ._redact import REDACTED, redact_proxy_url
 from ._settings import Settings
@@ -63,13 +63,18 @@ def _plain(value: Any) -> Any:
     return f"<{type(value).__name__}>"
 
 
+# Mapping-valued keys listed entry by entry (``retry_budget.capacity``, ``rate_limit.rps``, ...).
+_LISTED_ENTRIES = ("retry_budget", "rate_limit")
+
+
 def describe(target: Any, arguments: Optional[Mapping[str, Any]] = None) -> dict[str, ConfigEntry]:
     """Every configuration key's effective value and source, with secrets redacted.
 
     ``target`` is a ``ClientContainer`` (``arguments`` may add the
     constructor arguments a client would get), a client, or a
-    :class:`Settings`. Entries of ``retry_budget`` are listed one by one as
-    ``retry_budget.<entry>``.
+    :class:`Settings`. Entries of ``retry_budget`` and ``rate_limit`` are
+    listed one by one as ``retry_budget.<entry>`` (the Redis URL in
+    ``rate_limit.url`` without its password).
     """
     if isinstance(target, Settings):
         settings = target
@@ -80,10 +85,10 @@ def describe(target: Any, arguments: Optional[Mapping[str, Any]] = None) -> dict
     out: dict[str, ConfigEntry] = {}
     for key in PARSERS:
         value = settings[key]
-        if key == "retry_budget":
+        if key in _LISTED_ENTRIES:
             for name, entry in value.items():
                 sub = f"{key}.{name}"
-                out[sub] = ConfigEntry(entry, settings.source(sub))
+                out[sub] = ConfigEntry(redact_entry(sub, entry), settings.source(sub))
             continue
         out[key] = ConfigEntry(redact_value(key, value), settings.source(key))
     return out

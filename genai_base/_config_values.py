@@ -9,9 +9,17 @@ from __future__ import annotations
 from typing import Any, Callable, Mapping, Optional
 
 from ._options import Timeout
+from ._redact import REDACTED, redact_proxy_url
 
 # Keys whose values are never shown: in ``describe``, in errors.
 SECRET_KEYS = frozenset({"auth_options"})
+
+
+def redact_entry(key: str, value: Any) -> Any:
+    """An entry of a mapping-valued key as it may be shown (a URL entry without its password)."""
+    if key in URL_ENTRIES:
+        return redact_proxy_url(value) if isinstance(value, str) else (None if value is None else REDACTED)
+    return value
 
 
 def _bool(value: Any) -> bool:
@@ -62,6 +70,37 @@ def _number(value: Any) -> float:
     if number is None:
         raise ValueError("expected a non-negative number")
     return number
+
+
+def _rate(value: Any) -> Optional[float]:
+    """Requests per second: a positive finite number, or ``None`` (not set)."""
+    if _is_none(value):
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ValueError("expected a number of requests per second")
+    try:
+        number = float(value)
+    except ValueError:
+        raise ValueError("expected a number of requests per second") from None
+    if not 0 < number < float("inf"):
+        raise ValueError("must be a positive finite number of requests per second")
+    return number
+
+
+def _positive_seconds(value: Any) -> float:
+    number = _number(value)
+    if number == 0:
+        raise ValueError("must be more than 0 seconds")
+    return number
+
+
+def _text(value: Any) -> Optional[str]:
+    """A non-empty string, or ``None`` (not set)."""
+    if _is_none(value):
+        return None
+    if not isinstance(value, str):
+        raise ValueError("expected a string")
+    return value.strip()
 
 
 def _timeout(value: Any) -> Optional[Timeout]:
@@ -178,11 +217,23 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "query_array_format": _choice("comma", "repeat", "indices", "brackets"),
     "query_nested_format": _choice("brackets", "dots"),
     "retry_budget": _mapping,
+    "rate_limiter": _name,
+    "rate_limit": _mapping,
 }
 # Entries of merged keys that are parsed one by one (``None``: any entry, kept as given).
 ENTRY_PARSERS: dict[str, Optional[dict[str, Callable[[Any], Any]]]] = {
     "retry_budget": {name: _number for name in ("capacity", "retry_cost", "timeout_retry_cost", "success_refund")},
     "auth_options": None,
+    "rate_limit": {
+        "rps": _rate,
+        "burst": _int(1),
+        "key": _text,
+        "url": _text,
+        "fail_open": _bool,
+        "redis_timeout": _positive_seconds,
+    },
 }
+# Entries whose values are URLs that may carry a password: shown with the user info redacted.
+URL_ENTRIES = frozenset({"rate_limit.url"})
 
 parse_mapping = _mapping

@@ -44,6 +44,7 @@ COMPONENT_CHECKS: dict[str, Callable[[Any], bool]] = {
     "hooks": lambda obj: not isinstance(obj, type)
     and any(hasattr(obj, n) for n in ("on_request", "on_response", "on_retry", "on_error", "on_end")),
     "policies": lambda obj: not isinstance(obj, type) and any(hasattr(obj, n) for n in ("on_request", "on_response")),
+    "rate_limiters": _has("acquire", "acquire_async", "feedback", "feedback_async"),
 }
 # The configuration key that names each group's component.
 COMPONENT_GROUPS: dict[str, str] = {
@@ -57,18 +58,22 @@ COMPONENT_GROUPS: dict[str, str] = {
     "auth": "auth",
     "hooks": "hooks",
     "policies": "policies",
+    "rate_limiter": "rate_limiters",
 }
 
 
-def load_component(group: str, spec: Any, settings: Settings) -> Any:
-    """The component ``spec`` names in ``group`` (an object given directly is checked and used as is)."""
+def load_component(group: str, spec: Any, settings: Settings, **extra: Any) -> Any:
+    """The component ``spec`` names in ``group`` (an object given directly is checked and used as is).
+
+    ``extra`` arguments (e.g. a rate limiter's ``key``) go to a factory that declares them.
+    """
     if not isinstance(spec, str):
         check = COMPONENT_CHECKS[group]
         if not check(spec):
             raise ConfigurationError(f"{type(spec).__name__} object is not a valid {group} component")
         return spec
     info = _plugins.select(group, spec)
-    return _plugins.load(info, COMPONENT_CHECKS[group], settings=settings)
+    return _plugins.load(info, COMPONENT_CHECKS[group], settings=settings, **extra)
 
 
 def _settings(
@@ -80,9 +85,9 @@ def _settings(
     return resolve_settings(config or {}, environment, arguments, logger_name=logger_name)
 
 
-def _one(group: str, key: str) -> Callable[[Settings], Any]:
-    def make(settings: Settings) -> Any:
-        return load_component(group, settings[key], settings)
+def _one(group: str, key: str) -> Callable[..., Any]:
+    def make(settings: Settings, **extra: Any) -> Any:
+        return load_component(group, settings[key], settings, **extra)
 
     make.__name__ = f"make_{key}"
     return make
@@ -160,3 +165,5 @@ class ClientContainer(containers.DeclarativeContainer):
     hooks = providers.Factory(_hooks, settings=settings)
     #: What changes each attempt's request (group ``policies``, setting ``policies``).
     policies = providers.Factory(_policies, settings=settings)
+    #: Waits for a slot before each attempt (group ``rate_limiters``); a client passes ``key=``.
+    rate_limiter = providers.Factory(_one("rate_limiters", "rate_limiter"), settings=settings)

@@ -48,7 +48,9 @@ __all__ = [
     "AsyncAuthStep",
     "Call",
     "EngineConfig",
+    "FEEDBACK",
     "FlowRunner",
+    "LIMIT",
     "READ",
     "REDIRECT_STATUSES",
     "SEND",
@@ -74,6 +76,11 @@ READ = "read"
 SLEEP = "sleep"
 #: ``(AUTH, AsyncAuthStep)``: advance an async auth flow; answer with its next request or ``None``.
 AUTH = "auth"
+#: ``(LIMIT, timeout)``: wait for the rate limiter's slot, at most ``timeout`` s (``None``: no bound);
+#: answer with ``None``, or with the limiter's error (the call ends with it, not retried).
+LIMIT = "limit"
+#: ``(FEEDBACK, response)``: show the response head to the rate limiter; answer with ``None``.
+FEEDBACK = "feedback"
 
 
 @dataclass(slots=True)
@@ -141,6 +148,8 @@ class EngineConfig:
     prepare_request: Optional[Callable[[PreparedRequest], Optional[PreparedRequest]]] = None
     #: The client's policies (``None``: none), run for every attempt.
     policies: Optional[PolicyRunner] = None
+    #: Whether the flow asks the client's rate limiter (``LIMIT``/``FEEDBACK`` steps); off for ``none``.
+    rate_limited: bool = False
 
     def __post_init__(self) -> None:
         # Looked up once: a call tells the policy of every accepted response.
@@ -249,6 +258,11 @@ class Call:
         config = self.config
         clock = config.clock
         while True:
+            if config.rate_limited:
+                try:  # a slot before each attempt (and before its timeouts are cut to the deadline)
+                    yield LIMIT, self._slot_timeout()
+                except APIError as exc:  # no slot in time, or the limiter is unavailable: nothing sent
+                    return self._failed(self.request, exc, clock())
             request = self._next_request()
             started = clock()
             response = None
@@ -272,6 +286,8 @@ class Call:
                         signing = False  # auth signs only the original origin
                     response.close()
                     response, sent = None, following
+                if config.rate_limited:
+                    yield FEEDBACK, response  # a 429/503 retry-after or x-ratelimit-* reaches every sharer
                 accepted = 200 <= status < 300 or (self.raw_type and 300 <= status < 400)
                 content = None
                 if not accepted or not self.stream:
@@ -332,6 +348,11 @@ class Call:
             elif isinstance(value, Omit) and name in headers:
                 del headers[name]
         return signed
+    def _slot_timeout(self) -> Optional[float]:
+        """How long the rate limiter may make an attempt wait: the deadline left, else the ``total`` timeout."""
+        if self.deadline is not None:
+            return max(self.deadline - (self.config.clock() - self.started), 0.0)
+        return self.request.timeout.total
 
     def _next_request(self) -> PreparedRequest:
         """The request for the next attempt: retry count, timeouts cut to the deadline, the SDK's and policies' say."""
@@ -525,7 +546,8 @@ class Call:
         response; a streamed call the response to wrap (``True``). A failed
         call raises its final error.
         """
-        ends = self.config.hooks.ends
+        hooks = self.config.hooks
+        ends = hooks.ends and hooks.listening("on_end")  # asked once per call: most calls build no record
         try:
             if not attempt.ok:
                 raise self._final_error(attempt, response_cls)

@@ -30,6 +30,7 @@ __all__ = [
     "TooManyRedirectsError",
     "StreamInterruptedError",
     "RetryBudgetExhaustedError",
+    "RateLimiterUnavailableError",
     "APIResponseValidationError",
     "ConfigurationError",
     "PluginNotFoundError",
@@ -166,6 +167,13 @@ class StreamInterruptedError(APIConnectionError):
 
 class RetryBudgetExhaustedError(APIError):
     """Raised only as the ``__cause__`` note when a retry budget refuses a retry."""
+
+
+class RateLimiterUnavailableError(APIError):
+    """The rate limiter's shared store (e.g. Redis) could not be asked, and ``rate_limit.fail_open`` is false.
+
+    Nothing was sent: the call ends with this error, which is not retried.
+    """
 
 
 class ConfigurationError(GenaiBaseError, ValueError):

@@ -159,7 +159,9 @@ class HookRunner:
         self.ends = bool(self._handlers["on_end"])
         only = self.hooks[0] if len(self.hooks) == 1 else None
         gate = getattr(only, "enabled", None)
-        if callable(gate) and all(callable(getattr(only, name, None)) for name in _HOOK_METHODS):
+        if callable(gate):
+            # Its gate answers for the events it handles; no record is built for one it does not
+            # (emit finds no handler, and ``ends`` is false when it has no on_end).
             self.listening = gate  # type: ignore[method-assign]
 
     def emit(self, name: str, event: Any) -> None:
@@ -257,19 +259,6 @@ class LoggingHook:
                 event.attempt,
                 type(event.exception).__name__,
                 event.exception,
-            )
-
-    def on_end(self, event: EndEvent) -> None:
-        """Log the end of a call (DEBUG)."""
-        if self.log.isEnabledFor(logging.DEBUG):
-            self.log.debug(
-                "end %s %s outcome=%s attempts=%d elapsed=%.3fs call=%s",
-                event.method,
-                event.url,
-                event.outcome,
-                event.attempts,
-                event.elapsed.total_seconds(),
-                event.call_id,
             )
 
     def __repr__(self) -> str:

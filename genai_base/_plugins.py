@@ -57,6 +57,7 @@ GROUPS = (
     "auth",
     "hooks",
     "policies",
+    "rate_limiters",
 )
 PLUGIN_API_VERSION = 1
 API_ATTRIBUTE = "genai_base_plugin_api"

@@ -269,7 +269,7 @@ class RequestBuilder:
         merged: Optional[dict[str, tuple[str, str]]] = None
         own_headers = options.headers
         needs_key = self.idempotency_header is not None and method != "GET"
-        if (own_headers and not isinstance(own_headers, NotGiven)) or needs_key:
+        if (type(own_headers) is not NotGiven and own_headers) or needs_key:
             merged = dict(self._headers)
             if own_headers:
                 check_headers(own_headers, skip=_SENTINELS)
@@ -283,7 +283,7 @@ class RequestBuilder:
             current_type = merged.get("content-type", ("", ""))[1]
             multipart = current_type.lower().startswith(MULTIPART)
         else:
-            if own_headers is not None and not isinstance(own_headers, (Mapping, NotGiven)):
+            if own_headers is not None and type(own_headers) is not NotGiven and not isinstance(own_headers, Mapping):
                 check_headers(own_headers)  # raises the clear TypeError
             current_type, multipart = self._default_type, self._multipart_by_default
         content_type = None

@@ -38,6 +38,7 @@ __all__ = [
     "NoRetryPolicy",
     "BudgetedRetryPolicy",
     "RetryBudget",
+    "BudgetStore",
     "parse_retry_after",
     "INITIAL_RETRY_DELAY",
     "MAX_RETRY_DELAY",
@@ -232,6 +233,7 @@ class RetryBudget:
     """A thread-safe token bucket (botocore's standard retry quota is the model)."""
 
     def __init__(self, capacity: float = 500) -> None:
+        #: The most tokens the bucket holds.
         self.capacity = _non_negative("capacity", capacity)
         self._tokens = self.capacity
         self._lock = threading.Lock()
@@ -258,6 +260,30 @@ class RetryBudget:
         return f"RetryBudget({self._tokens:g}/{self.capacity:g})"
 
 
+@runtime_checkable
+class BudgetStore(Protocol):
+    """Where :class:`BudgetedRetryPolicy` keeps its tokens: :class:`RetryBudget` in memory, or shared.
+
+    ``genai-base-redis`` keeps them in Redis, for every process naming the same key.
+    """
+
+    #: The most tokens the bucket holds.
+    capacity: float
+
+    @property
+    def available(self) -> float:
+        """Tokens left (the last known count for a shared store)."""
+        ...
+
+    def acquire(self, cost: float) -> bool:
+        """Take ``cost`` tokens if there are enough; False (taking none) otherwise."""
+        ...
+
+    def refund(self, amount: float) -> None:
+        """Give back up to ``amount`` tokens, never above capacity."""
+        ...
+
+
 class BudgetedRetryPolicy:
     """Another policy's rules, limited by a token bucket shared by a client and its copies.
 
@@ -266,7 +292,8 @@ class BudgetedRetryPolicy:
     few tokens left the last error is raised at once, its message saying the
     retry budget is spent, so that a fleet of clients does not turn an
     outage into a retry storm. The tokens left are reported as ``budget`` in
-    ``retry`` hook events.
+    ``retry`` hook events. ``budget`` replaces the in-memory bucket with
+    another :class:`BudgetStore` (then ``capacity`` is the store's).
     """
 
     def __init__(
@@ -277,11 +304,12 @@ class BudgetedRetryPolicy:
         retry_cost: float = 5,
         timeout_retry_cost: float = 10,
         success_refund: float = 1,
+        budget: Optional[BudgetStore] = None,
     ) -> None:
         #: The policy whose rules decide; the budget only limits them.
         self.inner: RetryPolicy = inner if inner is not None else ExponentialRetryPolicy()
-        #: The token bucket, shared by the client and its copies.
-        self.budget = RetryBudget(capacity)
+        #: The token bucket, shared by the client and its copies (or another BudgetStore, e.g. in Redis).
+        self.budget: BudgetStore = budget if budget is not None else RetryBudget(capacity)
         #: Tokens a retry after a status or a connection error costs.
         self.retry_cost = _non_negative("retry_cost", retry_cost)
         #: Tokens a retry after a timeout costs.

@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
 
-from ._config_values import ENTRY_PARSERS, PARSERS, SECRET_KEYS, parse_mapping
+from ._config_values import ENTRY_PARSERS, PARSERS, SECRET_KEYS, parse_mapping, redact_entry
 from ._errors import ConfigurationError
 from ._options import DEFAULT_TIMEOUT
 from ._redact import REDACTED
@@ -60,9 +60,12 @@ DEFAULTS: dict[str, Any] = {
     "query_array_format": "repeat",
     "query_nested_format": "brackets",
     "retry_budget": {"capacity": 500, "retry_cost": 5, "timeout_retry_cost": 10, "success_refund": 1},
+    "rate_limiter": "none",
+    # rps: requests per second (None: the limiter says it needs one); key None: the base URL's origin.
+    "rate_limit": {"rps": None, "burst": 1, "key": None, "url": None, "fail_open": True, "redis_timeout": 0.1},
 }
 # Mapping-valued keys whose entries merge across sources (an entry's own source is kept).
-MERGED_KEYS = frozenset({"retry_budget", "auth_options"})
+MERGED_KEYS = frozenset({"retry_budget", "auth_options", "rate_limit"})
 
 # -- sources -----------------------------------------------------------------------------
 
@@ -139,7 +142,9 @@ def _where(source: str, key: str, prefix: str = "GENAI_BASE_") -> str:
 
 
 def _shown(key: str, value: Any) -> str:
-    return REDACTED if key.partition(".")[0] in SECRET_KEYS or key == "proxies" else repr(value)
+    if key.partition(".")[0] in SECRET_KEYS or key in ("proxies", "rate_limit"):
+        return REDACTED
+    return repr(redact_entry(key, value))
 
 
 def _invalid(key: str, source: str, raw: Any, reason: object, prefix: str = "GENAI_BASE_") -> ConfigurationError:
@@ -194,6 +199,9 @@ class Settings:
 
     def __repr__(self) -> str:
         shown = {k: (REDACTED if k in SECRET_KEYS and v else v) for k, v in self.values.items()}
+        limits = shown.get("rate_limit")
+        if isinstance(limits, Mapping):
+            shown["rate_limit"] = {k: redact_entry(f"rate_limit.{k}", v) for k, v in limits.items()}
         return f"Settings({shown!r})"
 
 

@@ -8,7 +8,7 @@ import time
 from typing import Any, Literal, Optional, TypeVar, Union, overload
 
 from ._base import BaseClient, Self
-from ._engine import READ, SEND, FlowRunner
+from ._engine import LIMIT, READ, SEND, SLEEP, FlowRunner
 from ._errors import APIError
 from ._options import FinalRequestOptions, RequestOptions
 from ._pagination import SyncPage
@@ -24,16 +24,17 @@ StreamT = TypeVar("StreamT", bound=Stream[Any])
 
 
 class _SharedSync:
-    """What a client and its copies share: the transport (the pool) and the retry policy.
+    """What a client and its copies share: the transport (the pool), the retry policy and the rate limiter.
 
     A pool is never shared across processes: after ``os.fork()`` the child makes its
     own on first use and leaves the parent's sockets alone.
     """
 
-    def __init__(self, make_session: Any, settings: Any, retry_policy: Any) -> None:
+    def __init__(self, make_session: Any, settings: Any, retry_policy: Any, rate_limiter: Any) -> None:
         self._make_session = make_session
         self.settings = settings
         self.retry_policy = retry_policy
+        self.rate_limiter = rate_limiter
         self.closed = False
         self._lock = threading.Lock()
         self._pid = os.getpid()
@@ -54,7 +55,8 @@ class SyncAPIClient(BaseClient):
     _shared: _SharedSync
 
     def _new_shared(self, settings: Settings) -> _SharedSync:
-        return _SharedSync(self._container.session_factory(settings=settings), settings, self._retry_policy)
+        make_session = self._container.session_factory(settings=settings)
+        return _SharedSync(make_session, settings, self._retry_policy, self._rate_limiter)
 
     @property
     def _session(self) -> Any:
@@ -118,10 +120,20 @@ class SyncAPIClient(BaseClient):
         send = self._shared.for_this_process().send
         runner = FlowRunner(call.flow())
         try:
-            while runner.step is not None:  # perform each send, read and sleep the flow asks for
+            while runner.step is not None:  # perform each step the flow asks for
                 kind, arg = runner.step
+                result: Any
                 try:
-                    result = send(arg) if kind is SEND else arg.read() if kind is READ else _pause(arg)
+                    if kind is SEND:
+                        result = send(arg)
+                    elif kind is READ:
+                        result = arg.read()
+                    elif kind is SLEEP:
+                        result = _pause(arg)
+                    elif kind is LIMIT:  # the rate limiter's slot (only asked when there is a limiter)
+                        result = self._rate_limiter.acquire(arg)
+                    else:  # FEEDBACK
+                        result = self._rate_limiter.feedback(arg.status_code, arg.headers)
                 except APIError as exc:
                     result = exc
                 runner.answer(result)

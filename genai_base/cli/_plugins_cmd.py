@@ -22,6 +22,7 @@ GROUP_SETTINGS: dict[str, tuple[str, ...]] = {
     "auth": ("auth",),
     "hooks": ("hooks",),
     "policies": ("policies",),
+    "rate_limiters": ("rate_limiter",),
 }
 
 
