@@ -44,6 +44,7 @@ from ._options import (
     FinalRequestOptions,
     RequestOptions,
     Timeout,
+    TimeoutTypes,
     make_request_options,
 )
 from ._pagination import AsyncPage, AsyncPager, PaginationError, PaginationLoopError, SyncPage
@@ -133,6 +134,7 @@ __all__ = [
     "RequestOptions",
     "make_request_options",
     "Timeout",
+    "TimeoutTypes",
     "DEFAULT_TIMEOUT",
     "DEFAULT_MAX_RETRIES",
     "NOT_GIVEN",
