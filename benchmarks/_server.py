@@ -17,6 +17,12 @@ Routes (any method; a request body is read and ignored):
 ``/hold?key=<k>&n=<n>&delay=<s>``
     held until ``n`` requests with that key arrived (or 30 s passed), then
     all answered, ``delay`` seconds later, with the small JSON body.
+``/resumable?mb=<float>&cut=<fraction>``
+    numbered events (``id: <n>``, chunked in 16 KB pieces); without
+    ``Last-Event-ID`` the connection is closed mid-body after ``cut`` of
+    them (``0``: never), with ``Last-Event-ID: <n>`` the events after ``n``
+    are sent to the end; ``x-sent-bytes`` says how many event bytes this
+    answer carries.
 ``/limited?rps=<r>&burst=<b>``
     one global limit for every connection (a token bucket of ``b`` refilled
     at ``r`` per second): the small JSON body while a token is left, else a
@@ -43,7 +49,7 @@ from urllib.parse import parse_qsl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _sse_data import payload
+from _sse_data import numbered_events, payload
 
 HOST = "127.0.0.1"
 SMALL_JSON = b'{"id":"item_0123456789","object":"thing","ok":true,"count":3,"items":[1,2,3],"next":null}'
@@ -74,6 +80,7 @@ class _State:
 
     def __init__(self) -> None:
         self.sse: dict[tuple[str, str, int], bytes] = {}
+        self.numbered: dict[str, list[bytes]] = {}
         self.held: dict[str, list[tuple[HTTPProtocol, bool]]] = {}
         self.hold_timers: dict[str, asyncio.TimerHandle] = {}
 
@@ -93,6 +100,28 @@ class _State:
                 cached = _response(body, b"text/event-stream")
             self.sse[key] = cached
         return cached
+
+    def resumable(self, query: dict[str, str], last_event_id: Optional[str]) -> tuple[bytes, bool]:
+        """The answer (head and chunked body) for ``/resumable``, and whether it breaks off mid-body."""
+        mb = query.get("mb", "1")
+        events = self.numbered.get(mb)
+        if events is None:
+            events = self.numbered[mb] = numbered_events(int(float(mb) * 1024 * 1024))
+        cut = float(query.get("cut", "0"))
+        if last_event_id is not None:
+            start, stop, breaks = int(last_event_id) + 1, len(events), False
+        else:
+            start, stop = 0, int(len(events) * cut) if cut > 0 else len(events)
+            breaks = stop < len(events)
+        body = b"".join(events[start:stop])
+        head = b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n"
+        parts = [head + b"x-sent-bytes: %d\r\n\r\n" % len(body)]
+        for i in range(0, len(body), 16 * 1024):
+            piece = body[i : i + 16 * 1024]
+            parts.append(b"%x\r\n%s\r\n" % (len(piece), piece))
+        if not breaks:
+            parts.append(b"0\r\n\r\n")
+        return b"".join(parts), breaks
 
     def hold(self, proto: HTTPProtocol, query: dict[str, str], close: bool) -> None:
         key = query.get("key", "")
@@ -216,11 +245,16 @@ class HTTPProtocol(asyncio.Protocol):
             if len(parts) != 3:
                 self.answer(BAD_REQUEST, True)
                 return
-            self.route(parts[1], close)
+            self.route(parts[1], close, head)
 
-    def route(self, target: str, close: bool) -> None:
+    def route(self, target: str, close: bool, head: bytes = b"") -> None:
         path, _, query_string = target.partition("?")
-        if path.endswith("/sse"):
+        if path.endswith("/resumable"):
+            at = head.find(b"\r\nlast-event-id:")
+            last = head[at + 16 : head.find(b"\r\n", at + 2) if head.find(b"\r\n", at + 2) >= 0 else len(head)]
+            answer, breaks = STATE.resumable(dict(parse_qsl(query_string)), last.strip().decode() if at >= 0 else None)
+            self.answer(answer, close or breaks)  # breaking off: closed with the body unfinished
+        elif path.endswith("/sse"):
             query = dict(parse_qsl(query_string))
             body = STATE.sse_response(query.get("kind", "mixed"), query.get("mb", "1"), int(query.get("piece", "0")))
             self.answer(body, close)

@@ -46,6 +46,20 @@ def mixed_events(total: int, kinds: tuple[bytes, ...] = _KINDS) -> tuple[bytes, 
     return b"".join(parts), i
 
 
+def numbered_events(total: int) -> list[bytes]:
+    """About ``total`` bytes of ~80-byte JSON events, each with its own ``id: <n>`` (a resumable stream)."""
+    events: list[bytes] = []
+    size = 0
+    while size < total:
+        n = len(events)
+        event = b'id: %d\ndata: {"index":%d,"delta":{"text":"some generated text"}}\n\n' % (n, n)
+        if n == 0:
+            event = b"retry: 0\n" + event  # reconnect at once: the benchmark times the resume, not a wait
+        events.append(event)
+        size += len(event)
+    return events
+
+
 def single_event(payload_size: int) -> bytes:
     """One ``data:`` event whose JSON line is about ``payload_size`` bytes."""
     text = "x" * (payload_size - 20)

@@ -21,7 +21,15 @@ end (decode + JSON + the stream's event handling) against raw ``requests``
 reading the same body with ``iter_content(None)`` (no decoding at all), and
 the seed's ``Stream``; the async twin against raw ``aiohttp`` ``iter_any()``.
 The stream payload has no ``id:`` lines, which the seed's ``Stream`` cannot
-parse (see above). Run: ``python benchmarks/bench_sse.py [--quick]``.
+parse (see above).
+
+Resumption (both shells): a 4 MB stream of numbered events (``id: <n>``)
+read to the end, against the same stream broken off mid-body at half way
+and resumed with ``Last-Event-ID``: requests made, event bytes the server
+sent over the size of the stream (1.00x: nothing was sent twice; a replay
+from the start would be 1.50x), events yielded, and wall time.
+
+Run: ``python benchmarks/bench_sse.py [--quick]``.
 """
 
 from __future__ import annotations
@@ -41,7 +49,7 @@ import aiohttp
 import requests
 from _common import SeedWorker, header, median, print_table, quick, ratio, run_rounds
 from _server import LoopbackServer
-from _sse_data import MB, chunked, payload
+from _sse_data import MB, chunked, numbered_events, payload
 
 MEMORY_CASES = (
     ("20 MB mixed small events, 64 KB chunks", "mixed", 20.0, 64 * 1024),
@@ -278,6 +286,71 @@ def first_events(url: str, seed: SeedWorker) -> list[list[Any]]:
     return rows
 
 
+class _Counter:
+    """A hook counting the requests of a stream and the event bytes each answer carried."""
+
+    def __init__(self) -> None:
+        self.requests = 0
+        self.sent = 0
+
+    def on_request(self, event: Any) -> None:
+        self.requests += 1
+
+    def on_response(self, event: Any) -> None:
+        self.sent += int(event.headers.get("x-sent-bytes", "0"))
+
+
+RESUME_MB = 4.0
+
+
+def resumption(url: str, rounds: int) -> list[list[Any]]:
+    """One stream read whole, and the same stream cut at half way and resumed: what each cost."""
+    from genai_base import AsyncAPIClient, ClientContainer, SyncAPIClient
+
+    events = numbered_events(int(RESUME_MB * MB))
+    size = sum(map(len, events))
+    counter = _Counter()
+    container = ClientContainer()
+    container.hooks.override([counter])
+
+    def sync_run(path: str) -> tuple[float, int, int]:
+        with SyncAPIClient(version="1.0.0", base_url=url, container=container) as client:
+            start = time.perf_counter()
+            stream = client.get(path, cast_to=dict, stream=True)
+            n = sum(1 for _ in stream)
+            return time.perf_counter() - start, n, stream.reconnects
+
+    async def async_run(path: str) -> tuple[float, int, int]:
+        async with AsyncAPIClient(version="1.0.0", base_url=url, container=container) as client:
+            start = time.perf_counter()
+            stream = await client.get(path, cast_to=dict, stream=True)
+            n = 0
+            async for _ in stream:
+                n += 1
+            return time.perf_counter() - start, n, stream.reconnects
+
+    rows: list[list[Any]] = []
+    for shell in ("sync", "async"):
+        uncut_seconds = float("nan")
+        for label, cut in (("read whole", 0.0), ("cut at 50%, resumed", 0.5)):
+            path = f"/resumable?mb={RESUME_MB}&cut={cut}"
+            runs = []
+            for _ in range(rounds + 1):  # the first is a warm-up
+                counter.requests = counter.sent = 0
+                seconds, n, reconnects = sync_run(path) if shell == "sync" else asyncio.run(async_run(path))
+                assert n == len(events), f"{shell} {label}: {n} events, expected {len(events)}"
+                runs.append((seconds, counter.requests, counter.sent, reconnects))
+            seconds = median([r[0] for r in runs[1:]])
+            _, requests_made, sent, reconnects = runs[-1]
+            if cut == 0:
+                uncut_seconds = seconds
+            sent_ratio = f"{sent / size:.2f}x"
+            speed = ratio(uncut_seconds, seconds)
+            mb_s = size / MB / seconds
+            rows.append([f"{shell}: {label}", requests_made, reconnects, sent_ratio, len(events), mb_s, speed])
+    return rows
+
+
 def _e2e_rows(label: str, figures: dict[str, Throughput], raw_name: str) -> list[list[Any]]:
     raw = figures.get(raw_name)
     seed = figures.get("seed")
@@ -319,6 +392,7 @@ def main() -> dict[str, list[list[Any]]]:
             out["e2e"] = _e2e_sync(url, seed, e2e_rounds)
             out["e2e"] += asyncio.run(_e2e_async(url, e2e_rounds))
             out["first"] = first_events(url, seed)
+            out["resume"] = resumption(url, 3 if quick() else 5)
         print_table(
             "SSE end to end over loopback (medians)",
             ["case -- contender", "MB/s", "events/s", "vs raw transport", "vs seed"],
@@ -333,6 +407,15 @@ def main() -> dict[str, list[list[Any]]]:
             ["response framing", "genai_base sync", "genai_base async", "seed sync"],
             out["first"],
             ["A client that waits for the end of the body before handing over events shows ~500 ms here."],
+        )
+        print_table(
+            f"SSE resumption: a {RESUME_MB:g} MB stream of numbered events, whole vs cut at half way (medians)",
+            ["case", "requests", "reconnects", "event bytes sent / stream", "events", "MB/s", "speed vs whole"],
+            out["resume"],
+            [
+                "Resumed with Last-Event-ID after the last event handled (retry: 0, so no wait): one more request, "
+                "and the server sends each event once (a replay from the start would send 1.50x)."
+            ],
         )
     return out
 

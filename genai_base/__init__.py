@@ -46,6 +46,7 @@ from ._options import (
     FinalRequestOptions,
     RequestOptions,
     Timeout,
+    TimeoutTypes,
     make_request_options,
 )
 from ._pagination import AsyncPage, AsyncPager, PaginationError, PaginationLoopError, SyncPage
@@ -74,6 +75,14 @@ from ._retry import (
 )
 from ._serializers import JSONSerializer, Serializer
 from ._sse import ServerSentEvent, SSEDecoder
+from ._stream_protocols import (
+    AnthropicStreamProtocol,
+    OpenAIStreamProtocol,
+    RawStreamProtocol,
+    StreamContext,
+    StreamProtocol,
+    StreamSignal,
+)
 from ._streaming import AsyncStream, Stream
 from ._sync import SyncAPIClient
 from ._transports.base import AsyncSessionFactory, SessionFactory
@@ -127,6 +136,7 @@ __all__ = [
     "RequestOptions",
     "make_request_options",
     "Timeout",
+    "TimeoutTypes",
     "DEFAULT_TIMEOUT",
     "DEFAULT_MAX_RESPONSE_SIZE",
     "DEFAULT_MAX_RETRIES",
@@ -142,6 +152,12 @@ __all__ = [
     "AsyncStream",
     "ServerSentEvent",
     "SSEDecoder",
+    "StreamProtocol",
+    "StreamContext",
+    "StreamSignal",
+    "OpenAIStreamProtocol",
+    "AnthropicStreamProtocol",
+    "RawStreamProtocol",
     "AsyncAPIResponse",
     "SyncAPIResource",
     "AsyncAPIResource",

@@ -101,6 +101,8 @@ class BaseClient:
         deadline: Union[float, NotGiven, None] = NOT_GIVEN,
         querystring: Optional[Querystring] = None,
         max_redirects: Union[int, NotGiven] = NOT_GIVEN,
+        stream_protocol: Any = None,
+        stream_reconnects: Union[int, NotGiven] = NOT_GIVEN,
     ) -> None:
         if max_retries is None:
             raise TypeError(
@@ -125,6 +127,8 @@ class BaseClient:
                 deadline=deadline,
                 querystring=querystring,
                 max_redirects=max_redirects,
+                stream_protocol=stream_protocol,
+                stream_reconnects=stream_reconnects,
             )
         cls = type(self)
         configure_logging(prefix=cls.env_prefix, logger_name=cls.logger_name)
@@ -143,11 +147,14 @@ class BaseClient:
                 ("deadline", deadline),
                 ("max_redirects", max_redirects),
                 ("idempotency_header", idempotency_header),
+                ("stream_reconnects", stream_reconnects),
             )
             if not isinstance(value, NotGiven)
         }
         if auth is not None:
             arguments["auth"] = auth
+        if stream_protocol is not None:
+            arguments["stream_protocol"] = stream_protocol
         if source is not None:  # a copy lays its arguments over its original's settings
             settings = source.settings.with_arguments(arguments)
         else:
@@ -187,6 +194,10 @@ class BaseClient:
         self._hooks = HookRunner([load_component("hooks", hook, settings) for hook in hooks])
         policies = [load_component("policies", p, settings) for p in container.policies(settings=settings)]
         self._auth = self._resolve_auth(auth, settings)
+        # The protocol streams use unless their class names one; those are loaded once per client.
+        protocol = container.stream_protocol(settings=settings)
+        self._stream_protocol = load_component("stream_protocols", protocol, settings)
+        self._stream_protocols: dict[str, Any] = {}
         self._builder = RequestBuilder(
             base_url=base_url,
             default_headers=self.default_headers,
@@ -292,6 +303,11 @@ class BaseClient:
         """A new call of ``options`` on this client's engine (a closed client makes none)."""
         if self._shared.closed:
             raise APIConnectionError("the client is closed")
+        resumable = options.resumable
+        if resumable is not None and (type(resumable) is not bool or (resumable and not stream)):
+            raise (ValueError if type(resumable) is bool else TypeError)(
+                f"resumable={resumable!r}: it takes True or False and applies to streamed calls (stream=True)"
+            )
         wrapper = None
         headers = options.headers
         if type(headers) is not NotGiven and headers and RAW_RESPONSE_HEADER in headers:
@@ -324,7 +340,7 @@ class BaseClient:
             item = stream_item_type(stream_cls, call.cast_to)
 
             def make_stream(response: Any) -> Any:
-                return (stream_cls or default)(cast_to=item, response=response, client=self)
+                return (stream_cls or default)(cast_to=item, response=response, client=self, options=call.options)
 
             if wrap:
                 return make_stream(value)

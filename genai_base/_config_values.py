@@ -217,6 +217,8 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "serializers": _names,
     "retry_policy": _name,
     "paginator": _name,
+    "stream_protocol": _name,
+    "stream_reconnects": _int(0),
     "auth": _optional_name,
     "auth_options": _mapping,
     "hooks": _names,

@@ -39,6 +39,7 @@ COMPONENT_CHECKS: dict[str, Callable[[Any], bool]] = {
     "serializers": _has("media_types", "dumps", "loads"),
     "retry_policies": _has("should_retry", "wait"),
     "paginators": _has("items", "next_page"),
+    "stream_protocols": _has("handle"),
     "auth": lambda obj: not isinstance(obj, type) and (hasattr(obj, "auth_flow") or hasattr(obj, "async_auth_flow")),
     "hooks": lambda obj: not isinstance(obj, type)
     and any(hasattr(obj, n) for n in ("on_request", "on_response", "on_retry", "on_error", "on_end")),
@@ -53,6 +54,7 @@ COMPONENT_GROUPS: dict[str, str] = {
     "serializers": "serializers",
     "retry_policy": "retry_policies",
     "paginator": "paginators",
+    "stream_protocol": "stream_protocols",
     "auth": "auth",
     "hooks": "hooks",
     "policies": "policies",
@@ -155,6 +157,8 @@ class ClientContainer(containers.DeclarativeContainer):
     retry_policy = providers.Factory(_one("retry_policies", "retry_policy"), settings=settings)
     #: The default paginator of listings (group ``paginators``).
     paginator = providers.Factory(_one("paginators", "paginator"), settings=settings)
+    #: What the events of a stream mean (group ``stream_protocols``, setting ``stream_protocol``).
+    stream_protocol = providers.Factory(_one("stream_protocols", "stream_protocol"), settings=settings)
     #: Signs each attempt (group ``auth``); ``None`` when no ``auth`` is set.
     auth = providers.Factory(_auth, settings=settings)
     #: The observers of every call (group ``hooks``, setting ``hooks``).

@@ -159,9 +159,9 @@ class HookRunner:
         self.ends = bool(self._handlers["on_end"])
         only = self.hooks[0] if len(self.hooks) == 1 else None
         gate = getattr(only, "enabled", None)
-        if callable(gate):
-            # Its gate answers for the events it handles; no record is built for one it does not
-            # (emit finds no handler, and ``ends`` is false when it has no on_end).
+        if callable(gate) and all(callable(getattr(only, name, None)) for name in _HOOK_METHODS[:4]):
+            # It handles every per-attempt event, so its gate answers for them; ``end`` is asked
+            # only when ``ends`` says some hook has an on_end.
             self.listening = gate  # type: ignore[method-assign]
 
     def emit(self, name: str, event: Any) -> None:

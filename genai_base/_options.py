@@ -140,6 +140,8 @@ class FinalRequestOptions:
     deadline: Union[float, NotGiven, None] = NOT_GIVEN
     #: Applied to the parsed result (a resource method's own post-processing).
     post_parser: Optional[Callable[[Any], Any]] = None
+    #: Whether a streamed call that breaks resumes with ``Last-Event-ID``; ``None``: GET streams do.
+    resumable: Optional[bool] = None
 
     def __post_init__(self) -> None:
         # Checked here, at the call site, so a wrong option fails before anything is sent.
@@ -214,6 +216,8 @@ class RequestOptions(TypedDict, total=False):
     deadline: Optional[float]
     #: Applied to the parsed result (a resource method's own post-processing).
     post_parser: Callable[[Any], Any]
+    #: Whether a streamed call resumes after a break (see :func:`make_request_options`).
+    resumable: bool
 
 
 def make_request_options(
@@ -228,11 +232,14 @@ def make_request_options(
     follow_redirects: Optional[bool] = None,
     deadline: Union[float, NotGiven, None] = NOT_GIVEN,
     post_parser: Optional[Callable[[Any], Any]] = None,
+    resumable: Optional[bool] = None,
 ) -> RequestOptions:
     """Build :class:`RequestOptions` from a method's ``query`` and the usual ``extra_*`` keyword arguments.
 
     ``query`` is the method's own query params; ``extra_query`` is merged over it.
-    ``post_parser`` is applied to the parsed result.
+    ``post_parser`` is applied to the parsed result. ``resumable=True`` lets a
+    streamed call of any method resume after a break (GET streams do by
+    default; ``False`` turns it off for one call).
     """
     options: RequestOptions = {}
     if extra_headers is not None:
@@ -253,4 +260,8 @@ def make_request_options(
         options["deadline"] = deadline  # type: ignore[typeddict-item]
     if post_parser is not None:
         options["post_parser"] = post_parser
+    if resumable is not None:
+        if not isinstance(resumable, bool):
+            raise TypeError(f"resumable must be True, False or None, got {type(resumable).__name__}")
+        options["resumable"] = resumable
     return options

@@ -53,6 +53,7 @@ GROUPS = (
     "serializers",
     "retry_policies",
     "paginators",
+    "stream_protocols",
     "auth",
     "hooks",
     "policies",

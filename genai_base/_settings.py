@@ -39,6 +39,8 @@ DEFAULTS: dict[str, Any] = {
     "serializers": [],
     "retry_policy": "exponential",
     "paginator": "cursor",
+    "stream_protocol": "openai",
+    "stream_reconnects": 3,
     "auth": None,
     "auth_options": {},
     "hooks": ["logging"],

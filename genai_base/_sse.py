@@ -42,8 +42,15 @@ class ServerSentEvent:
     """The ``retry:`` field of this event, in milliseconds."""
 
     def json(self) -> Any:
-        """Parse :attr:`data` as JSON (exactly as ``json.loads`` would, errors included)."""
-        return loads_json_text(self.data)
+        """Parse :attr:`data` as JSON (as ``json.loads`` would); malformed data raises ``ValueError``.
+
+        Data nested too deeply to decode raises ``ValueError`` too, not the
+        decoder's ``RecursionError``: it is malformed input like any other.
+        """
+        try:
+            return loads_json_text(self.data)
+        except RecursionError:
+            raise ValueError("JSON nested too deeply to decode") from None
 
 
 class SSEDecoder:
@@ -81,10 +88,15 @@ class SSEDecoder:
         "_pieces",
         "_retry",
         "_skip_lf",
+        "reconnection_time",
     )
 
-    def __init__(self) -> None:
-        """Create a decoder positioned at the start of a stream."""
+    def __init__(self, last_event_id: str | None = None) -> None:
+        """Create a decoder positioned at the start of a stream.
+
+        ``last_event_id`` carries the ID over from an earlier connection of
+        the same stream (it persists across reconnects, as the spec says).
+        """
         # Bytes of the current, not yet terminated line (no line endings).
         self._pieces: list[bytes] = []
         # The previous chunk ended with CR: a leading LF belongs to it.
@@ -94,8 +106,11 @@ class SSEDecoder:
         self._head: bytes | None = b""
         self._event: str | None = None
         self._data: list[str] = []
-        self._last_event_id: str | None = None
+        self._last_event_id: str | None = last_event_id
         self._retry: int | None = None
+        #: The last valid ``retry:`` field seen (milliseconds): the server's wish for how long a
+        #: client waits before reconnecting. Set when the field is read, as the spec says.
+        self.reconnection_time: int | None = None
         # Whether a non-empty valid ``id`` was seen since the last dispatch.
         self._id_seen = False
 
@@ -243,6 +258,8 @@ class SSEDecoder:
                         retry = int(value)
                     except ValueError:  # beyond sys.get_int_max_str_digits()
                         pass
+                    else:
+                        self.reconnection_time = retry
             # Anything else, including comments (empty name), is ignored.
         self._event = event
         self._data = data

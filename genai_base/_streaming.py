@@ -1,87 +1,183 @@
 """Event streams: :class:`Stream` (sync) and :class:`AsyncStream` over server-sent events.
 
 The body is read as raw chunks and fed to the incremental decoder in
-:mod:`genai_base._sse`; what an event means (the end, an error, an item)
-is decided once in :class:`EventHandler`. Both streams release their
-connection when read to the end, closed, left early or failed.
+:mod:`genai_base._sse`; what an event means (an item, nothing, the end, an
+error) is the stream protocol's answer (:mod:`genai_base._stream_protocols`);
+whether and how a broken stream resumes is decided in
+:mod:`genai_base._stream_resume`. Both streams release their connection
+when read to the end, closed, left early, failed or resumed.
 """
 
 from __future__ import annotations
 
-import collections.abc as _abc
-from typing import TYPE_CHECKING, Any, AsyncIterator, Generic, Iterator, Mapping, TypeVar, get_args
+import asyncio
+import time
+from typing import Any, AsyncIterator, ClassVar, Generic, Iterator, Optional, TypeVar, Union, get_args, get_origin
 
 from ._errors import APIError, APITimeoutError, StreamInterruptedError
-from ._parse import load_data, shown_body
+from ._options import FinalRequestOptions
+from ._response import APIResponse, AsyncAPIResponse
 from ._sse import ServerSentEvent, SSEDecoder
+from ._stream_protocols import END, StreamContext, StreamProtocol, StreamSignal, protocol_for
+from ._stream_resume import Resumption
 
-if TYPE_CHECKING:
-    from ._response import APIResponse, AsyncAPIResponse
-
-__all__ = ["Stream", "AsyncStream", "EventHandler"]
+__all__ = ["Stream", "AsyncStream", "stream_item_type"]
 
 T = TypeVar("T")
 
-
-_READ_SIZE = 64 * 1024
-
-
-class _Done(Exception):
-    """Raised inside the handler to end a stream at ``[DONE]``."""
+# Names other SDK base clients' stream classes use for their event loop. A subclass that defines
+# one expects it to be called; it would not be, so defining one is an error.
+_FOREIGN_HOOKS = ("__stream__", "_iter_events")
 
 
-class EventHandler:
-    """Turns decoded events into items: ``[DONE]`` ends, an error event raises, data is parsed."""
-
-    def __init__(self, cast_to: Any, *, strict: bool, response: Any) -> None:
-        self.cast_to = cast_to
-        self.strict = strict
-        self.response = response
-
-    def handle(self, event: ServerSentEvent) -> Any:
-        """The item for ``event``; raises :class:`_Done` at the end and :class:`APIError` on an error."""
-        if event.data.startswith("[DONE]"):
-            raise _Done
-        try:
-            data = event.json() if event.data else None
-        except (ValueError, RecursionError) as exc:  # RecursionError: nesting too deep to decode
-            if event.event == "error":
-                raise APIError(f"the stream sent an error: {shown_body(event.data)}", _request_of(self.response),
-                               body=event.data) from exc
-            raise StreamInterruptedError(
-                f"a stream event's data is not valid JSON ({exc}): {event.data[:200]!r}",
-                request=_request_of(self.response),
-            ) from exc
-        # type() first: isinstance against typing.Mapping costs about 1 us per event.
-        error = data.get("error") if type(data) is dict or isinstance(data, _abc.Mapping) else None
-        if event.event == "error" or error:
-            message = error.get("message") if isinstance(error, Mapping) else error
-            raise APIError(
-                f"the stream sent an error: {shown_body(message or data)}", _request_of(self.response), body=data
-            )
-        if self.cast_to in (None, object, dict) or self.cast_to is Any:
-            return data
-        return load_data(self.cast_to, data, strict=self.strict, response=self.response)
+class _Unset:
+    """No item type declared by a stream class."""
 
 
-def _request_of(response: Any) -> Any:
-    return getattr(response, "http_request", None)
+_UNSET: Any = _Unset()
 
 
 def stream_item_type(stream_cls: Any, cast_to: Any) -> Any:
-    """``T`` of ``Stream[T]`` when the class is parameterised, else ``cast_to``."""
+    """``T`` of ``Stream[T]`` (or of a subclass such as ``class ChunkStream(Stream[Chunk])``), else ``cast_to``."""
     args = get_args(stream_cls)
-    return args[0] if args else cast_to
+    if args:
+        return args[0]
+    declared = getattr(stream_cls, "_item_type", _UNSET)
+    return cast_to if declared is _UNSET else declared
+
+
+def _declared_item_type(cls: type) -> Any:
+    """The concrete ``T`` a class fixes in its bases (``Stream[Chunk]``), or ``_UNSET``."""
+    for klass in cls.__mro__:
+        for base in klass.__dict__.get("__orig_bases__", ()):
+            origin = get_origin(base)
+            if isinstance(origin, type) and issubclass(origin, _BaseStream):
+                args = get_args(base)
+                if args and not isinstance(args[0], TypeVar):
+                    return args[0]
+    return _UNSET
+
+
+def _broken(exc: APIError, request: Any) -> APIError:
+    """The error a break of the body is reported as (if the stream does not resume)."""
+    if isinstance(exc, APITimeoutError):
+        timeout = getattr(getattr(request, "timeout", None), "read", None)
+        limit = f" for more than {timeout:g}s" if timeout is not None else ""
+        error: APIError = APITimeoutError(f"the event stream was silent{limit} (read timeout)", request=request)
+    else:
+        reason = exc.message.removeprefix("the response was cut off: ")
+        error = StreamInterruptedError(f"the event stream was cut off: {reason}", request=request)
+    error.__cause__ = exc
+    return error
+
+
+class _StreamState:
+    """What a stream's event loop works on: the current response, the protocol's handler, the resumption.
+
+    The loop holds this, not the stream, so that an abandoned async stream is
+    collected (and its connection released) as soon as it is dropped.
+    """
+
+    __slots__ = ("client", "context", "handle", "options", "response", "resumption")
+
+    def __init__(self, response: Any, client: Any, options: Optional[FinalRequestOptions], context: StreamContext):
+        self.response = response
+        self.client = client
+        self.options = options
+        self.context = context
+        self.handle: Any = None
+        self.resumption: Optional[Resumption] = None
+
+    def plan_resume(self, error: APIError, last_id: Optional[str], decoder: SSEDecoder) -> tuple[float, Any]:
+        """What to wait and send to resume after ``error`` (raises what to raise when the stream does not resume)."""
+        if self.resumption is None:
+            self.resumption = Resumption(self.client, self.options)
+        try:
+            return self.resumption.plan(error, self.response, last_id, decoder.reconnection_time)
+        except APIError as raised:
+            raise raised from raised.__cause__
+
+    def adopt(self, resumed: Any) -> None:
+        """Go on reading from ``resumed`` (the reconnect's response)."""
+        assert self.resumption is not None
+        if not 200 <= resumed.status_code < 300:
+            resumed._raw.close()
+            raise StreamInterruptedError(
+                f"resuming the event stream got status {resumed.status_code}, not an event stream",
+                request=resumed.http_request,
+            )
+        self.resumption.adopt(self.response, resumed)
+        self.response = resumed
+        self.context.response = resumed
 
 
 class _BaseStream(Generic[T]):
-    """What both streams hold: the response, and the handler that gives events their meaning."""
+    """What both streams hold: the response, the protocol giving events their meaning, the resumption state.
 
-    def __init__(self, *, cast_to: Any, response: Any, client: Any) -> None:
-        self.response = response
+    A subclass may set ``protocol`` (a ``genai_base.stream_protocols`` plugin
+    name, or a protocol object) and may override :meth:`handle_event`.
+    """
+
+    #: This class's stream protocol: a plugin name, a protocol object, or ``None`` for the client's.
+    protocol: ClassVar[Union[str, StreamProtocol, None]] = None
+    _item_type: ClassVar[Any] = _UNSET
+    _overrides_handler: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        foreign = [name for name in _FOREIGN_HOOKS if name in cls.__dict__]
+        if foreign and cls.__module__ != __name__:
+            raise TypeError(
+                f"{cls.__qualname__} defines {', '.join(foreign)}, which genai_base streams never call; "
+                f"give the stream a protocol (protocol = 'name' or a StreamProtocol object) or override "
+                f"handle_event(event) to change how events become items"
+            )
+        spec = cls.__dict__.get("protocol")
+        if spec is not None and not isinstance(spec, str) and (
+            isinstance(spec, type) or not callable(getattr(spec, "handle", None))
+        ):
+            what = "a class; give an instance" if isinstance(spec, type) else f"a {type(spec).__name__}"
+            raise TypeError(
+                f"{cls.__qualname__}.protocol must be a stream protocol name or an object with "
+                f"handle(event, context), got {what}"
+            )
+        cls._item_type = _declared_item_type(cls)
+        # Stream and AsyncStream are this module's; any other class defining handle_event overrides it.
+        cls._overrides_handler = any(
+            "handle_event" in klass.__dict__ for klass in cls.__mro__ if klass.__module__ != __name__
+        )
+
+    def __init__(
+        self, *, cast_to: Any, response: Any, client: Any, options: Optional[FinalRequestOptions] = None
+    ) -> None:
+        try:
+            self._protocol: StreamProtocol = protocol_for(type(self).protocol, client)
+        except BaseException:
+            response._raw.close()  # a misnamed protocol: the response is not left open
+            raise
         self._client = client
-        self._handler = EventHandler(cast_to, strict=client._strict_response_validation, response=response)
+        item_type = cast_to if self._item_type is _UNSET else self._item_type
+        state = self._state = _StreamState(response, client, options, StreamContext(item_type, response, client))
+        if self._overrides_handler:
+            handle_event = self.handle_event  # holds the stream: an override may use its attributes
+            state.handle = lambda event, _context: handle_event(event)
+        else:
+            state.handle = self._protocol.handle
         self._iterator = self._events()
+
+    @property
+    def reconnects(self) -> int:
+        """How many times this stream was resumed after a break."""
+        resumption = self._state.resumption
+        return 0 if resumption is None else resumption.reconnects
+
+    def handle_event(self, event: ServerSentEvent) -> Any:
+        """The item for one event, or a :class:`StreamSignal`; by default the stream protocol's answer.
+
+        Override it to change how this stream's events become items
+        (``super().handle_event(event)`` asks the protocol).
+        """
+        return self._protocol.handle(event, self._state.context)
 
     def _events(self) -> Any:
         raise NotImplementedError
@@ -90,31 +186,13 @@ class _BaseStream(Generic[T]):
 class Stream(_BaseStream[T]):
     """Parsed events of a streamed response on the sync client."""
 
-    #: The raw response (an :class:`~genai_base.APIResponse`): status, headers and the request sent.
-    response: "APIResponse[Any]"
-
-    def _chunks(self) -> Iterator[bytes]:
-        request = self.response.http_request
-        try:
-            yield from self.response._raw.iter_bytes()
-        except APITimeoutError as exc:
-            raise _silence(request) from exc
-        except APIError as exc:
-            raise _cut_off(exc, request) from exc
+    @property
+    def response(self) -> "APIResponse[Any]":
+        """The raw response being read: status, headers and the request sent (after a resumption, the new one)."""
+        return self._state.response  # type: ignore[no-any-return]
 
     def _events(self) -> Iterator[T]:
-        decoder = SSEDecoder()
-        handle = self._handler.handle
-        try:
-            for chunk in self._chunks():
-                for event in decoder.feed(chunk):
-                    yield handle(event)
-            for event in decoder.end():
-                yield handle(event)
-        except _Done:
-            return
-        finally:
-            self.close()
+        return _sync_events(self._state)
 
     def __iter__(self) -> Iterator[T]:
         try:
@@ -127,7 +205,7 @@ class Stream(_BaseStream[T]):
 
     def close(self) -> None:
         """Release the connection (safe to call more than once)."""
-        self.response._raw.close()
+        self._state.response._raw.close()
 
     def __enter__(self) -> "Stream[T]":
         return self
@@ -136,27 +214,18 @@ class Stream(_BaseStream[T]):
         self.close()
 
 
-def _cut_off(exc: APIError, request: Any) -> StreamInterruptedError:
-    reason = exc.message.removeprefix("the response was cut off: ")
-    return StreamInterruptedError(f"the event stream was cut off: {reason}", request=request)
-
-
-def _silence(request: Any) -> APITimeoutError:
-    timeout = getattr(getattr(request, "timeout", None), "read", None)
-    limit = f" for more than {timeout:g}s" if timeout is not None else ""
-    return APITimeoutError(f"the event stream was silent{limit} (read timeout)", request=request)
-
-
 class AsyncStream(_BaseStream[T]):
     """Parsed events of a streamed response on the async client."""
 
-    #: The raw response (an :class:`~genai_base.AsyncAPIResponse`): status, headers and the request sent.
-    response: "AsyncAPIResponse[Any]"
+    @property
+    def response(self) -> "AsyncAPIResponse[Any]":
+        """The raw response being read: status, headers and the request sent (after a resumption, the new one)."""
+        return self._state.response  # type: ignore[no-any-return]
 
     def _events(self) -> AsyncIterator[T]:
         # Not a generator method: the generator must not hold the stream, so that an abandoned
         # stream is collected (and its connection released) as soon as it is dropped.
-        return _async_events(self.response, self._handler)
+        return _async_events(self._state)
 
     def __aiter__(self) -> AsyncIterator[T]:
         # The events themselves: leaving the loop early, the stream (or ``close()``) releases the connection.
@@ -167,7 +236,7 @@ class AsyncStream(_BaseStream[T]):
 
     async def close(self) -> None:
         """Release the connection (safe to call more than once)."""
-        self.response._raw.close()
+        self._state.response._raw.close()
 
     aclose = close
 
@@ -178,31 +247,95 @@ class AsyncStream(_BaseStream[T]):
         await self.close()
 
 
-async def _async_events(response: Any, handler: EventHandler) -> AsyncIterator[Any]:
-    """A stream's items: the one async generator of a stream.
+def _sync_events(state: _StreamState) -> Iterator[Any]:
+    """A sync stream's items, across the connections of its resumptions."""
+    decoder = SSEDecoder()
+    handle = state.handle
+    context = state.context
+    last_id: Optional[str] = None  # the ID of the last event handled: where a resumption starts
+    try:
+        while True:
+            response = state.response
+            chunks = iter(response._raw.iter_bytes())
+            broken: Optional[APIError] = None
+            while True:
+                try:
+                    chunk = next(chunks)
+                except StopIteration:
+                    break
+                except APIError as exc:
+                    broken = _broken(exc, response.http_request)
+                    break
+                events = decoder.feed(chunk)
+                if events:
+                    last_id = events[-1].id  # every event of a chunk is handled before the next read
+                    for event in events:
+                        item = handle(event, context)
+                        if type(item) is StreamSignal:
+                            if item is END:
+                                return
+                            continue
+                        yield item
+            if broken is None:
+                for event in decoder.end():
+                    item = handle(event, context)
+                    if type(item) is not StreamSignal:
+                        yield item
+                return
+            wait, options = state.plan_resume(broken, last_id, decoder)
+            response._raw.close()
+            if wait > 0:
+                time.sleep(wait)
+            state.adopt(state.client.request(APIResponse, options, stream=True))
+            decoder = SSEDecoder(last_id)
+    finally:
+        state.response._raw.close()
+
+
+async def _async_events(state: _StreamState) -> AsyncIterator[Any]:
+    """An async stream's items, across the connections of its resumptions: the one async generator of a stream.
 
     Nested async generators, finalized separately when an abandoned stream is
     collected, could be closed while another is closing them.
     """
     decoder = SSEDecoder()
-    handle = handler.handle
-    request = response.http_request
-    chunks = response._raw.iter_bytes().__aiter__()
+    handle = state.handle
+    context = state.context
+    last_id: Optional[str] = None  # the ID of the last event handled: where a resumption starts
     try:
         while True:
-            try:
-                chunk = await chunks.__anext__()
-            except StopAsyncIteration:
-                break
-            except APITimeoutError as exc:
-                raise _silence(request) from exc
-            except APIError as exc:
-                raise _cut_off(exc, request) from exc
-            for event in decoder.feed(chunk):
-                yield handle(event)
-        for event in decoder.end():
-            yield handle(event)
-    except _Done:
-        return
+            response = state.response
+            chunks = response._raw.iter_bytes().__aiter__()
+            broken: Optional[APIError] = None
+            while True:
+                try:
+                    chunk = await chunks.__anext__()
+                except StopAsyncIteration:
+                    break
+                except APIError as exc:
+                    broken = _broken(exc, response.http_request)
+                    break
+                events = decoder.feed(chunk)
+                if events:
+                    last_id = events[-1].id  # every event of a chunk is handled before the next read
+                    for event in events:
+                        item = handle(event, context)
+                        if type(item) is StreamSignal:
+                            if item is END:
+                                return
+                            continue
+                        yield item
+            if broken is None:
+                for event in decoder.end():
+                    item = handle(event, context)
+                    if type(item) is not StreamSignal:
+                        yield item
+                return
+            wait, options = state.plan_resume(broken, last_id, decoder)
+            response._raw.close()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            state.adopt(await state.client.request(AsyncAPIResponse, options, stream=True))
+            decoder = SSEDecoder(last_id)
     finally:
-        response._raw.close()
+        state.response._raw.close()

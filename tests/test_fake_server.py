@@ -462,6 +462,107 @@ def test_sse_stall_times_out_client(server: FakeAPIServer) -> None:
     response.close()
 
 
+def test_sse_ids_retry_and_last_event_id(server: FakeAPIServer) -> None:
+    url = server.url_for("/sse")
+    text = requests.get(url, params={"count": 2, "ids": 1, "retry_ms": 50, "done": 0}).text
+    assert text == (
+        'id: 0\nretry: 50\ndata: {"index": 0, "text": "event 0"}\n\n'
+        'id: 1\ndata: {"index": 1, "text": "event 1"}\n\n'
+    )
+    resumed = requests.get(url, params={"count": 4, "ids": 1}, headers={"Last-Event-ID": "1"}).text
+    assert resumed == (
+        'id: 2\ndata: {"index": 2, "text": "event 2"}\n\n'
+        'id: 3\ndata: {"index": 3, "text": "event 3"}\n\n'
+        "data: [DONE]\n\n"
+    )
+    # Without ids the header means nothing to the route; a foreign id is refused, not ignored.
+    assert requests.get(url, params={"count": 1, "done": 0}, headers={"Last-Event-ID": "0"}).text == _event(0, "\n")
+    refused = requests.get(url, params={"count": 3, "ids": 1}, headers={"Last-Event-ID": "x7"})
+    assert refused.status_code == 400 and "Last-Event-ID" in refused.json()["error"]["message"]
+
+
+def test_reply_events_are_written_field_by_field(server: FakeAPIServer) -> None:
+    from genai_base import ServerSentEvent
+
+    server.script("/ev", Reply(events=[
+        ServerSentEvent(event="message_start", id="m1", data='{"a": 1}'),
+        ServerSentEvent(retry=250, data="line one\nline two"),
+        "plain text",
+        {"type": "delta", "n": 2},
+        ServerSentEvent(event="ping"),
+    ]))
+    response = requests.get(server.url_for("/ev"))
+    assert response.headers["content-type"] == "text/event-stream"
+    assert response.text == (
+        'event: message_start\nid: m1\ndata: {"a": 1}\n\n'
+        "retry: 250\ndata: line one\ndata: line two\n\n"
+        "data: plain text\n\n"
+        'data: {"type": "delta", "n": 2}\n\n'
+        "event: ping\n\n"
+    )
+
+
+def test_reply_events_resume_after_last_event_id(server: FakeAPIServer) -> None:
+    from genai_base import ServerSentEvent
+
+    events = [ServerSentEvent(id=str(i), data=str(i)) for i in range(4)]
+    server.script("/ev", Reply(events=events))
+    resumed = requests.get(server.url_for("/ev"), headers={"Last-Event-ID": "1"}).text
+    assert resumed == "id: 2\ndata: 2\n\nid: 3\ndata: 3\n\n"
+    # An ID the stream never sent: from the start (as a server that lost its place would).
+    assert requests.get(server.url_for("/ev"), headers={"Last-Event-ID": "9"}).text.startswith("id: 0\n")
+    server.script("/ev", Reply(events=events, resume=False))
+    assert requests.get(server.url_for("/ev"), headers={"Last-Event-ID": "1"}).text.startswith("id: 0\n")
+
+
+def test_reply_events_cut_or_stall_after_n_events(server: FakeAPIServer) -> None:
+    server.script("/cut", Reply(events=["a", "b", "c"], cut_after=2))
+    received, error = asyncio.run(_aio_get_raw(server.url_for("/cut")))
+    assert received == b"data: a\n\ndata: b\n\n" and error is not None
+    server.script("/cut-end", Reply(events=["a"], cut_after=1))  # all events sent, but the body never ends
+    received, error = asyncio.run(_aio_get_raw(server.url_for("/cut-end")))
+    assert received == b"data: a\n\n" and error is not None
+    server.script("/quiet", Reply(events=["a", "b"], stall_after=1))
+    response = requests.get(server.url_for("/quiet"), stream=True, timeout=0.2)
+    lines = response.iter_lines()
+    assert next(lines) == b"data: a"
+    with pytest.raises(requests.ConnectionError):
+        list(lines)
+    response.close()
+
+
+def test_fail_stream_breaks_the_chosen_streams_of_a_route(server: FakeAPIServer) -> None:
+    server.fail_stream("/sse", cut_after=1, after=1, times=2)
+    url = server.url_for("/sse?count=2&done=0")
+    outcomes = [asyncio.run(_aio_get_raw(url)) for _ in range(4)]
+    assert [error is None for _, error in outcomes] == [True, False, False, True]
+    assert outcomes[1][0] == _event(0, "\n").encode()
+    assert outcomes[3][0] == (_event(0, "\n") + _event(1, "\n")).encode()
+    server.fail_stream("/sse", stall_after=0)
+    with pytest.raises(requests.ConnectionError):
+        requests.get(url, timeout=0.2)
+    server.clear()  # forgets stream faults too
+    assert asyncio.run(_aio_get_raw(url))[1] is None
+
+
+def test_stream_fault_and_event_reply_validation(server: FakeAPIServer) -> None:
+    for bad in ({}, {"cut_after": 1, "stall_after": 1}, {"cut_after": -1}):
+        with pytest.raises(ValueError):
+            server.fail_stream("/sse", **bad)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="times >= 1"):
+        server.fail_stream("/sse", cut_after=1, times=0)
+    with pytest.raises(ValueError, match="events replace"):
+        Reply(events=["a"], json={"a": 1})
+    with pytest.raises(ValueError, match="cut_after=N"):
+        Reply(events=["a"], reset="mid_body")
+    with pytest.raises(ValueError, match="apply to event streams"):
+        Reply(json={}, cut_after=1)
+    with pytest.raises(ValueError, match="not both"):
+        Reply(events=["a"], cut_after=1, stall_after=1)
+    with pytest.raises(TypeError, match="list of events"):
+        Reply(events="data: a\n\n")  # type: ignore[arg-type]
+
+
 # -- lifecycle ----------------------------------------------------------------
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 import tracemalloc
 from typing import Any
 
@@ -180,3 +182,39 @@ def test_large_stream_memory_stays_flat(shell: Shell) -> None:
         tracemalloc.stop()
     assert total >= 2000 * 10000
     assert peak < 8 * 1024 * 1024, f"peak {peak} bytes: the stream was buffered"
+
+
+def test_events_that_arrived_before_a_cut_are_all_handed_over(shell: Shell) -> None:
+    # The server sends five events and drops the connection before the consumer reads any:
+    # both shells hand over all five, then report the break.
+    shell.server.script("/cut", Reply(events=[{"n": n} for n in range(5)], cut_after=5))
+    stream = stream_of(shell, shell.client(), "/cut")
+    seen: list[Any] = []
+
+    async def consume_async() -> None:
+        await asyncio.sleep(0.1)  # the loop runs on: aiohttp sees the body and the break before we read
+        async for event in stream:
+            seen.append(event["n"])
+
+    with pytest.raises(StreamInterruptedError):
+        if shell.is_async:
+            shell.run(consume_async())
+        else:
+            time.sleep(0.1)
+            for event in stream:
+                seen.append(event["n"])
+    assert seen == [0, 1, 2, 3, 4]
+
+
+def test_unread_bytes_probe_falls_back_to_nothing() -> None:
+    import collections
+
+    from genai_base._transports.aiohttp import unread_bytes
+
+    class Reader:
+        _buffer = collections.deque([b"data: 1\n", b"\n"])
+
+    assert unread_bytes(object()) == b""
+    assert unread_bytes(type("Odd", (), {"_buffer": [b"x"]})()) == b""
+    reader = Reader()
+    assert unread_bytes(reader) == b"data: 1\n\n" and not reader._buffer

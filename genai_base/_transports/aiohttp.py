@@ -45,6 +45,7 @@ __all__ = [
     "disable_hidden_retry",
     "map_aiohttp_error",
     "ssl_context_for",
+    "unread_bytes",
 ]
 
 log = logging.getLogger("genai_base")
@@ -154,6 +155,23 @@ def _reason(exc: BaseException) -> str:
 
 
 _TRANSPORT_ERRORS = (aiohttp.ClientError, asyncio.TimeoutError, OSError, ValueError, RuntimeError)
+
+
+def unread_bytes(content: Any) -> bytes:
+    """Body bytes aiohttp received but did not hand over because the connection broke.
+
+    Its ``StreamReader`` raises the payload error before returning what is
+    already buffered, so the last events before a cut would be lost on this
+    shell only. There is no public way to read them: this takes the reader's
+    ``_buffer`` (a deque of bytes) where the installed version has one (a
+    probe), and nothing otherwise.
+    """
+    buffer = getattr(content, "_buffer", None)
+    if not isinstance(buffer, collections.deque) or not all(isinstance(part, bytes) for part in buffer):
+        return b""
+    received = b"".join(buffer)
+    buffer.clear()
+    return received
 
 
 # -- the pool's slots ----------------------------------------------------------------
@@ -296,17 +314,23 @@ class AiohttpResponse:
 class _Chunks:
     """The body of an :class:`AiohttpResponse` in chunks as they arrive; released at the end or on error."""
 
-    __slots__ = ("_response", "_seen", "_size")
+    __slots__ = ("_pending", "_response", "_seen", "_size")
 
     def __init__(self, response: AiohttpResponse, size: Optional[int]) -> None:
         self._response = response
         self._size = size
         self._seen = 0  # bytes handed over so far, against max_response_size
+        #: The break to raise once the bytes that arrived before it were handed over.
+        self._pending: Optional[APIError] = None
 
     def __aiter__(self) -> "_Chunks":
         return self
 
     async def __anext__(self) -> bytes:
+        pending = self._pending
+        if pending is not None:
+            self._pending = None
+            raise pending
         response = self._response
         if response.is_closed:
             raise StopAsyncIteration
@@ -314,8 +338,14 @@ class _Chunks:
         try:
             chunk = await (content.read(self._size) if self._size else content.readany())
         except _TRANSPORT_ERRORS as exc:
+            received = unread_bytes(content)  # what arrived before the break, as the sync shell hands it over
             response._release(broken=True)
-            raise map_aiohttp_error(exc, response.request) from exc
+            error = map_aiohttp_error(exc, response.request)
+            if received:
+                error.__cause__ = exc
+                self._pending = error
+                return received
+            raise error from exc
         except BaseException:
             response._release(broken=True)  # cancelled: never hand a half-read connection back to the pool
             raise

@@ -18,6 +18,7 @@ GROUP_SETTINGS: dict[str, tuple[str, ...]] = {
     "serializers": ("serializer", "serializers"),
     "retry_policies": ("retry_policy",),
     "paginators": ("paginator",),
+    "stream_protocols": ("stream_protocol",),
     "auth": ("auth",),
     "hooks": ("hooks",),
     "policies": ("policies",),

@@ -7,6 +7,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
+from ._sse import encode_event
+
 __all__ = ["NOT_GIVEN", "RESET_MODES", "RecordedRequest", "Reply"]
 
 RESET_MODES: Final = ("before_headers", "mid_body")
@@ -26,7 +28,18 @@ NOT_GIVEN: Final = _NotGiven()
 
 @dataclass(frozen=True)
 class Reply:
-    """One scripted answer of the fake server (see ``FakeAPIServer.script``)."""
+    """One scripted answer of the fake server (see ``FakeAPIServer.script``).
+
+    ``events`` makes it an event stream (``text/event-stream``): each item is
+    a :class:`~genai_base.ServerSentEvent` (its ``event``, ``id``, ``retry``
+    and ``data`` fields are written), a ``str`` (the data) or any other JSON
+    value (the data, as JSON), written one block at a time ``chunk_delay``
+    apart. When the request carries ``Last-Event-ID`` naming an event's
+    ``id``, the stream starts after that event (``resume=False``: it never
+    does). ``cut_after=N`` closes the connection after N events (the body
+    never ends), ``stall_after=N`` goes silent after N events (until the
+    client gives up).
+    """
 
     #: The status code.
     status: int = 200
@@ -48,9 +61,32 @@ class Reply:
     reset: str | None = None
     #: Send only this many bytes of the body (a Content-Length promising more), then close.
     truncate: int | None = None
+    #: An event stream: :class:`~genai_base.ServerSentEvent` objects, ``str`` data or JSON values.
+    events: Sequence[object] | None = None
+    #: Close the connection after this many events, before the body ends.
+    cut_after: int | None = None
+    #: Send nothing more after this many events, until the client gives up.
+    stall_after: int | None = None
+    #: Start after the event a request's ``Last-Event-ID`` names (``False``: always from the start).
+    resume: bool = True
 
     def __post_init__(self) -> None:
         """Reject contradictory combinations early, in the test's own thread."""
+        if self.events is not None:
+            if isinstance(self.events, (str, bytes)):
+                raise TypeError("events must be a list of events, not a str or bytes")
+            if self.has_json or self.body is not None or self.chunks is not None:
+                raise ValueError("events replace json/body/chunks; give only one of them")
+            if self.reset is not None or self.truncate is not None:
+                raise ValueError("an event stream is cut with cut_after=N, not reset or truncate")
+        elif self.cut_after is not None or self.stall_after is not None:
+            raise ValueError("cut_after and stall_after apply to event streams: give events=[...]")
+        if self.cut_after is not None and self.stall_after is not None:
+            raise ValueError("give either cut_after or stall_after, not both")
+        for name in ("cut_after", "stall_after"):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+                raise ValueError(f"{name} must be a whole number >= 0, got {value!r}")
         if self.reset is not None and self.reset not in RESET_MODES:
             raise ValueError(f"reset must be one of {RESET_MODES} or None, got {self.reset!r}")
         if self.has_json and self.body is not None:
@@ -76,6 +112,8 @@ class Reply:
         """The full response body as bytes."""
         if self.chunks is not None:
             return b"".join(self.chunks)
+        if self.events is not None:
+            return b"".join(encode_event(event) for event in self.events)
         if self.has_json:
             return _json.dumps(self.json).encode("utf-8")
         if isinstance(self.body, str):
@@ -88,6 +126,8 @@ class Reply:
             return self.content_type
         if any(name.lower() == "content-type" for name in self.headers):
             return None
+        if self.events is not None:
+            return "text/event-stream"
         if self.has_json:
             return "application/json"
         if isinstance(self.body, str):

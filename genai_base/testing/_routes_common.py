@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
-import struct
 import threading
 from collections.abc import Mapping
 from urllib.parse import parse_qsl
@@ -13,7 +11,9 @@ from urllib.parse import parse_qsl
 from aiohttp import web
 from multidict import CIMultiDict
 
+from ._connection import abort_connection
 from ._models import Reply
+from ._sse import STREAM_FAULTS, StreamFault, encode_event, explicit_ids, resume_position, write_events
 
 __all__ = [
     "REQUEST_IDS",
@@ -115,27 +115,6 @@ def float_param(params: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
-def abort_connection(request: web.BaseRequest, *, hard: bool = True) -> None:
-    """Drop the request's TCP connection at once.
-
-    ``hard=True`` sends a TCP reset (SO_LINGER 0); ``hard=False`` closes it with a
-    plain FIN after flushing what was already written.
-    """
-    transport = request.transport
-    if transport is None or transport.is_closing():
-        return
-    if not hard:
-        transport.close()
-        return
-    sock = transport.get_extra_info("socket")
-    if sock is not None:
-        try:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        except OSError:
-            pass
-    transport.abort()
-
-
 async def send_reply(request: web.Request, reply: Reply) -> web.StreamResponse:
     """Answer ``request`` as ``reply`` describes (delays, chunks, resets, truncation)."""
     if reply.delay > 0:
@@ -150,6 +129,9 @@ async def send_reply(request: web.Request, reply: Reply) -> web.StreamResponse:
     if content_type is not None:
         headers["Content-Type"] = content_type
     payload = reply.payload()
+
+    if reply.events is not None:
+        return await _send_events(request, reply, headers)
 
     if reply.chunks is not None:
         stream = web.StreamResponse(status=reply.status, headers=headers)
@@ -177,3 +159,19 @@ async def send_reply(request: web.Request, reply: Reply) -> web.StreamResponse:
         return stream
 
     return web.Response(status=reply.status, headers=headers, body=payload)
+
+
+async def _send_events(request: web.Request, reply: Reply, headers: CIMultiDict[str]) -> web.StreamResponse:
+    """Answer with ``reply.events`` as a stream, after ``Last-Event-ID`` if it names one of them."""
+    events = list(reply.events or ())
+    start = resume_position(explicit_ids(events), request.headers.get("Last-Event-ID")) if reply.resume else 0
+    fault = None
+    if reply.cut_after is not None or reply.stall_after is not None:
+        fault = StreamFault(cut_after=reply.cut_after, stall_after=reply.stall_after)
+    else:
+        fault = request.app[STREAM_FAULTS].next(request.path)
+    headers.setdefault("Cache-Control", "no-cache")
+    stream = web.StreamResponse(status=reply.status, headers=headers)
+    await stream.prepare(request)
+    await write_events(request, stream, [encode_event(e) for e in events[start:]], fault=fault, delay=reply.chunk_delay)
+    return stream

@@ -23,6 +23,7 @@ from ._routes_common import (
 from ._routes_paging import add_paging_routes
 from ._routes_plugins import add_plugin_routes
 from ._routes_sse import add_sse_routes
+from ._sse import STREAM_FAULTS, StreamFault, StreamFaults
 from ._thread import ServerThread
 
 __all__ = ["FakeAPIServer", "ServerState", "build_app"]
@@ -66,6 +67,7 @@ class ServerState:
         self._scripts: dict[str, _Script] = {}
         self._faults: dict[str, _Fault] = {}
         self.request_ids = RequestIds()
+        self.stream_faults = StreamFaults()
 
     def record(self, request: RecordedRequest) -> None:
         """Remember one received request."""
@@ -103,6 +105,7 @@ class ServerState:
             self._records.clear()
             self._scripts.clear()
             self._faults.clear()
+        self.stream_faults.clear()
         self.request_ids.reset()
 
 
@@ -150,6 +153,7 @@ def build_app(state: ServerState) -> web.Application:
     app = web.Application(middlewares=[_dispatch], client_max_size=_MAX_BODY_SIZE)
     app[STATE] = state
     app[REQUEST_IDS] = state.request_ids
+    app[STREAM_FAULTS] = state.stream_faults
     add_basic_routes(app)
     add_paging_routes(app)
     add_sse_routes(app)
@@ -234,6 +238,27 @@ class FakeAPIServer:
         if after < 0 or times < 1:
             raise ValueError(f"fail() needs after >= 0 and times >= 1, got after={after}, times={times}")
         self._state.set_fault(path, reply, after, times)
+
+    def fail_stream(
+        self,
+        path: str,
+        *,
+        cut_after: int | None = None,
+        stall_after: int | None = None,
+        after: int = 0,
+        times: int = 1,
+    ) -> None:
+        """Break ``times`` event streams answered on ``path`` (the ``/sse`` route or ``Reply(events=...)``).
+
+        ``cut_after=N`` closes the connection after N events of that answer (the body never ends);
+        ``stall_after=N`` sends nothing more after N events, keeping the
+        connection open until the client gives up. Counted from now, like
+        :meth:`fail`: the first ``after`` streams go through untouched.
+        """
+        fault = StreamFault(cut_after=cut_after, stall_after=stall_after)
+        if after < 0 or times < 1:
+            raise ValueError(f"fail_stream() needs after >= 0 and times >= 1, got after={after}, times={times}")
+        self._state.stream_faults.set(path, fault, after, times)
 
     @property
     def requests(self) -> list[RecordedRequest]:

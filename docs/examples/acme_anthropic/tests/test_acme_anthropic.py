@@ -26,7 +26,6 @@ from genai_base.testing import FakeAPIServer, Reply
 
 MESSAGE = {"id": "msg_1", "role": "assistant", "model": "acme-3", "content": [], "usage": {"input_tokens": 4}}
 TURNS = [{"role": "user", "content": "Hi"}]
-NEEDS_PROTOCOLS = "needs stream protocols (issue 17)"
 
 
 def event(name: str, **data: object) -> bytes:
@@ -92,7 +91,6 @@ def test_text_stream(client: AcmeAnthropic, fake_api: FakeAPIServer) -> None:
         assert "".join(stream.text_stream) == "Hello!"
 
 
-@pytest.mark.xfail(strict=True, reason=NEEDS_PROTOCOLS)
 def test_stream_drops_pings(client: AcmeAnthropic, fake_api: FakeAPIServer) -> None:
     fake_api.script("/v1/messages", message_events(pings=True))
     with client.messages.stream(model="acme-3", max_tokens=64, messages=TURNS) as stream:
@@ -101,17 +99,6 @@ def test_stream_drops_pings(client: AcmeAnthropic, fake_api: FakeAPIServer) -> N
     assert len(events) == 7
 
 
-def test_pings_are_typed_events_until_the_protocol_drops_them(client: AcmeAnthropic, fake_api: FakeAPIServer) -> None:
-    fake_api.script("/v1/messages", message_events(pings=True))
-    with client.messages.stream(model="acme-3", max_tokens=64, messages=TURNS) as stream:
-        events = list(stream)
-    pings = [e for e in events if isinstance(e, PingEvent)]
-    # Today (no stream protocols yet) the pings arrive as PingEvent items; once the
-    # "anthropic" protocol lands they are dropped and test_stream_drops_pings passes.
-    assert len(pings) in (0, 2) and len(events) - len(pings) == 7
-
-
-@pytest.mark.xfail(strict=True, reason=NEEDS_PROTOCOLS)
 def test_error_event_raises_the_sdks_error(client: AcmeAnthropic, fake_api: FakeAPIServer) -> None:
     fake_api.script("/v1/messages", message_events(error=True))
     seen: list[object] = []

@@ -3,7 +3,17 @@
 import time
 from typing import Any, Iterable, Mapping, Optional, Union, cast
 
-from genai_base import AsyncAPIResource, AsyncStream, Omit, Stream, SyncAPIResource, make_request_options
+from genai_base import (
+    AsyncAPIResource,
+    AsyncStream,
+    Omit,
+    ServerSentEvent,
+    Stream,
+    StreamContext,
+    StreamSignal,
+    SyncAPIResource,
+    make_request_options,
+)
 
 from ._errors import AcmeGeminiError
 from .types import Interaction, InteractionEvent
@@ -29,12 +39,28 @@ def _not_done(interaction: Interaction, timeout: float) -> AcmeGeminiError:
     return AcmeGeminiError(f"interaction {interaction.id} is still {interaction.status!r} after {timeout:g}s")
 
 
+class InteractionsProtocol:
+    """The Interactions framing: every event's data is an item, an ``error`` event included; ``[DONE]`` ends."""
+
+    def handle(self, event: ServerSentEvent, context: StreamContext) -> Any:
+        """The event's data as an item (nothing for an event without data)."""
+        if not event.data:
+            return StreamSignal.SKIP
+        if event.data.startswith("[DONE]"):
+            return StreamSignal.END
+        return context.load(event.json())
+
+
 class InteractionStream(Stream[InteractionEvent]):
     """The events of a streamed interaction; an :class:`~acme_gemini.ErrorEvent` is an item, not a raise."""
+
+    protocol = InteractionsProtocol()
 
 
 class AsyncInteractionStream(AsyncStream[InteractionEvent]):
     """The events of a streamed interaction on the async client."""
+
+    protocol = InteractionsProtocol()
 
 
 class Interactions(SyncAPIResource):

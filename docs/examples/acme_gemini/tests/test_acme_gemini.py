@@ -21,8 +21,6 @@ from acme_gemini import (
 
 from genai_base.testing import FakeAPIServer, Reply
 
-NEEDS_PROTOCOLS = "needs stream protocols (issue 17)"
-
 
 def interaction(status: str, **extra: object) -> dict[str, object]:
     return {"id": "int_1", "status": status, "model": "acme-pro", **extra}
@@ -95,7 +93,6 @@ def test_stream_yields_typed_events(client: AcmeGemini, fake_api: FakeAPIServer)
     assert "".join(i.delta.text for i in items if isinstance(i, ContentDeltaEvent)) == "42"
 
 
-@pytest.mark.xfail(strict=True, reason=NEEDS_PROTOCOLS)
 def test_stream_error_events_are_items(client: AcmeGemini, fake_api: FakeAPIServer) -> None:
     fake_api.script("/v1beta/interactions", events(
         {"event_type": "interaction.start", "interaction": interaction("in_progress")},
