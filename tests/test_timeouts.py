@@ -79,7 +79,7 @@ def test_deadline_stops_retries_before_the_next_wait_would_pass_it(shell: Shell)
     assert 1 <= attempts(shell, "/f") <= 4  # waits of 30 ms fit at most three times into 100 ms
     # The last error: the 503 (no wait fitted), or an attempt the deadline cut (a slow answer on a busy machine).
     assert isinstance(info.value.__cause__, (InternalServerError, APITimeoutError))
-    assert "503" in str(info.value)
+    assert "503" in str(info.value) or isinstance(info.value.__cause__, APITimeoutError)
 
 
 def test_deadline_cuts_the_attempt_timeout(shell: Shell) -> None:
