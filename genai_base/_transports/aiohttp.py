@@ -131,7 +131,11 @@ def map_aiohttp_error(exc: BaseException, request: PreparedRequest) -> APIError:
     elif isinstance(exc, aiohttp.ClientResponseError):  # the response parser refused what it read
         error = APIConnectionError(f"the server sent a malformed response: {exc.message} {where}", request=request)
     elif isinstance(exc, aiohttp.ClientConnectorError):
-        error = APIConnectionError(f"connection error: {_reason(exc.os_error)} {where}", request=request)
+        try:
+            os_error: Optional[BaseException] = exc.os_error
+        except AttributeError:  # a certificate error on some aiohttp releases carries none
+            os_error = None
+        error = APIConnectionError(f"connection error: {_reason(os_error or exc)} {where}", request=request)
     else:
         error = APIConnectionError(f"connection error: {_reason(exc)} {where}", request=request)
     error.__cause__ = exc
