@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import math
 import time
 from typing import Any, Mapping, Optional
@@ -10,12 +11,26 @@ from typing import Any, Mapping, Optional
 from genai_base import APITimeoutError, ConfigurationError, ServerFeedback, read_feedback
 
 from ._scripts import RATE_FEED, RATE_TAKE
-from ._store import RedisStore
+from ._store import FAILURES, RedisStore, reject_cluster
+from ._wire import pack, within
 
 __all__ = ["RedisRateLimiter", "make_rate_limiter", "KEY_PREFIX"]
 
 KEY_PREFIX = "genai_base:rate:"
 _RETRY_AFTER_CEILING = 60.0
+_DOWN = object()  # a queued caller's answer when Redis failed its batch
+# When the current call's attempt must be done (monotonic; None: no bound), set by ``acquire``: the
+# feedback that follows in the same thread or task bounds its Redis command by it too.
+_CALL_DEADLINE: "contextvars.ContextVar[Optional[float]]" = contextvars.ContextVar("genai_base_redis_deadline")
+
+
+def _max_wait(timeout: Optional[float]) -> bytes:
+    return b"-1" if timeout is None else b"%.6f" % max(timeout, 0.0)
+
+
+def _left() -> Optional[float]:
+    deadline = _CALL_DEADLINE.get(None)
+    return None if deadline is None else deadline - time.monotonic()
 
 
 def _positive(name: str, value: Any) -> float:
@@ -64,13 +79,14 @@ class RedisRateLimiter:
                                 recheck=recheck)
         self.store.register("take", RATE_TAKE)
         self.store.register("feed", RATE_FEED)
+        self._script = RATE_TAKE
+        fixed = [b"%r" % self._interval, b"%d" % burst]
+        self._take = self.store.command("take", [self._redis_key.encode()], fixed)  # + one max_wait per caller
+        self._feed = self.store.command("feed", [self._redis_key.encode()], fixed)  # + pause, remaining
 
     # -- slots ---------------------------------------------------------------------------------
 
-    def _take_args(self, timeout: Optional[float]) -> list[Any]:
-        return [self._interval, self.burst, -1 if timeout is None else max(timeout, 0.0)]
-
-    def _wait(self, reply: Optional[Any], timeout: Optional[float]) -> float:
+    def _wait(self, reply: Any, timeout: Optional[float]) -> float:
         if reply is None:  # Redis unavailable, fail open: go
             return 0.0
         granted, wait = int(reply[0]), float(reply[1])
@@ -82,45 +98,138 @@ class RedisRateLimiter:
         return wait
 
     def acquire(self, timeout: Optional[float]) -> None:
-        """Take the next shared slot (one Redis round trip) and sleep until it comes."""
-        wait = self._wait(self.store.run("take", [self._redis_key], self._take_args(timeout)), timeout)
+        """Take the next shared slot (one Redis round trip, within ``timeout``) and sleep until it comes."""
+        _CALL_DEADLINE.set(None if timeout is None else time.monotonic() + timeout)
+        reply = self.store.run("take", [*self._take, _max_wait(timeout)], timeout)
+        wait = self._wait(reply, timeout)
         if wait > 0:
             time.sleep(wait)
 
     async def acquire_async(self, timeout: Optional[float]) -> None:
-        """:meth:`acquire` on the running loop's Redis client, with ``asyncio.sleep``."""
-        reply = await self.store.run_async("take", [self._redis_key], self._take_args(timeout), bound=timeout)
+        """:meth:`acquire` on the running loop, with ``asyncio.sleep``.
+
+        One command is in flight per loop; the callers that arrive meanwhile
+        are served together by the next one (one round trip for all).
+        """
+        now = time.monotonic()
+        _CALL_DEADLINE.set(None if timeout is None else now + timeout)
+        store = self.store
+        if not store.asking():
+            reply = store.unavailable(None)
+        else:
+            state = await store.loop_state()
+            if state.wire.busy:
+                reply = await self._behind(state, timeout, now)
+            else:
+                reply = await self._first(state, timeout)
         wait = self._wait(reply, timeout)
         if wait > 0:
             await asyncio.sleep(wait)
 
+    async def _first(self, state: Any, timeout: Optional[float]) -> Optional[Any]:
+        """Ask for this caller's slot at once (nothing else is in flight on this loop)."""
+        store, wire = self.store, state.wire
+        wire.busy = True
+        try:
+            limit = store.timeout if timeout is None else max(min(timeout, store.timeout), 0.0)
+            try:
+                reply = await within(limit, wire.call(pack([*self._take, _max_wait(timeout)]), self._script))
+            except (*FAILURES, asyncio.TimeoutError) as exc:
+                reject_cluster(exc, store)
+                return store.unavailable(exc, cut=timeout if limit < store.timeout else None)
+            store.reachable()
+            return reply
+        finally:
+            self._next_batch(state)
+
+    async def _behind(self, state: Any, timeout: Optional[float], now: float) -> Optional[Any]:
+        """Wait (at most ``timeout``) for the command that serves every caller queued behind the one in flight."""
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        state.wire.pending.append((future, None if timeout is None else now + timeout))
+        try:
+            reply = await (future if timeout is None else within(max(timeout, 0.0), future))
+        except asyncio.TimeoutError as exc:
+            return self.store.unavailable(exc, cut=timeout)
+        if reply is _DOWN:
+            return self.store.unavailable(None)
+        return reply
+
+    def _next_batch(self, state: Any) -> None:
+        """Send the queued callers' command, or mark the loop idle."""
+        wire = state.wire
+        if wire.pending:
+            task = asyncio.get_running_loop().create_task(self._batch(state))
+            state.tasks.add(task)
+            task.add_done_callback(state.tasks.discard)
+        else:
+            wire.busy = False
+
+    async def _batch(self, state: Any) -> None:
+        """One command for every caller queued (their slots in order of arrival)."""
+        store, wire = self.store, state.wire
+        batch = [(future, deadline) for future, deadline in wire.pending if not future.done()]
+        wire.pending = []
+        served = False
+        try:
+            if not batch:
+                served = True
+                return
+            now = time.monotonic()
+            args = [_max_wait(None if deadline is None else deadline - now) for _, deadline in batch]
+            try:
+                reply = await within(store.timeout, wire.call(pack([*self._take, *args]), self._script))
+            except (*FAILURES, asyncio.TimeoutError) as exc:
+                try:
+                    reject_cluster(exc, store)
+                except Exception as error:
+                    for future, _ in batch:
+                        if not future.done():
+                            future.set_exception(error)
+                    served = True
+                    return
+                store.note(exc)
+                reply = None
+            else:
+                store.reachable()
+            for index, (future, _) in enumerate(batch):
+                if not future.done():
+                    future.set_result(_DOWN if reply is None else (reply[2 * index], reply[2 * index + 1]))
+            served = True
+        finally:
+            if served:
+                self._next_batch(state)
+            else:  # cancelled (the loop is closing): nobody is served any more
+                for future, _ in batch:
+                    future.cancel()
+                wire.busy = False
+
     # -- server feedback ---------------------------------------------------------------------------
 
-    def _feed_args(self, status: int, headers: Mapping[str, str]) -> Optional[list[Any]]:
+    def _feed_words(self, status: int, headers: Mapping[str, str]) -> Optional[list[bytes]]:
         found: Optional[ServerFeedback] = read_feedback(status, headers, retry_after_ceiling=self.retry_after_ceiling)
         if found is None:
             return None
         remaining = found.remaining if found.remaining is not None and found.remaining < self.burst else None
         if found.pause is None and remaining is None:
             return None  # more left than a burst: nothing to correct, no round trip
-        pause = -1 if found.pause is None else found.pause
-        return [self._interval, self.burst, pause, -1 if remaining is None else remaining]
+        pause = b"-1" if found.pause is None else b"%.6f" % found.pause
+        return [*self._feed, pause, b"-1" if remaining is None else b"%d" % remaining]
 
     def feedback(self, status: int, headers: Mapping[str, str]) -> None:
-        """Move the shared schedule as the response says (never raises)."""
-        args = self._feed_args(status, headers)
-        if args is not None:
+        """Move the shared schedule as the response says (never raises; within what the call has left)."""
+        words = self._feed_words(status, headers)
+        if words is not None:
             try:
-                self.store.run("feed", [self._redis_key], args)
+                self.store.run("feed", words, _left())
             except Exception:
                 pass
 
     async def feedback_async(self, status: int, headers: Mapping[str, str]) -> None:
-        """:meth:`feedback` on the running loop's Redis client."""
-        args = self._feed_args(status, headers)
-        if args is not None:
+        """:meth:`feedback` on the running loop's Redis connections."""
+        words = self._feed_words(status, headers)
+        if words is not None:
             try:
-                await self.store.run_async("feed", [self._redis_key], args)
+                await self.store.run_async("feed", words, _left())
             except Exception:
                 pass
 

@@ -10,27 +10,39 @@ from __future__ import annotations
 
 __all__ = ["RATE_TAKE", "RATE_FEED", "BUDGET"]
 
-# A GCRA slot, by the rules of genai_base's local limiter: KEYS[1] holds the theoretical
+# GCRA slots, by the rules of genai_base's local limiter: KEYS[1] holds the theoretical
 # arrival time of the next request; a request may go (burst - 1) intervals before it.
-# ARGV: interval (s), burst, max_wait (s; negative: no bound).
-# Returns {1, wait}: a slot is taken `wait` s from now; {0, wait}: none within max_wait, nothing taken.
+# ARGV: interval (s), burst, then one max_wait (s; negative: no bound) per caller, in order:
+# the callers of one process that arrived together are served by one call.
+# Returns {taken, wait} per caller: taken 1: its slot is `wait` s from now; 0: none within its
+# max_wait, nothing taken for it.
 RATE_TAKE = """
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
 local interval = tonumber(ARGV[1])
 local tolerance = (tonumber(ARGV[2]) - 1) * interval
-local max_wait = tonumber(ARGV[3])
 local tat = tonumber(redis.call('GET', KEYS[1]) or 0)
 if tat < now then tat = now end
-local wait = tat - tolerance - now
-if wait < 0 then wait = 0 end
-if max_wait >= 0 and wait > max_wait then
-  return {0, string.format('%.6f', wait)}
+local taken = false
+local out = {}
+for i = 3, #ARGV do
+  local max_wait = tonumber(ARGV[i])
+  local wait = tat - tolerance - now
+  if wait < 0 then wait = 0 end
+  if max_wait >= 0 and wait > max_wait then
+    out[#out + 1] = 0
+  else
+    out[#out + 1] = 1
+    tat = tat + interval
+    taken = true
+  end
+  out[#out + 1] = string.format('%.6f', wait)
 end
-tat = tat + interval
--- Kept only while it says something: once tat has passed, a missing key means the same (a full bucket).
-redis.call('SET', KEYS[1], string.format('%.17g', tat), 'PX', math.ceil((tat - now) * 1000) + 1000)
-return {1, string.format('%.6f', wait)}
+if taken then
+  -- Kept only while it says something: once tat has passed, a missing key means the same (a full bucket).
+  redis.call('SET', KEYS[1], string.format('%.17g', tat), 'PX', math.ceil((tat - now) * 1000) + 1000)
+end
+return out
 """
 
 # Server feedback for every sharer: nothing before now + pause (then one request, no burst),

@@ -1,9 +1,10 @@
-"""One Redis URL: its clients (sync, and one async client per event loop) and what a failure means.
+"""One Redis URL: its connections (per thread, and per event loop) and what a failure means.
 
-Every command is bounded by ``timeout`` (socket connect and read timeouts
-on the sync client, one timer around the whole command on the async one,
-which the call's own deadline may cut shorter; redis-py's own retries are
-off), so a slow or unreachable Redis costs at most that, never a hang. After a failure the store does not ask
+Every command is bounded by ``timeout`` and by what the call has left
+(sync: socket connect and read timeouts that each fit in half of it; async:
+one timer around the whole command; redis-py's own retries are off), so a
+slow or unreachable Redis never holds a call past its deadline, and never
+hangs. After a failure the store does not ask
 Redis again for ``recheck`` seconds (calls meanwhile are let through or
 refused at once, as ``fail_open`` says), then tries again: it recovers by
 itself. One warning is logged per outage, and a line when it is over.
@@ -12,26 +13,30 @@ itself. One warning is logged per outage, and a line when it is over.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
-import sys
 import threading
 import time
 import weakref
-from typing import Any, AsyncIterator, Awaitable, Optional, Sequence
+from typing import Any, AsyncIterator, Optional, Sequence
 from urllib.parse import urlsplit
 
 import redis
 import redis.asyncio
 from redis.asyncio.retry import Retry as AsyncRetry
 from redis.backoff import NoBackoff
+from redis.exceptions import NoScriptError
 from redis.retry import Retry
 
 from genai_base import ConfigurationError, RateLimiterUnavailableError
 
-__all__ = ["RedisStore", "redact", "check_url", "logger"]
+from ._wire import AsyncWire, SyncWire, pack, timeout_step, within
+
+__all__ = ["RedisStore", "redact", "check_url", "logger", "FAILURES", "reject_cluster"]
 
 logger = logging.getLogger("genai_base.redis")
 _FAILURES = (redis.RedisError, OSError)
+FAILURES = _FAILURES
 
 
 def redact(url: str) -> str:
@@ -58,6 +63,12 @@ def check_url(url: Optional[str], key: str = "rate_limit.url") -> str:
             reason = reason.replace(password, "<redacted>")
         return ConfigurationError(f"invalid value for {key!r}: {shown!r} ({reason})")
 
+    scheme = url.partition("://")[0].lower()
+    if "sentinel" in scheme or "cluster" in scheme:
+        raise ConfigurationError(
+            f"invalid value for {key!r}: {shown!r} (Redis Sentinel and Redis Cluster are not supported; "
+            f"give the redis:// URL of the primary that holds the limits)"
+        )
     try:
         redis.Redis.from_url(url)  # parses only: redis-py connects on the first command
         parts = urlsplit(url)
@@ -79,32 +90,21 @@ def _password(url: str) -> Optional[str]:
         return None
 
 
-if sys.version_info >= (3, 11):
-
-    async def _within(seconds: float, awaitable: Awaitable[Any]) -> Any:
-        """``await awaitable``, cancelled after ``seconds`` (redis.asyncio then drops that connection)."""
-        async with asyncio.timeout(seconds):
-            return await awaitable
-
-else:  # asyncio.timeout is new in 3.11; wait_for costs a task more
-
-    async def _within(seconds: float, awaitable: Awaitable[Any]) -> Any:
-        """``await awaitable``, cancelled (``TimeoutError``) after ``seconds``."""
-        return await asyncio.wait_for(awaitable, seconds)
-
-
-async def _closing(client: "redis.asyncio.Redis") -> AsyncIterator[None]:
+async def _closing(state: "_LoopState") -> AsyncIterator[None]:
     # An async generator the running loop knows of: ``loop.shutdown_asyncgens()`` (run by
     # asyncio.run and pytest-asyncio when a loop ends) closes it, and so this loop's connections,
     # while the loop can still do so.
     try:
         yield
     finally:
-        await client.aclose()
+        await state.close()
+
+
+
 
 
 class RedisStore:
-    """The clients for one Redis URL, the scripts registered on them, and the outage state."""
+    """The connections to one Redis URL, the scripts run there, and the outage state."""
 
     def __init__(self, url: str, *, timeout: float, fail_open: bool, what: str, recheck: float = 1.0) -> None:
         self.url = check_url(url)
@@ -113,19 +113,19 @@ class RedisStore:
         self.fail_open = fail_open
         self.what = what
         self.recheck = recheck
-        self._options: dict[str, Any] = {
+        options: dict[str, Any] = {
             "socket_timeout": timeout,
             "socket_connect_timeout": timeout,
             "retry": Retry(NoBackoff(), 0),  # a failure is reported at once; the store decides what next
             "health_check_interval": 0,
         }
-        self._sync = redis.Redis.from_url(url, **self._options)
-        # The async client bounds each whole command with one timer of its own (see run_async):
+        self.wire = SyncWire(url, options)
+        # On the async side every command is bounded by one timer of the store's (``within``):
         # redis.asyncio's socket timeout would arm one for the send and another for the read.
-        self._async_options = {**self._options, "socket_timeout": None, "retry": AsyncRetry(NoBackoff(), 0)}
-        self._scripts: dict[str, str] = {}
-        self._sync_scripts: dict[str, Any] = {}
-        self._by_loop: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, tuple[Any, dict[str, Any], Any]]"
+        self._async_options = {**options, "socket_timeout": None, "retry": AsyncRetry(NoBackoff(), 0)}
+        #: name -> (script, its SHA1 as EVALSHA wants it)
+        self.scripts: dict[str, tuple[str, bytes]] = {}
+        self._by_loop: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopState]"
         self._by_loop = weakref.WeakKeyDictionary()
         self._lock = threading.Lock()
         self._down_until = 0.0
@@ -134,83 +134,111 @@ class RedisStore:
         self.outages = 0  # how many times Redis went away (for tests and monitoring)
 
     def register(self, name: str, script: str) -> None:
-        """Make ``script`` runnable as ``name`` (EVALSHA, loaded again after a Redis restart)."""
-        self._scripts[name] = script
-        self._sync_scripts[name] = self._sync.register_script(script)
+        """Make ``script`` runnable as ``name`` (EVALSHA; loaded again when Redis lost it)."""
+        self.scripts[name] = (script, hashlib.sha1(script.encode()).hexdigest().encode())
+
+    def command(self, name: str, keys: Sequence[bytes], args: Sequence[bytes]) -> list[bytes]:
+        """The words of an EVALSHA of script ``name``."""
+        return [b"EVALSHA", self.scripts[name][1], b"%d" % len(keys), *keys, *args]
 
     # -- running a script --------------------------------------------------------------------
 
-    def run(self, name: str, keys: Sequence[str], args: Sequence[Any]) -> Optional[Any]:
-        """The script's reply; ``None`` when Redis is unavailable and calls may go through."""
-        if not self._asking():
-            self._unavailable(None)  # raises unless calls may go through
-            return None
+    def run(self, name: str, words: list[bytes], left: Optional[float] = None) -> Optional[Any]:
+        """The reply to ``words`` (see :meth:`command`); ``None`` when Redis is unavailable and calls may go.
+
+        ``left``: what the call has left; the command's connect and read
+        timeouts each get at most half of it (and at most ``timeout``).
+        """
+        if not self.asking():
+            return self.unavailable(None)
+        step = timeout_step(self.timeout, left)
+        if step is None:  # under 2 ms left: no time to ask
+            return self.unavailable(None, cut=left)
         try:
-            reply = self._sync_scripts[name](keys=list(keys), args=list(args))
+            reply = self.wire.call(pack(words), step, self.scripts[name][0])
         except _FAILURES as exc:
-            self._unavailable(exc)
-            return None
-        self._reachable()
+            reject_cluster(exc, self)
+            return self.unavailable(exc, cut=left if step < self.timeout else None)
+        self.reachable()
         return reply
 
-    async def run_async(
-        self, name: str, keys: Sequence[str], args: Sequence[Any], bound: Optional[float] = None
-    ) -> Optional[Any]:
-        """:meth:`run` on the running loop's client; ``bound`` cuts the wait below ``timeout``."""
-        if not self._asking():
-            self._unavailable(None)
-            return None
-        limit = self.timeout if bound is None else max(min(bound, self.timeout), 0.0)
+    async def run_async(self, name: str, words: list[bytes], left: Optional[float] = None) -> Optional[Any]:
+        """:meth:`run` on the running loop's connection pool, bounded by ``left`` as well."""
+        if not self.asking():
+            return self.unavailable(None)
+        limit = self.timeout if left is None else max(min(left, self.timeout), 0.0)
+        state = await self.loop_state()
         try:
-            script = await self._loop_script(name)
-            reply = await _within(limit, script(keys=list(keys), args=list(args)))
+            reply = await within(limit, state.client.execute_command(*words))
+        except NoScriptError:
+            try:
+                await within(limit, state.client.script_load(self.scripts[name][0]))
+                reply = await within(limit, state.client.execute_command(*words))
+            except (*_FAILURES, asyncio.TimeoutError) as exc:
+                return self.unavailable(exc, cut=left if limit < self.timeout else None)
         except (*_FAILURES, asyncio.TimeoutError) as exc:
-            self._unavailable(exc)
-            return None
-        self._reachable()
+            reject_cluster(exc, self)
+            return self.unavailable(exc, cut=left if limit < self.timeout else None)
+        self.reachable()
         return reply
 
-    async def _loop_script(self, name: str) -> Any:
+    async def loop_state(self) -> "_LoopState":
+        """The running loop's connections (made on first use, closed when the loop shuts down)."""
         loop = asyncio.get_running_loop()
-        entry = self._by_loop.get(loop)
-        if entry is None:
-            client = redis.asyncio.Redis.from_url(self.url, **self._async_options)
-            guard = _closing(client)
-            await guard.__anext__()  # now the loop tracks it
-            entry = (client, {n: client.register_script(s) for n, s in self._scripts.items()}, guard)
-            self._by_loop[loop] = entry
-        return entry[1][name]
+        state = self._by_loop.get(loop)
+        if state is None:
+            state = _LoopState(self.url, self._async_options)
+            await state.guard.__anext__()  # now the loop tracks it
+            self._by_loop[loop] = state
+        return state
 
     # -- outages -------------------------------------------------------------------------------
 
-    def _asking(self) -> bool:
+    def asking(self) -> bool:
+        """False while Redis is known to be down (until the next recheck)."""
         return not self._down or time.monotonic() >= self._down_until
 
-    def _unavailable(self, exc: Optional[BaseException]) -> None:
-        """Note an outage (``exc``; ``None``: still in one); raise unless ``fail_open``."""
-        if exc is not None:
-            with self._lock:
-                self._down_until = time.monotonic() + self.recheck
-                first = not self._down
-                self._down = True
-                self._last_error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-                if first:
-                    self.outages += 1
-            if first:
-                then = "calls go through unlimited" if self.fail_open else "calls fail"
-                logger.warning(
-                    "%s: Redis at %s is unavailable (%s); rate_limit.fail_open is %s, so %s until it is back "
-                    "(asked again every %gs)",
-                    self.what, self.shown_url, self._last_error, str(self.fail_open).lower(), then, self.recheck,
-                )
+    def unavailable(self, exc: Optional[BaseException], cut: Optional[float] = None) -> None:
+        """Note an outage (``exc``; ``None``: still in one); raise unless ``fail_open``.
+
+        ``cut``: the command was bounded by what the call had left (these
+        seconds), not by ``timeout``: a failure to answer that soon is not
+        an outage, and only this call is let through or refused.
+        """
+        if exc is not None and cut is None:
+            self.note(exc)
         if self.fail_open:
-            return
+            return None
+        if cut is not None:
+            reason = f"no answer within the {cut:.3g}s the call had left"
+            if exc is not None:
+                reason += f": {_describe(exc)}"
+        else:
+            reason = self._last_error
         raise RateLimiterUnavailableError(
-            f"{self.what}: Redis at {self.shown_url} is unavailable ({self._last_error}) and rate_limit.fail_open "
+            f"{self.what}: Redis at {self.shown_url} is unavailable ({reason}) and rate_limit.fail_open "
             f"is false; nothing was sent"
         ) from exc
 
-    def _reachable(self) -> None:
+    def note(self, exc: BaseException) -> None:
+        """Note that Redis failed (``exc``): not asked again for ``recheck`` s; one warning per outage."""
+        with self._lock:
+            self._down_until = time.monotonic() + self.recheck
+            first = not self._down
+            self._down = True
+            self._last_error = _describe(exc)
+            if first:
+                self.outages += 1
+        if first:
+            then = "calls go through unlimited" if self.fail_open else "calls fail"
+            logger.warning(
+                "%s: Redis at %s is unavailable (%s); rate_limit.fail_open is %s, so %s until it is back "
+                "(asked again every %gs)",
+                self.what, self.shown_url, self._last_error, str(self.fail_open).lower(), then, self.recheck,
+            )
+
+    def reachable(self) -> None:
+        """Note that Redis answered (logs the end of an outage)."""
         if self._down:
             with self._lock:
                 was_down, self._down = self._down, False
@@ -220,14 +248,45 @@ class RedisStore:
     # -- closing -------------------------------------------------------------------------------
 
     def close(self) -> None:
-        """Close the sync client's connections (they are opened again on the next use)."""
-        self._sync.close()
+        """Close the sync connections (they are opened again on the next use)."""
+        self.wire.close()
 
     async def aclose(self) -> None:
-        """Close the running loop's async client (another is made on the next use)."""
-        entry = self._by_loop.pop(asyncio.get_running_loop(), None)
-        if entry is not None:
-            await entry[2].aclose()
+        """Close the running loop's connections (others are made on the next use)."""
+        state = self._by_loop.pop(asyncio.get_running_loop(), None)
+        if state is not None:
+            await state.guard.aclose()
 
     def __repr__(self) -> str:
         return f"RedisStore({self.shown_url!r}, timeout={self.timeout:g}, fail_open={self.fail_open})"
+
+
+class _LoopState:
+    """One event loop's connections: the hot path's own (``wire``) and a pool for the rest (``client``)."""
+
+    __slots__ = ("client", "guard", "tasks", "wire")
+
+    def __init__(self, url: str, options: dict[str, Any]) -> None:
+        self.wire = AsyncWire(url, options)
+        self.client = redis.asyncio.Redis.from_url(url, **options)
+        self.guard = _closing(self)
+        self.tasks: set["asyncio.Task[Any]"] = set()  # the batches in flight (held, so they are not collected)
+
+    async def close(self) -> None:
+        for task in list(self.tasks):
+            task.cancel()
+        await self.wire.close()
+        await self.client.aclose()
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+def reject_cluster(exc: BaseException, store: RedisStore) -> None:
+    """A Redis Cluster node's redirect is a setting to fix, not an outage to ride out."""
+    if isinstance(exc, redis.ResponseError) and str(exc).split(" ", 1)[0] in ("MOVED", "ASK", "CLUSTERDOWN"):
+        raise ConfigurationError(
+            f"invalid value for 'rate_limit.url': {store.shown_url!r} is a Redis Cluster node ({exc}); "
+            "Redis Cluster is not supported: give the redis:// URL of a standalone primary"
+        ) from None

@@ -177,8 +177,8 @@ def test_remaining_zero_pauses_until_the_reset(kind: str, redis_server: RedisSer
 
 def test_more_remaining_than_a_burst_costs_no_round_trip(redis_server: RedisServer) -> None:
     limiter = RedisRateLimiter(redis_server.url, rps=10, burst=2, key="k")
-    assert limiter._feed_args(200, {"x-ratelimit-remaining-requests": "2"}) is None
-    assert limiter._feed_args(200, {"x-ratelimit-remaining-requests": "1"}) is not None
+    assert limiter._feed_words(200, {"x-ratelimit-remaining-requests": "2"}) is None
+    assert limiter._feed_words(200, {"x-ratelimit-remaining-requests": "1"}) is not None
     limiter.close()
 
 

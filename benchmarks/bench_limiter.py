@@ -1,0 +1,265 @@
+"""The rate limiter's own cost per call: the same client and server with ``none`` and with ``redis``.
+
+A loopback HTTP server (``_server.py``, its own process) and a throwaway
+``redis-server`` on the same machine. For each shell (``SyncAPIClient`` in
+threads, ``AsyncAPIClient`` in tasks) and each concurrency (1 and 16), the
+same ``client.get("/small")`` loop runs with the default limiter ``none``
+and with the ``redis`` limiter of ``genai-base-redis`` (a limit so high
+that nobody waits: what is measured is the limiter's work, not its
+waiting), in alternating rounds so that drift on a shared machine hits both
+alike. Printed per row: wall microseconds per call (elapsed over calls, so
+at concurrency 16 the throughput cost) and this process's CPU microseconds
+per call, for ``none``, ``redis``, and what ``redis`` adds; and
+redis-server's own CPU per call.
+
+A second table times the limiters alone (``acquire`` + ``feedback`` back to
+back, no HTTP), and a bare redis-py ``PING`` (the floor of one round trip).
+The last lines show what ``none`` costs: the call flow tests one flag per
+attempt and yields no limiter step.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import threading
+import time
+import timeit
+from pathlib import Path
+from typing import Any, Awaitable, Callable
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import header, median, print_table, quick
+from _redis import RedisProcess
+from _server import LoopbackServer
+
+PATH = "/small"
+NOTHING: dict[str, str] = {}
+
+
+class Meter:
+    """Wall, this process's CPU, and redis-server's CPU over one measured stretch."""
+
+    def __init__(self, redis: RedisProcess) -> None:
+        self.redis = redis
+
+    def __enter__(self) -> "Meter":
+        self.wall, self.cpu, self.server = time.perf_counter(), time.process_time(), self.redis.cpu_seconds()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.wall = time.perf_counter() - self.wall
+        self.cpu = time.process_time() - self.cpu
+        self.server = self.redis.cpu_seconds() - self.server
+
+    def per_call(self, calls: int) -> tuple[float, float, float]:
+        return self.wall / calls * 1e6, self.cpu / calls * 1e6, self.server / calls * 1e6
+
+
+def sync_stretch(fn: Callable[[], Any], calls: int, concurrency: int, meter: Meter) -> tuple[float, float, float]:
+    """``calls`` calls of ``fn`` spread over ``concurrency`` threads; per-call (wall, CPU, server CPU) in us."""
+    each = calls // concurrency
+    if concurrency == 1:
+        with meter:
+            for _ in range(each):
+                fn()
+        return meter.per_call(each)
+    start = threading.Barrier(concurrency + 1)
+
+    def run() -> None:
+        start.wait()
+        for _ in range(each):
+            fn()
+
+    threads = [threading.Thread(target=run) for _ in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    with meter:
+        start.wait()
+        for thread in threads:
+            thread.join()
+    return meter.per_call(each * concurrency)
+
+
+async def async_stretch(
+    fn: Callable[[], Awaitable[Any]], calls: int, concurrency: int, meter: Meter
+) -> tuple[float, float, float]:
+    """``calls`` awaits of ``fn()`` spread over ``concurrency`` tasks on this loop."""
+    each = calls // concurrency
+
+    async def run() -> None:
+        for _ in range(each):
+            await fn()
+
+    with meter:
+        await asyncio.gather(*(run() for _ in range(concurrency)))
+    return meter.per_call(each * concurrency)
+
+
+def _medians(samples: list[tuple[float, float, float]]) -> tuple[float, float, float]:
+    return (median([s[0] for s in samples]), median([s[1] for s in samples]), median([s[2] for s in samples]))
+
+
+def _fmt(pair: tuple[float, float]) -> str:
+    return f"{pair[0]:.0f} / {pair[1]:.0f}"
+
+
+def _row(label: str, none: tuple[float, float, float], limited: tuple[float, float, float]) -> list[Any]:
+    added = (limited[0] - none[0], limited[1] - none[1])
+    verdict = "yes" if max(added) <= 150 else "**no**"
+    return [label, _fmt(none[:2]), _fmt(limited[:2]), f"**{added[0]:+.0f} / {added[1]:+.0f}**",
+            f"{limited[2] - none[2]:.0f}", verdict]
+
+
+def client_rows(url: str, redis: RedisProcess, calls: int, rounds: int) -> list[list[Any]]:
+    """``none`` against ``redis`` on the same client loop, both shells, concurrency 1 and 16."""
+    from genai_base import AsyncAPIClient, ClientContainer, SyncAPIClient
+
+    def container(limited: bool) -> Any:
+        made = ClientContainer()
+        if limited:
+            made.config.from_dict({"rate_limiter": "redis", "rate_limit": {
+                "rps": 1e9, "burst": 1000, "url": redis.url, "key": f"cost-{os.getpid()}"}})
+        return made
+
+    meter = Meter(redis)
+    rows: list[list[Any]] = []
+    for concurrency in (1, 16):
+        samples: dict[str, list[tuple[float, float, float]]] = {"none": [], "redis": []}
+        clients = {name: SyncAPIClient(version="1", base_url=url, container=container(name == "redis"))
+                   for name in samples}
+        for client in clients.values():
+            sync_stretch(lambda c=client: c.get(PATH, cast_to=dict), 64, concurrency, meter)  # warm the pools
+        for r in range(rounds):
+            for name in ("none", "redis") if r % 2 == 0 else ("redis", "none"):
+                fn = lambda c=clients[name]: c.get(PATH, cast_to=dict)  # noqa: E731
+                samples[name].append(sync_stretch(fn, calls, concurrency, meter))
+        for client in clients.values():
+            client.close()
+        rows.append(_row(f"sync, {concurrency} thread{'s' if concurrency > 1 else ''}",
+                         _medians(samples["none"]), _medians(samples["redis"])))
+
+    async def async_rows() -> None:
+        for concurrency in (1, 16):
+            samples: dict[str, list[tuple[float, float, float]]] = {"none": [], "redis": []}
+            clients = {name: AsyncAPIClient(version="1", base_url=url, container=container(name == "redis"))
+                       for name in samples}
+            for client in clients.values():
+                await async_stretch(lambda c=client: c.get(PATH, cast_to=dict), 64, concurrency, meter)
+            for r in range(rounds):
+                for name in ("none", "redis") if r % 2 == 0 else ("redis", "none"):
+                    fn = lambda c=clients[name]: c.get(PATH, cast_to=dict)  # noqa: E731
+                    samples[name].append(await async_stretch(fn, calls, concurrency, meter))
+            for client in clients.values():
+                await client.close()
+            rows.append(_row(f"async, {concurrency} task{'s' if concurrency > 1 else ''}",
+                             _medians(samples["none"]), _medians(samples["redis"])))
+
+    asyncio.run(async_rows())
+    return rows
+
+
+def alone_rows(server: RedisProcess, calls: int, rounds: int) -> list[list[Any]]:
+    """Each limiter's ``acquire`` + ``feedback`` back to back, and a bare ``PING``; us per call, wall / CPU."""
+    import redis as redis_py
+    import redis.asyncio
+    from genai_base_redis import RedisRateLimiter
+
+    from genai_base import LocalRateLimiter
+
+    meter = Meter(server)
+    rows: list[list[Any]] = []
+    limiters: dict[str, Any] = {
+        "`local` acquire + feedback": LocalRateLimiter(1e9, 1000),
+        "`redis` acquire + feedback": RedisRateLimiter(server.url, rps=1e9, burst=1000, key=f"alone-{os.getpid()}"),
+    }
+    bare = redis_py.Redis.from_url(server.url)
+    bare.ping()
+
+    def cells(sync_fn: Callable[[], Any], async_fn: Callable[[], Awaitable[Any]]) -> list[str]:
+        out = []
+        for concurrency in (1, 16):
+            sync_fn()
+            out.append(_fmt(_medians([sync_stretch(sync_fn, calls, concurrency, meter) for _ in range(rounds)])[:2]))
+
+        async def measure() -> list[str]:
+            got = []
+            for concurrency in (1, 16):
+                await async_fn()
+                samples = [await async_stretch(async_fn, calls, concurrency, meter) for _ in range(rounds)]
+                got.append(_fmt(_medians(samples)[:2]))
+            return got
+
+        return out + asyncio.run(measure())
+
+    for label, limiter in limiters.items():
+        def step(lim: Any = limiter) -> None:
+            lim.acquire(None)
+            lim.feedback(200, NOTHING)
+
+        async def astep(lim: Any = limiter) -> None:
+            await lim.acquire_async(None)
+            await lim.feedback_async(200, NOTHING)
+
+        rows.append([label, *cells(step, astep)])
+
+    holder: dict[str, Any] = {}
+
+    async def aping() -> Any:
+        client = holder.get("client")
+        if client is None or holder.get("loop") is not asyncio.get_running_loop():
+            client = holder["client"] = redis.asyncio.Redis.from_url(server.url, max_connections=32)
+            holder["loop"] = asyncio.get_running_loop()
+        return await client.ping()
+
+    rows.append(["a bare redis-py `PING` (the floor of one round trip)", *cells(bare.ping, aping)])
+    bare.close()
+    return rows
+
+
+def none_lines() -> list[str]:
+    """What ``none`` costs a call: the flag tested per attempt, timed; and that no limiter step is yielded."""
+    from genai_base import ClientContainer, SyncAPIClient
+
+    with SyncAPIClient(version="1", base_url="http://127.0.0.1:9", container=ClientContainer()) as client:
+        config = client._engine  # what the call flow reads
+        flag = config.rate_limited
+        loops = 1_000_000
+        seconds = min(timeit.repeat("if config.rate_limited: pass\nif config.rate_limited: pass",
+                                    globals={"config": config}, number=loops, repeat=5))
+    return [f"`none`: the client's flow config has rate_limited={flag} (no LIMIT/FEEDBACK step is yielded); "
+            f"the two tests of that flag per attempt take {seconds / loops * 1e9:.0f} ns together (timeit)."]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer calls and rounds")
+    parser.add_argument("--calls", type=int, default=None, help="calls per round")
+    parser.add_argument("--rounds", type=int, default=None)
+    parser.add_argument("--only", default="clients,alone", help="tables to print: clients, alone")
+    opts = parser.parse_args()
+    calls = opts.calls or (800 if quick() else 3200)
+    rounds = opts.rounds or (3 if quick() else 6)
+    header("bench_limiter")
+    redis = RedisProcess()
+    with LoopbackServer() as url, redis as redis_url:
+        if redis_url is None:
+            print("skipped: no redis-server on PATH (Debian: apt-get install redis-server)")
+            return
+        notes = [f"{calls} calls x {rounds} rounds, medians, alternating `none` and `redis`; wall us per call is "
+                 "elapsed / calls (at 16, the cost in throughput); CPU is this process's; the loopback server and "
+                 "redis-server run on the same machine. Target: `redis` adds <= 150 us per call."]
+        if "clients" in opts.only:
+            print_table("What the `redis` limiter adds to client.get (us per call, wall / CPU)",
+                        ["shell, concurrency", "`none`", "`redis`", "added", "redis-server CPU", "<= 150 us"],
+                        client_rows(url, redis, calls, rounds), notes + none_lines())
+        if "alone" in opts.only:
+            print_table("The limiters alone (us per call, wall / CPU)",
+                        ["what", "sync, 1", "sync, 16 threads", "async, 1", "async, 16 tasks"],
+                        alone_rows(redis, calls, rounds))
+
+if __name__ == "__main__":
+    main()
