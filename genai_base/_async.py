@@ -8,7 +8,7 @@ import warnings
 from typing import Any, AsyncIterator, Literal, Optional, TypeVar, Union, overload
 
 from ._base import BaseClient, Self, _default
-from ._engine import FEEDBACK, LIMIT, READ, SEND, SLEEP, AsyncAuthStep, FlowRunner
+from ._engine import AWAIT, FEEDBACK, LIMIT, READ, SEND, SLEEP, AsyncAuthStep, FlowRunner
 from ._errors import APIError
 from ._multipart import files_need_reading, read_files
 from ._options import FinalRequestOptions, RequestOptions
@@ -192,6 +192,8 @@ class AsyncAPIClient(BaseClient):
                         result = await self._rate_limiter.acquire_async(arg)
                     elif kind is FEEDBACK:
                         result = await self._rate_limiter.feedback_async(arg.status_code, arg.headers)
+                    elif kind is AWAIT:  # a retry policy's verdict that needs I/O (a shared budget)
+                        result = await arg
                     else:
                         result = await _auth_step(arg)
                 except APIError as exc:

@@ -50,6 +50,7 @@ from ._types import NotGiven, Omit
 
 __all__ = [
     "AUTH",
+    "AWAIT",
     "Action",
     "Attempt",
     "AsyncAuthStep",
@@ -88,6 +89,9 @@ AUTH = "auth"
 LIMIT = "limit"
 #: ``(FEEDBACK, response)``: show the response head to the rate limiter; answer with ``None``.
 FEEDBACK = "feedback"
+#: ``(AWAIT, awaitable)`` (async client only): await it; answer with its result, or its APIError.
+#: The retry policy's ``should_retry_async``, when it has one (a budget shared over the network).
+AWAIT = "await"
 
 
 @dataclass(slots=True)
@@ -166,6 +170,8 @@ class EngineConfig:
         self.secret_headers = SECRET_HEADERS | {h.lower() for h in extra}
         self.secret_params = frozenset(getattr(self.auth, "sensitive_query_params", ()))
         self.async_auth_flow = getattr(self.auth, "async_auth_flow", None) if self.is_async else None
+        # A policy whose verdict needs I/O (a budget in Redis) is awaited on the async client (AWAIT step).
+        self.async_should_retry = getattr(self.retry_policy, "should_retry_async", None) if self.is_async else None
 
 
 @dataclass(slots=True)
@@ -313,7 +319,7 @@ class Call:
                 attempt = self._received(sent, response, content, accepted, started)
                 if accepted:
                     return attempt
-            if not self._should_retry(attempt):
+            if not (yield from self._should_retry(attempt)):
                 return attempt
             wait = self._retry_wait
             self._before_retry(attempt, wait)
@@ -440,9 +446,10 @@ class Call:
             status_code=attempt.status_code,
             headers=attempt.headers,
             exception=attempt.error,
+            time_left=None if self.deadline is None else self.deadline - (self.config.clock() - self.started),
         )
 
-    def _should_retry(self, attempt: Attempt) -> bool:
+    def _should_retry(self, attempt: Attempt) -> Generator[Action, Any, bool]:
         """Whether to retry a failed attempt; the wait is kept in ``_retry_wait``.
 
         In order: a timeout once the deadline has passed ends the call; so do
@@ -458,7 +465,11 @@ class Call:
         policy = self.config.retry_policy
         outcome = self._outcome(attempt)
         try:
-            if not policy.should_retry(outcome):
+            if self.config.async_should_retry is not None:
+                verdict = yield AWAIT, self.config.async_should_retry(outcome)
+            else:
+                verdict = policy.should_retry(outcome)
+            if not verdict:
                 return False
         except RetryBudgetExhaustedError as exc:
             self.refusal = exc.message

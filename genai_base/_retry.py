@@ -71,6 +71,9 @@ class RetryOutcome:
     headers: Optional[Mapping[str, str]] = None
     #: The library exception the attempt raised, or ``None`` when it got a response.
     exception: Optional[BaseException] = None
+    #: Seconds the call's deadline has left (``None``: no deadline); a policy asking a shared
+    #: store (Redis) bounds its round trip by it.
+    time_left: Optional[float] = None
 
     @property
     def is_timeout(self) -> bool:
@@ -84,7 +87,10 @@ class RetryPolicy(Protocol):
 
     The caller checks ``max_retries`` and the call's deadline itself. A
     policy may also define ``on_success(outcome)``, called after a successful
-    attempt (the budgeted policy refunds tokens there). ``should_retry`` may
+    attempt (the budgeted policy refunds tokens there), and ``async
+    should_retry_async(outcome)``, which the async client awaits instead of
+    ``should_retry`` (for a verdict that needs I/O, such as a budget kept in
+    Redis). ``should_retry`` may
     raise ``RetryBudgetExhaustedError`` (an :class:`~genai_base.APIError`) to refuse a retry it would
     otherwise allow; its message is added to the error the call raises.
     """
@@ -264,7 +270,9 @@ class RetryBudget:
 class BudgetStore(Protocol):
     """Where :class:`BudgetedRetryPolicy` keeps its tokens: :class:`RetryBudget` in memory, or shared.
 
-    ``genai-base-redis`` keeps them in Redis, for every process naming the same key.
+    ``genai-base-redis`` keeps them in Redis, for every process naming the same key. A shared
+    store may also offer ``async acquire_async(cost, time_left)`` (``time_left``: what the call
+    has left, or ``None``), which :meth:`BudgetedRetryPolicy.should_retry_async` awaits.
     """
 
     #: The most tokens the bucket holds.
@@ -329,13 +337,35 @@ class BudgetedRetryPolicy:
         """
         if not self.inner.should_retry(outcome):
             return False
-        cost = self.timeout_retry_cost if outcome.is_timeout else self.retry_cost
+        cost = self.cost(outcome)
         if not self.budget.acquire(cost):
-            raise RetryBudgetExhaustedError(
-                f"retry budget is spent: {self.budget.available:g} of {self.budget.capacity:g} tokens left, "
-                f"a retry costs {cost:g}; not retrying"
-            )
+            raise self.spent(cost)
         return True
+
+    async def should_retry_async(self, outcome: RetryOutcome) -> bool:
+        """:meth:`should_retry` for the async client: a store's ``acquire_async`` is awaited, if it has one."""
+        if not self.inner.should_retry(outcome):
+            return False
+        cost = self.cost(outcome)
+        acquire_async = getattr(self.budget, "acquire_async", None)
+        if acquire_async is not None:
+            taken = bool(await acquire_async(cost, outcome.time_left))
+        else:
+            taken = self.budget.acquire(cost)
+        if not taken:
+            raise self.spent(cost)
+        return True
+
+    def cost(self, outcome: RetryOutcome) -> float:
+        """Tokens a retry after ``outcome`` costs."""
+        return self.timeout_retry_cost if outcome.is_timeout else self.retry_cost
+
+    def spent(self, cost: float) -> RetryBudgetExhaustedError:
+        """The error refusing a retry of ``cost`` tokens (the bucket holds fewer)."""
+        return RetryBudgetExhaustedError(
+            f"retry budget is spent: {self.budget.available:g} of {self.budget.capacity:g} tokens left, "
+            f"a retry costs {cost:g}; not retrying"
+        )
 
     def wait(self, outcome: RetryOutcome) -> float:
         """The inner policy's wait."""

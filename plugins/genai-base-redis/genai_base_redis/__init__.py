@@ -9,9 +9,9 @@ Built on genai_base's public API and the ``redis`` package (sync and
 ``redis.asyncio``); the shared state changes atomically in Lua scripts.
 """
 
-from ._budget import RedisRetryBudget, make_budgeted
+from ._budget import RedisBudgetedRetryPolicy, RedisRetryBudget, make_budgeted
 from ._limiter import RedisRateLimiter, make_rate_limiter
 
 genai_base_plugin_api = 1
 
-__all__ = ["RedisRateLimiter", "RedisRetryBudget", "make_rate_limiter", "make_budgeted"]
+__all__ = ["RedisRateLimiter", "RedisRetryBudget", "RedisBudgetedRetryPolicy", "make_rate_limiter", "make_budgeted"]

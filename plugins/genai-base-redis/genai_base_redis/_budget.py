@@ -1,15 +1,17 @@
 """The ``redis_budgeted`` retry policy: the ``budgeted`` policy's token bucket, shared in Redis.
 
-Retries are rare and each costs one Redis round trip when it is decided;
-the refund every successful attempt earns is added up in the process and
-sent at most once per ``flush_interval`` (or with the next retry), so
-successful calls cost Redis nothing. The retry policy protocol is
-synchronous: on the async client those round trips (bounded by the Redis
-timeout, and skipped while Redis is known to be down) run on the loop.
+Retries are rare and each costs one Redis round trip when it is decided,
+bounded by what the call has left; the refund every successful attempt
+earns is added up in the process and sent at most once per
+``flush_interval`` (or with the next retry), so successful calls cost
+Redis nothing. On the async client the round trips go through
+``redis.asyncio``: the retry decision is awaited (``should_retry_async``)
+and a refund is sent by a task of the running loop, never blocking it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from typing import Any, Optional
@@ -21,12 +23,14 @@ from genai_base import (
     RateLimiterUnavailableError,
     RetryBudget,
     RetryBudgetExhaustedError,
+    RetryOutcome,
+    RetryPolicy,
 )
 
 from ._scripts import BUDGET
 from ._store import RedisStore
 
-__all__ = ["RedisRetryBudget", "make_budgeted", "BUDGET_PREFIX"]
+__all__ = ["RedisRetryBudget", "RedisBudgetedRetryPolicy", "make_budgeted", "BUDGET_PREFIX"]
 
 BUDGET_PREFIX = "genai_base:retry_budget:"
 
@@ -64,6 +68,7 @@ class RedisRetryBudget:
         self._pending = 0.0
         self._flushed = time.monotonic()
         self._lock = threading.Lock()
+        self._tasks: set["asyncio.Task[None]"] = set()  # refunds on their way (held, so they are not collected)
 
     @property
     def available(self) -> float:
@@ -76,42 +81,111 @@ class RedisRetryBudget:
             self._flushed = time.monotonic()
         return pending
 
-    def _ask(self, cost: float, refund: float) -> Optional[bool]:
-        """Take ``cost`` after adding ``refund`` in Redis; ``None`` when Redis is unavailable (fail open)."""
-        try:
-            reply = self.store.run("budget", [self._redis_key], [self.capacity, cost, refund])
-        except RateLimiterUnavailableError as exc:
-            raise RetryBudgetExhaustedError(f"{exc.message}; not retrying") from exc
-        if reply is None:
+    def _words(self, cost: float, refund: float) -> list[bytes]:
+        return self.store.command("budget", [self._redis_key.encode()],
+                                  [b"%r" % self.capacity, b"%r" % float(cost), b"%r" % float(refund)])
+
+    def _settle(self, reply: Optional[Any], refund: float) -> Optional[bool]:
+        if reply is None:  # Redis unavailable, fail open: the in-process bucket stands in
             self._fallback.refund(refund)
             return None
         self._known = float(reply[1])
         return bool(int(reply[0]))
 
-    def acquire(self, cost: float) -> bool:
-        """Take ``cost`` tokens from the shared bucket (one round trip); False if it has too few."""
-        taken = self._ask(cost, self._pending_refund())
+    def _ask(self, cost: float, refund: float, time_left: Optional[float] = None) -> Optional[bool]:
+        """Take ``cost`` after adding ``refund`` in Redis; ``None`` when Redis is unavailable (fail open)."""
+        try:
+            reply = self.store.run("budget", self._words(cost, refund), time_left)
+        except RateLimiterUnavailableError as exc:
+            raise RetryBudgetExhaustedError(f"{exc.message}; not retrying") from exc
+        return self._settle(reply, refund)
+
+    async def _ask_async(self, cost: float, refund: float, time_left: Optional[float] = None) -> Optional[bool]:
+        """:meth:`_ask` through ``redis.asyncio`` on the running loop."""
+        try:
+            reply = await self.store.run_async("budget", self._words(cost, refund), time_left)
+        except RateLimiterUnavailableError as exc:
+            raise RetryBudgetExhaustedError(f"{exc.message}; not retrying") from exc
+        return self._settle(reply, refund)
+
+    def acquire(self, cost: float, time_left: Optional[float] = None) -> bool:
+        """Take ``cost`` tokens from the shared bucket (one round trip within ``time_left``); False if too few."""
+        taken = self._ask(cost, self._pending_refund(), time_left)
+        if taken is None:
+            return self._fallback.acquire(cost)
+        return taken
+
+    async def acquire_async(self, cost: float, time_left: Optional[float] = None) -> bool:
+        """:meth:`acquire` without blocking the event loop."""
+        taken = await self._ask_async(cost, self._pending_refund(), time_left)
         if taken is None:
             return self._fallback.acquire(cost)
         return taken
 
     def refund(self, amount: float) -> None:
-        """Earn back ``amount``: sent to Redis at most once per ``flush_interval``."""
+        """Earn back ``amount``: sent to Redis at most once per ``flush_interval`` (by a task on a running loop)."""
         with self._lock:
             self._pending += amount
             due = time.monotonic() - self._flushed >= self.flush_interval
-        if due:
-            try:
-                self._ask(0, self._pending_refund())
-            except RetryBudgetExhaustedError:
-                pass  # Redis is down and retries are refused meanwhile: nothing to refund into
+            if due:
+                self._flushed = time.monotonic()  # one flush per interval, even while one is on its way
+        if not due:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        if loop is None:
+            self._flush()
+        else:
+            task = loop.create_task(self._flush_async())
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    def _flush(self) -> None:
+        try:
+            self._ask(0, self._pending_refund())
+        except RetryBudgetExhaustedError:
+            pass  # Redis is down and retries are refused meanwhile: nothing to refund into
+
+    async def _flush_async(self) -> None:
+        try:
+            await self._ask_async(0, self._pending_refund())
+        except RetryBudgetExhaustedError:
+            pass
 
     def close(self) -> None:
-        """Close the Redis connections (reopened on the next use)."""
+        """Close the sync Redis connections (reopened on the next use)."""
         self.store.close()
+
+    async def aclose(self) -> None:
+        """Close the running loop's Redis connections (reopened on the next use)."""
+        await self.store.aclose()
 
     def __repr__(self) -> str:
         return f"RedisRetryBudget({self.store.shown_url!r}, key={self.key!r}, {self._known:g}/{self.capacity:g})"
+
+
+class RedisBudgetedRetryPolicy(BudgetedRetryPolicy):
+    """The ``budgeted`` policy over a :class:`RedisRetryBudget`: each round trip within the call's deadline.
+
+    The sync client calls :meth:`should_retry`; the async client awaits
+    :meth:`should_retry_async` (``redis.asyncio``, the loop runs on).
+    """
+
+    def __init__(self, inner: Optional[RetryPolicy] = None, *, budget: RedisRetryBudget, **numbers: Any) -> None:
+        super().__init__(inner, budget=budget, **numbers)
+        #: The shared bucket.
+        self.shared = budget
+
+    def should_retry(self, outcome: RetryOutcome) -> bool:
+        """The inner policy's answer, when the shared bucket holds the retry's cost (asked within the deadline)."""
+        if not self.inner.should_retry(outcome):
+            return False
+        cost = self.cost(outcome)
+        if not self.shared.acquire(cost, outcome.time_left):
+            raise self.spent(cost)
+        return True
 
 
 def make_budgeted(settings: Any, key: Optional[str] = None) -> BudgetedRetryPolicy:
@@ -133,4 +207,4 @@ def make_budgeted(settings: Any, key: Optional[str] = None) -> BudgetedRetryPoli
         timeout=limits.get("redis_timeout", 0.1),
     )
     inner = ExponentialRetryPolicy(retry_after_ceiling=settings["retry_after_ceiling"])
-    return BudgetedRetryPolicy(inner, budget=budget, **numbers)
+    return RedisBudgetedRetryPolicy(inner, budget=budget, **numbers)

@@ -25,7 +25,7 @@ import redis
 import redis.asyncio
 from redis.asyncio.retry import Retry as AsyncRetry
 from redis.backoff import NoBackoff
-from redis.exceptions import NoScriptError
+from redis.exceptions import AskError, ClusterError, NoScriptError
 from redis.retry import Retry
 
 from genai_base import ConfigurationError, RateLimiterUnavailableError
@@ -285,7 +285,9 @@ def _describe(exc: BaseException) -> str:
 
 def reject_cluster(exc: BaseException, store: RedisStore) -> None:
     """A Redis Cluster node's redirect is a setting to fix, not an outage to ride out."""
-    if isinstance(exc, redis.ResponseError) and str(exc).split(" ", 1)[0] in ("MOVED", "ASK", "CLUSTERDOWN"):
+    if isinstance(exc, (ClusterError, AskError)) or (
+        isinstance(exc, redis.ResponseError) and str(exc).split(" ", 1)[0] in ("MOVED", "ASK", "CLUSTERDOWN")
+    ):
         raise ConfigurationError(
             f"invalid value for 'rate_limit.url': {store.shown_url!r} is a Redis Cluster node ({exc}); "
             "Redis Cluster is not supported: give the redis:// URL of a standalone primary"
