@@ -18,7 +18,7 @@ import logging
 import threading
 import time
 import weakref
-from typing import Any, AsyncIterator, Optional, Sequence
+from typing import Any, AsyncGenerator, Optional, Sequence
 from urllib.parse import urlsplit
 
 import redis
@@ -90,7 +90,7 @@ def _password(url: str) -> Optional[str]:
         return None
 
 
-async def _closing(state: "_LoopState") -> AsyncIterator[None]:
+async def _closing(state: "_LoopState") -> AsyncGenerator[None, None]:
     # An async generator the running loop knows of: ``loop.shutdown_asyncgens()`` (run by
     # asyncio.run and pytest-asyncio when a loop ends) closes it, and so this loop's connections,
     # while the loop can still do so.
@@ -198,8 +198,8 @@ class RedisStore:
         """False while Redis is known to be down (until the next recheck)."""
         return not self._down or time.monotonic() >= self._down_until
 
-    def unavailable(self, exc: Optional[BaseException], cut: Optional[float] = None) -> None:
-        """Note an outage (``exc``; ``None``: still in one); raise unless ``fail_open``.
+    def unavailable(self, exc: Optional[BaseException], cut: Optional[float] = None) -> Optional[Any]:
+        """Note an outage (``exc``; ``None``: still in one); raise unless ``fail_open`` (then: ``None``).
 
         ``cut``: the command was bounded by what the call had left (these
         seconds), not by ``timeout``: a failure to answer that soon is not

@@ -51,7 +51,7 @@ def timeout_step(limit: float, left: Optional[float]) -> Optional[float]:
     half = left / 2
     if half < _SMALLEST_STEP:
         return None
-    return min(_SMALLEST_STEP * 2 ** math.floor(math.log2(half / _SMALLEST_STEP)), limit)
+    return min(_SMALLEST_STEP * 2.0 ** math.floor(math.log2(half / _SMALLEST_STEP)), limit)
 
 
 if sys.version_info >= (3, 11):
