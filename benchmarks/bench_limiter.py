@@ -3,14 +3,15 @@
 A loopback HTTP server (``_server.py``, its own process) and a throwaway
 ``redis-server`` on the same machine. For each shell (``SyncAPIClient`` in
 threads, ``AsyncAPIClient`` in tasks) and each concurrency (1 and 16), the
-same ``client.get("/small")`` loop runs with the default limiter ``none``
-and with the ``redis`` limiter of ``genai-base-redis`` (a limit so high
-that nobody waits: what is measured is the limiter's work, not its
-waiting), in alternating rounds so that drift on a shared machine hits both
-alike. Printed per row: wall microseconds per call (elapsed over calls, so
-at concurrency 16 the throughput cost) and this process's CPU microseconds
-per call, for ``none``, ``redis``, and what ``redis`` adds; and
-redis-server's own CPU per call.
+same ``client.get("/small")`` loop runs with the default limiter ``none``,
+with the ``redis`` limiter of ``genai-base-redis`` (a limit so high that
+nobody waits: what is measured is the limiter's work, not its waiting), and
+with ``none`` plus one bare redis-py ``PING`` per call (the floor: what any
+Redis round trip next to each HTTP call costs on this machine), in
+alternating rounds so that drift on a shared machine hits all alike.
+Printed: wall microseconds per call (elapsed over calls, so at concurrency
+16 the throughput cost) and this process's CPU microseconds per call, what
+each adds over ``none``, and redis-server's own CPU per call.
 
 A second table times the limiters alone (``acquire`` + ``feedback`` back to
 back, no HTTP), and a bare redis-py ``PING`` (the floor of one round trip).
@@ -32,11 +33,14 @@ from typing import Any, Awaitable, Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import header, median, print_table, quick
+from _common import alternate, header, median, print_table, quick
 from _redis import RedisProcess
 from _server import LoopbackServer
 
 PATH = "/small"
+#: The same client.get loop: the default, with the redis limiter, and with one bare redis-py PING
+#: per call (the floor: what any Redis round trip next to each HTTP call costs on this machine).
+CONTENDERS = ("none", "redis", "none + PING")
 NOTHING: dict[str, str] = {}
 
 
@@ -107,14 +111,24 @@ def _fmt(pair: tuple[float, float]) -> str:
     return f"{pair[0]:.0f} / {pair[1]:.0f}"
 
 
-def _row(label: str, none: tuple[float, float, float], limited: tuple[float, float, float]) -> list[Any]:
-    added = (limited[0] - none[0], limited[1] - none[1])
-    verdict = "yes" if max(added) <= 150 else "**no**"
-    return [label, _fmt(none[:2]), _fmt(limited[:2]), f"**{added[0]:+.0f} / {added[1]:+.0f}**",
-            f"{limited[2] - none[2]:.0f}", verdict]
+def _rows(label: str, samples: dict[str, list[tuple[float, float, float]]]) -> list[list[Any]]:
+    """Per contender: its figures and what it adds over ``none``."""
+    got = {name: _medians(values) for name, values in samples.items()}
+    none = got["none"]
+    rows: list[list[Any]] = []
+    for name in CONTENDERS:
+        mine = got[name]
+        if name == "none":
+            rows.append([label, name, _fmt(mine[:2]), "", ""])
+            continue
+        added = (mine[0] - none[0], mine[1] - none[1])
+        text = f"{added[0]:+.0f} / {added[1]:+.0f}"
+        rows.append([label, f"`{name}`" if name == "redis" else name, _fmt(mine[:2]),
+                     f"**{text}**" if name == "redis" else text, f"{mine[2] - none[2]:.0f}"])
+    return rows
 
 
-def client_rows(url: str, redis: RedisProcess, calls: int, rounds: int) -> list[list[Any]]:
+def client_rows(url: str, server: RedisProcess, calls: int, rounds: int) -> list[list[Any]]:
     """``none`` against ``redis`` on the same client loop, both shells, concurrency 1 and 16."""
     from genai_base import AsyncAPIClient, ClientContainer, SyncAPIClient
 
@@ -122,41 +136,64 @@ def client_rows(url: str, redis: RedisProcess, calls: int, rounds: int) -> list[
         made = ClientContainer()
         if limited:
             made.config.from_dict({"rate_limiter": "redis", "rate_limit": {
-                "rps": 1e9, "burst": 1000, "url": redis.url, "key": f"cost-{os.getpid()}"}})
+                "rps": 1e9, "burst": 1000, "url": server.url, "key": f"cost-{os.getpid()}"}})
         return made
 
-    meter = Meter(redis)
+    import redis as redis_py
+    import redis.asyncio
+
+    meter = Meter(server)
     rows: list[list[Any]] = []
+    bare = redis_py.Redis.from_url(server.url, max_connections=64)
     for concurrency in (1, 16):
-        samples: dict[str, list[tuple[float, float, float]]] = {"none": [], "redis": []}
+        samples: dict[str, list[tuple[float, float, float]]] = {name: [] for name in CONTENDERS}
         clients = {name: SyncAPIClient(version="1", base_url=url, container=container(name == "redis"))
-                   for name in samples}
-        for client in clients.values():
-            sync_stretch(lambda c=client: c.get(PATH, cast_to=dict), 64, concurrency, meter)  # warm the pools
-        for r in range(rounds):
-            for name in ("none", "redis") if r % 2 == 0 else ("redis", "none"):
-                fn = lambda c=clients[name]: c.get(PATH, cast_to=dict)  # noqa: E731
-                samples[name].append(sync_stretch(fn, calls, concurrency, meter))
+                   for name in CONTENDERS}
+
+        def call(name: str, clients: dict[str, Any] = clients) -> Callable[[], Any]:
+            client = clients[name]
+            if name == "none + PING":
+                def get_and_ping() -> Any:
+                    bare.ping()
+                    return client.get(PATH, cast_to=dict)
+                return get_and_ping
+            return lambda: client.get(PATH, cast_to=dict)
+
+        for name in CONTENDERS:
+            sync_stretch(call(name), 64, concurrency, meter)  # warm the pools
+        for order in alternate(list(CONTENDERS), rounds):
+            for name in order:
+                samples[name].append(sync_stretch(call(name), calls, concurrency, meter))
         for client in clients.values():
             client.close()
-        rows.append(_row(f"sync, {concurrency} thread{'s' if concurrency > 1 else ''}",
-                         _medians(samples["none"]), _medians(samples["redis"])))
+        rows.extend(_rows(f"sync, {concurrency} thread{'s' if concurrency > 1 else ''}", samples))
+    bare.close()
 
     async def async_rows() -> None:
+        bare_async = redis.asyncio.Redis.from_url(server.url, max_connections=64)
         for concurrency in (1, 16):
-            samples: dict[str, list[tuple[float, float, float]]] = {"none": [], "redis": []}
+            samples: dict[str, list[tuple[float, float, float]]] = {name: [] for name in CONTENDERS}
             clients = {name: AsyncAPIClient(version="1", base_url=url, container=container(name == "redis"))
-                       for name in samples}
-            for client in clients.values():
-                await async_stretch(lambda c=client: c.get(PATH, cast_to=dict), 64, concurrency, meter)
-            for r in range(rounds):
-                for name in ("none", "redis") if r % 2 == 0 else ("redis", "none"):
-                    fn = lambda c=clients[name]: c.get(PATH, cast_to=dict)  # noqa: E731
-                    samples[name].append(await async_stretch(fn, calls, concurrency, meter))
+                       for name in CONTENDERS}
+
+            def call(name: str, clients: dict[str, Any] = clients) -> Callable[[], Awaitable[Any]]:
+                client = clients[name]
+                if name == "none + PING":
+                    async def get_and_ping() -> Any:
+                        await bare_async.ping()
+                        return await client.get(PATH, cast_to=dict)
+                    return get_and_ping
+                return lambda: client.get(PATH, cast_to=dict)
+
+            for name in CONTENDERS:
+                await async_stretch(call(name), 64, concurrency, meter)
+            for order in alternate(list(CONTENDERS), rounds):
+                for name in order:
+                    samples[name].append(await async_stretch(call(name), calls, concurrency, meter))
             for client in clients.values():
                 await client.close()
-            rows.append(_row(f"async, {concurrency} task{'s' if concurrency > 1 else ''}",
-                             _medians(samples["none"]), _medians(samples["redis"])))
+            rows.extend(_rows(f"async, {concurrency} task{'s' if concurrency > 1 else ''}", samples))
+        await bare_async.aclose()
 
     asyncio.run(async_rows())
     return rows
@@ -253,8 +290,8 @@ def main() -> None:
                  "elapsed / calls (at 16, the cost in throughput); CPU is this process's; the loopback server and "
                  "redis-server run on the same machine. Target: `redis` adds <= 150 us per call."]
         if "clients" in opts.only:
-            print_table("What the `redis` limiter adds to client.get (us per call, wall / CPU)",
-                        ["shell, concurrency", "`none`", "`redis`", "added", "redis-server CPU", "<= 150 us"],
+            print_table("What the `redis` limiter adds to client.get (us per call, wall / this process's CPU)",
+                        ["shell, concurrency", "limiter", "us per call", "added over `none`", "redis-server CPU"],
                         client_rows(url, redis, calls, rounds), notes + none_lines())
         if "alone" in opts.only:
             print_table("The limiters alone (us per call, wall / CPU)",

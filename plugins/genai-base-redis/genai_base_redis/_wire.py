@@ -76,11 +76,13 @@ class SyncWire:
         self._local = threading.local()
         self._all: "weakref.WeakSet[Any]" = weakref.WeakSet()  # to close them all
         self._lock = threading.Lock()
-        os.register_at_fork(after_in_child=self._forget)
+        _WIRES.add(self)
 
-    def _forget(self) -> None:
+    def forget(self) -> None:
+        """Drop every connection without closing it (in a forked child: the parent's sockets)."""
         self._local = threading.local()  # the parent's sockets are not this process's to use
         self._all = weakref.WeakSet()
+        self._lock = threading.Lock()
 
     def connection(self, timeout: float) -> Any:
         """This thread's connection whose connect and read timeouts are ``timeout``."""
@@ -121,6 +123,17 @@ class SyncWire:
             held = list(self._all)
         for conn in held:
             conn.disconnect()
+
+
+_WIRES: "weakref.WeakSet[SyncWire]" = weakref.WeakSet()
+
+
+def _after_fork() -> None:
+    for wire in list(_WIRES):
+        wire.forget()
+
+
+os.register_at_fork(after_in_child=_after_fork)
 
 
 class AsyncWire:

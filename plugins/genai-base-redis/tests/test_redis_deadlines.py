@@ -347,3 +347,25 @@ def test_a_cluster_node_is_a_configuration_error_not_an_outage(kind: str, cluste
         asyncio.run(main())
     assert limiter.store.outages == 0  # not let through as if Redis were down
     limiter.close()
+
+
+# -- held connections and fork ------------------------------------------------------------------------
+
+
+def test_a_forked_child_opens_its_own_connection_and_the_parents_still_works(redis_server: RedisServer) -> None:
+    limiter = RedisRateLimiter(redis_server.url, rps=1000, burst=100, key="fork", fail_open=False)
+    limiter.acquire(1.0)  # the parent holds a connection now
+    pid = os.fork()
+    if pid == 0:  # the child: its own connection, the parent's left alone
+        try:
+            limiter.acquire(1.0)
+            os._exit(0 if limiter.store.outages == 0 else 3)
+        except BaseException:
+            os._exit(4)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    limiter.acquire(1.0)  # the parent's connection survived the child
+    assert limiter.store.outages == 0
+    with redis_server.client() as admin:
+        assert float(admin.get("genai_base:rate:fork") or 0) > 0
+    limiter.close()
