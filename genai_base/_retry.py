@@ -270,9 +270,8 @@ class RetryBudget:
 class BudgetStore(Protocol):
     """Where :class:`BudgetedRetryPolicy` keeps its tokens: :class:`RetryBudget` in memory, or shared.
 
-    ``genai-base-redis`` keeps them in Redis, for every process naming the same key. A shared
-    store may also offer ``async acquire_async(cost, time_left)`` (``time_left``: what the call
-    has left, or ``None``), which :meth:`BudgetedRetryPolicy.should_retry_async` awaits.
+    ``genai-base-redis`` keeps them in Redis, for every process naming the same key (and
+    subclasses the policy with a ``should_retry_async`` for the async client).
     """
 
     #: The most tokens the bucket holds.
@@ -339,20 +338,6 @@ class BudgetedRetryPolicy:
             return False
         cost = self.cost(outcome)
         if not self.budget.acquire(cost):
-            raise self.spent(cost)
-        return True
-
-    async def should_retry_async(self, outcome: RetryOutcome) -> bool:
-        """:meth:`should_retry` for the async client: a store's ``acquire_async`` is awaited, if it has one."""
-        if not self.inner.should_retry(outcome):
-            return False
-        cost = self.cost(outcome)
-        acquire_async = getattr(self.budget, "acquire_async", None)
-        if acquire_async is not None:
-            taken = bool(await acquire_async(cost, outcome.time_left))
-        else:
-            taken = self.budget.acquire(cost)
-        if not taken:
             raise self.spent(cost)
         return True
 

@@ -9,6 +9,7 @@ a seeded ``random.Random`` where exactness matters), never by the clock.
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import math
 import random
@@ -639,3 +640,40 @@ def test_retry_policy_chosen_by_configuration() -> None:
         container = ClientContainer()
         container.config.from_dict({"retry_policy": name})
         assert isinstance(container.retry_policy(), cls)
+
+
+# -- a policy whose verdict needs I/O: awaited on the async client ------------------------------
+
+
+class AwaitedPolicy(ExponentialRetryPolicy):
+    """Retries once; its async verdict yields to the loop, as a round trip to a shared store would."""
+
+    def __init__(self) -> None:
+        super().__init__(**TINY)
+        self.sync_verdicts: list[Optional[float]] = []
+        self.async_verdicts: list[Optional[float]] = []
+
+    def should_retry(self, outcome: RetryOutcome) -> bool:
+        self.sync_verdicts.append(outcome.time_left)
+        return outcome.retries_taken == 0
+
+    async def should_retry_async(self, outcome: RetryOutcome) -> bool:
+        await asyncio.sleep(0)
+        self.async_verdicts.append(outcome.time_left)
+        if outcome.retries_taken > 0:
+            raise RetryBudgetExhaustedError("the shared budget is spent; not retrying")
+        return True
+
+
+def test_should_retry_async_is_awaited_on_the_async_client_only(shell: Shell) -> None:
+    shell.server.script("/f", Reply(status=503, json={"error": {"message": "busy"}}))
+    policy = AwaitedPolicy()
+    client = fast_client(shell, policy=policy, max_retries=3, deadline=30.0)
+    with pytest.raises(APIStatusError) as info:
+        shell.run(client.get("/f", cast_to=dict))
+    assert attempts(shell, "/f") == 2  # one retry, then the policy said no
+    asked = policy.async_verdicts if shell.is_async else policy.sync_verdicts
+    assert (policy.sync_verdicts if shell.is_async else policy.async_verdicts) == []
+    assert len(asked) == 2 and all(left is not None and 29.0 < left <= 30.0 for left in asked)
+    if shell.is_async:
+        assert "the shared budget is spent" in str(info.value)  # a refusal raised there reads as one

@@ -187,6 +187,15 @@ class RedisBudgetedRetryPolicy(BudgetedRetryPolicy):
             raise self.spent(cost)
         return True
 
+    async def should_retry_async(self, outcome: RetryOutcome) -> bool:
+        """:meth:`should_retry` for the async client: the round trip is awaited (``redis.asyncio``)."""
+        if not self.inner.should_retry(outcome):
+            return False
+        cost = self.cost(outcome)
+        if not await self.shared.acquire_async(cost, outcome.time_left):
+            raise self.spent(cost)
+        return True
+
 
 def make_budgeted(settings: Any, key: Optional[str] = None) -> BudgetedRetryPolicy:
     """Factory for the ``redis_budgeted`` entry point: ``retry_budget.*`` numbers, Redis from ``rate_limit.*``.

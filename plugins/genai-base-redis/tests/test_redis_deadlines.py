@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import signal
 import subprocess
 import time
 from pathlib import Path
@@ -22,6 +23,7 @@ from genai_base import (
     AsyncAPIClient,
     ClientContainer,
     ConfigurationError,
+    FinalRequestOptions,
     RateLimiterUnavailableError,
     RetryOutcome,
     SyncAPIClient,
@@ -60,8 +62,6 @@ class Paused:
 
 
 def outcome(time_left: Any = None) -> RetryOutcome:
-    from genai_base import FinalRequestOptions
-
     return RetryOutcome(0, 2, FinalRequestOptions(method="get", url="/x"), status_code=503, headers={},
                         time_left=time_left)
 
@@ -362,7 +362,16 @@ def test_a_forked_child_opens_its_own_connection_and_the_parents_still_works(red
             os._exit(0 if limiter.store.outages == 0 else 3)
         except BaseException:
             os._exit(4)
-    _, status = os.waitpid(pid, 0)
+    give_up = time.monotonic() + 20  # a child stuck on a lock another thread held at the fork fails the test
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        if time.monotonic() > give_up:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            pytest.fail("the forked child did not finish")
+        time.sleep(0.01)
     assert os.waitstatus_to_exitcode(status) == 0
     limiter.acquire(1.0)  # the parent's connection survived the child
     assert limiter.store.outages == 0
