@@ -11,7 +11,7 @@ from typing import Any, Mapping, Optional
 from genai_base import APITimeoutError, ConfigurationError, ServerFeedback, read_feedback
 
 from ._scripts import RATE_FEED, RATE_TAKE
-from ._store import FAILURES, RedisStore, reject_cluster
+from ._store import FAILURES, RedisStore, cut_short, reject_cluster
 from ._wire import pack, within
 
 __all__ = ["RedisRateLimiter", "make_rate_limiter", "KEY_PREFIX"]
@@ -136,7 +136,7 @@ class RedisRateLimiter:
                 reply = await within(limit, wire.call(pack([*self._take, _max_wait(timeout)]), self._script))
             except (*FAILURES, asyncio.TimeoutError) as exc:
                 reject_cluster(exc, store)
-                return store.unavailable(exc, cut=timeout if limit < store.timeout else None)
+                return store.unavailable(exc, cut=cut_short(exc, timeout, limit < store.timeout))
             store.reachable()
             return reply
         finally:

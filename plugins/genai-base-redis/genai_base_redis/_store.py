@@ -32,7 +32,7 @@ from genai_base import ConfigurationError, RateLimiterUnavailableError
 
 from ._wire import AsyncWire, SyncWire, pack, timeout_step, within
 
-__all__ = ["RedisStore", "redact", "check_url", "logger", "FAILURES", "reject_cluster"]
+__all__ = ["RedisStore", "redact", "check_url", "logger", "FAILURES", "reject_cluster", "cut_short"]
 
 logger = logging.getLogger("genai_base.redis")
 _FAILURES = (redis.RedisError, OSError)
@@ -158,7 +158,7 @@ class RedisStore:
             reply = self.wire.call(pack(words), step, self.scripts[name][0])
         except _FAILURES as exc:
             reject_cluster(exc, self)
-            return self.unavailable(exc, cut=left if step < self.timeout else None)
+            return self.unavailable(exc, cut=cut_short(exc, left, step < self.timeout))
         self.reachable()
         return reply
 
@@ -175,10 +175,10 @@ class RedisStore:
                 await within(limit, state.client.script_load(self.scripts[name][0]))
                 reply = await within(limit, state.client.execute_command(*words))
             except (*_FAILURES, asyncio.TimeoutError) as exc:
-                return self.unavailable(exc, cut=left if limit < self.timeout else None)
+                return self.unavailable(exc, cut=cut_short(exc, left, limit < self.timeout))
         except (*_FAILURES, asyncio.TimeoutError) as exc:
             reject_cluster(exc, self)
-            return self.unavailable(exc, cut=left if limit < self.timeout else None)
+            return self.unavailable(exc, cut=cut_short(exc, left, limit < self.timeout))
         self.reachable()
         return reply
 
@@ -277,6 +277,17 @@ class _LoopState:
             task.cancel()
         await self.wire.close()
         await self.client.aclose()
+
+
+def cut_short(exc: BaseException, left: Optional[float], shortened: bool) -> Optional[float]:
+    """``left`` when ``exc`` is a timeout of a command the call's deadline ``shortened``, else ``None``.
+
+    Only such a failure is the call's alone; a refused connection, an error
+    reply or a timeout at the full ``redis_timeout`` is an outage.
+    """
+    if shortened and isinstance(exc, (redis.TimeoutError, TimeoutError, asyncio.TimeoutError)):
+        return left
+    return None
 
 
 def _describe(exc: BaseException) -> str:

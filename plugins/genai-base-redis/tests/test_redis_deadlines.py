@@ -14,7 +14,7 @@ from typing import Any, Iterator
 
 import pytest
 import redis
-from conftest import RedisServer, _free_port
+from conftest import RedisServer, _free_port, closed_port
 from genai_base_redis import RedisBudgetedRetryPolicy, RedisRateLimiter, RedisRetryBudget
 from genai_base_redis._budget import BUDGET_PREFIX
 from genai_base_redis._wire import timeout_step
@@ -93,6 +93,18 @@ def test_sync_acquire_is_bounded_by_what_the_call_has_left(redis_server: RedisSe
     assert elapsed < 0.2
     assert limiter.store.outages == 0  # a short answer window says little of Redis: not an outage
     limiter.acquire(1.0)  # and the next call asks Redis again at once
+    limiter.close()
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_a_refused_connection_is_an_outage_even_when_the_deadline_is_short(kind: str) -> None:
+    limiter = RedisRateLimiter(f"redis://127.0.0.1:{closed_port()}/0", rps=10, key="k", timeout=1.0)
+    for _ in range(3):
+        if kind == "sync":
+            limiter.acquire(0.05)  # fail open: goes
+        else:
+            asyncio.run(limiter.acquire_async(0.05))
+    assert limiter.store.outages == 1  # noted (and warned) once, then not asked until the recheck
     limiter.close()
 
 
