@@ -286,9 +286,9 @@ def main() -> None:
         if redis_url is None:
             print("skipped: no redis-server on PATH (Debian: apt-get install redis-server)")
             return
-        notes = [f"{calls} calls x {rounds} rounds, medians, alternating `none` and `redis`; wall us per call is "
-                 "elapsed / calls (at 16, the cost in throughput); CPU is this process's; the loopback server and "
-                 "redis-server run on the same machine. Target: `redis` adds <= 150 us per call."]
+        notes = [f"{calls} calls x {rounds} rounds, medians, alternating `none`, `redis` and `none + PING`; "
+                 "wall us per call is elapsed / calls (at 16, the cost in throughput); CPU is this process's; "
+                 "the loopback server and redis-server run on the same machine. Target: `redis` adds <= 150 us."]
         if "clients" in opts.only:
             print_table("What the `redis` limiter adds to client.get (us per call, wall / this process's CPU)",
                         ["shell, concurrency", "limiter", "us per call", "added over `none`", "redis-server CPU"],
