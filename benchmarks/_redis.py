@@ -46,12 +46,12 @@ class RedisProcess:
             [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
              "--dir", self.dir], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
-        with redis.Redis(host="127.0.0.1", port=self.port, socket_connect_timeout=0.2) as client:
+        with redis.Redis(host="127.0.0.1", port=self.port, socket_connect_timeout=0.2, socket_timeout=0.2) as client:
             for _ in range(500):
                 try:
                     client.ping()
                     return self.url
-                except redis.ConnectionError:
+                except (redis.ConnectionError, redis.TimeoutError):
                     time.sleep(0.01)
         raise RuntimeError("redis-server did not start")
 

@@ -47,14 +47,15 @@ class RedisServer:
              "--dir", str(self.workdir), "--loglevel", "warning"],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         )
-        client = redis.Redis(host="127.0.0.1", port=self.port, socket_connect_timeout=0.2)
+        # A socket timeout too: a server still starting may accept and not answer yet.
+        client = redis.Redis(host="127.0.0.1", port=self.port, socket_connect_timeout=0.2, socket_timeout=0.2)
         try:
             deadline = time.monotonic() + 10
             while True:
                 try:
                     client.ping()
                     return
-                except redis.ConnectionError:
+                except (redis.ConnectionError, redis.TimeoutError):
                     if self.process.poll() is not None or time.monotonic() > deadline:
                         raise RuntimeError(f"redis-server did not start: {self.process.stderr.read()!r}") from None
                     time.sleep(0.01)

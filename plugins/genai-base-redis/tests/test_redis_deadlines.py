@@ -327,17 +327,23 @@ def cluster_node(tmp_path: Path) -> Iterator[str]:
     binary = shutil.which("redis-server")
     assert binary is not None
     port = _free_port()
+    bus = _free_port()  # the cluster bus (else port + 10000, which may be taken or past 65535)
     process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--cluster-enabled", "yes", "--cluster-config-file",
+        [binary, "--port", str(port), "--cluster-port", str(bus), "--bind", "127.0.0.1", "--cluster-enabled", "yes",
+         "--cluster-config-file",
          str(tmp_path / "nodes.conf"), "--save", "", "--appendonly", "no", "--dir", str(tmp_path)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        with redis.Redis(host="127.0.0.1", port=port, socket_connect_timeout=0.2) as client:
-            for _ in range(500):
+        # A socket timeout too: a node still starting may accept and not answer yet.
+        with redis.Redis(host="127.0.0.1", port=port, socket_connect_timeout=0.2, socket_timeout=0.2) as client:
+            give_up = time.monotonic() + 10
+            while True:
                 try:
                     client.ping()
                     break
-                except redis.ConnectionError:
+                except (redis.ConnectionError, redis.TimeoutError):
+                    if process.poll() is not None or time.monotonic() > give_up:
+                        raise RuntimeError("redis-server --cluster-enabled did not start") from None
                     time.sleep(0.01)
         yield f"redis://127.0.0.1:{port}/0"
     finally:
@@ -390,3 +396,30 @@ def test_a_forked_child_opens_its_own_connection_and_the_parents_still_works(red
     with redis_server.client() as admin:
         assert float(admin.get("genai_base:rate:fork") or 0) > 0
     limiter.close()
+
+
+def test_one_command_per_attempt_and_none_for_silent_feedback(kind: str, redis_server: RedisServer,
+                                                             fake_api: FakeAPIServer) -> None:
+    container = ClientContainer()
+    container.config.from_dict({"rate_limiter": "redis", "rate_limit": {"url": redis_server.url, "rps": 1000,
+                                                                       "burst": 100}})
+    with redis_server.client() as admin:
+        if kind == "sync":
+            with SyncAPIClient(version="1", base_url=fake_api.url, container=container) as client:
+                client.get("/echo", cast_to=dict)  # connected, the script loaded
+                admin.config_resetstat()
+                for _ in range(5):
+                    client.get("/echo", cast_to=dict)
+        else:
+            async def main() -> None:
+                async with AsyncAPIClient(version="1", base_url=fake_api.url, container=container) as client:
+                    await client.get("/echo", cast_to=dict)
+                    admin.config_resetstat()
+                    for _ in range(5):
+                        await client.get("/echo", cast_to=dict)
+
+            asyncio.run(main())
+        stats = admin.info("commandstats")
+    assert stats["cmdstat_evalsha"]["calls"] == 5  # the slots; the responses said nothing: no feedback command
+    assert stats["cmdstat_time"]["calls"] == 5  # every script asks TIME once: five takes, no feed script
+    assert not [name for name in stats if name.startswith(("cmdstat_script", "cmdstat_eval|", "cmdstat_ping"))]
