@@ -8,7 +8,7 @@ import warnings
 from typing import Any, AsyncIterator, Literal, Optional, TypeVar, Union, overload
 
 from ._base import BaseClient, Self, _default
-from ._engine import FEEDBACK, LIMIT, READ, SEND, SLEEP, AsyncAuthStep, FlowRunner
+from ._engine import EXCHANGE, FEEDBACK, LIMIT, READ, SEND, SLEEP, AsyncAuthStep
 from ._errors import APIError
 from ._multipart import files_need_reading, read_files
 from ._options import FinalRequestOptions, RequestOptions
@@ -176,13 +176,17 @@ class AsyncAPIClient(BaseClient):
         if transport is None or key[0] is not loop or key[1] != os.getpid():
             transport = await shared.transport_for(loop, self._make_transport)
         send = transport.send
-        runner = FlowRunner(call.flow())
+        flow = call.flow()
+        result: Any = None
         try:
-            while runner.step is not None:  # await each send, read, sleep and auth step the flow asks for
-                kind, arg = runner.step
-                result: Any
+            step = flow.send(None)
+            while True:  # await each step the flow asks for, and answer it
+                kind, arg = step
                 try:
-                    if kind is SEND:
+                    if kind is EXCHANGE:
+                        response = await send(arg)
+                        result = response, await response.read()
+                    elif kind is SEND:
                         result = await send(arg)
                     elif kind is READ:
                         result = await arg.read()
@@ -195,12 +199,15 @@ class AsyncAPIClient(BaseClient):
                     else:
                         result = await _auth_step(arg)
                 except APIError as exc:
-                    result = exc
-                runner.answer(result)
+                    step = flow.throw(exc)
+                else:
+                    step = flow.send(result)
+        except StopIteration as done:
+            attempt = done.value
         except BaseException:
-            runner.close()
+            flow.close()  # the flow releases the response it holds
             raise
-        return self._conclude(call, runner.attempt, AsyncAPIResponse, stream_cls, AsyncStream)
+        return self._conclude(call, attempt, AsyncAPIResponse, stream_cls, AsyncStream)
 
     @overload
     async def get(

@@ -54,6 +54,7 @@ __all__ = [
     "Attempt",
     "AsyncAuthStep",
     "Call",
+    "EXCHANGE",
     "EngineConfig",
     "FEEDBACK",
     "FlowRunner",
@@ -77,6 +78,10 @@ _BODY_HEADERS = ("content-type", "content-length", "transfer-encoding")
 
 #: ``(SEND, request)``: send the request (no redirects followed); answer with the response head.
 SEND = "send"
+#: ``(EXCHANGE, request)``: send the request and read its whole body (no redirects followed); answer
+#: with ``(response, body)``. Asked instead of ``SEND`` then ``READ`` when the call wants every body
+#: read and nothing sits between the two (no auth flow, no rate limiter): one step less per attempt.
+EXCHANGE = "exchange"
 #: ``(READ, response)``: read the whole body, releasing the connection; answer with the bytes.
 READ = "read"
 #: ``(SLEEP, seconds)``: wait; answer with ``None``.
@@ -176,9 +181,15 @@ class Attempt:
     response: Any = None
     content: Optional[bytes] = None
     error: Optional[APIError] = None
-    elapsed: timedelta = timedelta(0)
+    #: How long the attempt took, in seconds.
+    seconds: float = 0.0
     #: True when the attempt got a response the call accepts.
     ok: bool = False
+
+    @property
+    def elapsed(self) -> timedelta:
+        """How long the attempt took (made when asked: most calls never read it)."""
+        return timedelta(seconds=self.seconds)
 
     @property
     def status_code(self) -> Optional[int]:
@@ -265,6 +276,8 @@ class Call:
         """Every attempt of the call, until one is accepted or no retry is left; returns the last."""
         config = self.config
         clock = config.clock
+        # Every body read at once, nothing between the send and the read: one EXCHANGE step.
+        exchange = not self.stream and not config.rate_limited
         while True:
             if config.rate_limited:
                 try:  # a slot before each attempt (and before its timeouts are cut to the deadline)
@@ -273,7 +286,7 @@ class Call:
                     return self._failed(self.request, exc, clock())
             request = self._next_request()
             started = clock()
-            response = None
+            response = content = None
             try:
                 sent = request
                 hops = 0
@@ -281,6 +294,8 @@ class Call:
                 while True:  # the hops of the redirects the call follows
                     if signing:
                         response = yield from self._send_signed(sent)
+                    elif exchange:
+                        response, content = yield EXCHANGE, sent
                     else:
                         response = yield SEND, sent
                     status = response.status_code
@@ -293,12 +308,11 @@ class Call:
                     if origin_of(following.url) != origin_of(sent.url):
                         signing = False  # auth signs only the original origin
                     response.close()
-                    response, sent = None, following
+                    response, content, sent = None, None, following
                 if config.rate_limited:
                     yield FEEDBACK, response  # a 429/503 retry-after or x-ratelimit-* reaches every sharer
                 accepted = 200 <= status < 300 or (self.raw_type and 300 <= status < 400)
-                content = None
-                if not accepted or not self.stream:
+                if content is None and (not accepted or not self.stream):
                     # Read here, so a body cut off is retried like any failed attempt.
                     content = yield READ, response
             except APIError as exc:
@@ -394,7 +408,7 @@ class Call:
         self, request: PreparedRequest, response: Any, content: Optional[bytes], accepted: bool, started: float
     ) -> Attempt:
         config = self.config
-        elapsed = timedelta(seconds=config.clock() - started)
+        seconds = config.clock() - started
         hooks = config.hooks
         if hooks.hooks and hooks.listening("on_response"):
             hooks.emit(
@@ -404,14 +418,14 @@ class Call:
                     redact_url(request.url),
                     response.status_code,
                     response.headers.redacted(config.secret_headers),
-                    elapsed,
+                    timedelta(seconds=seconds),
                     self.retries_taken,
                     call_id=self.call_id,
                 ),
             )
         if config.policies is not None:
             config.policies.response(response, self._context())
-        attempt = Attempt(request, response, content, None, elapsed, accepted)
+        attempt = Attempt(request, response, content, None, seconds, accepted)
         if accepted and config.on_success is not None:  # a budget earns back what retries cost
             config.on_success(self._outcome(attempt))
         return attempt
@@ -428,7 +442,7 @@ class Call:
             error.request = request
         # Transport messages quote the signed URL: keep query-string credentials out.
         redact_error(error, self.config.secret_params)
-        return Attempt(request, error=error, elapsed=timedelta(seconds=self.config.clock() - started))
+        return Attempt(request, error=error, seconds=self.config.clock() - started)
 
     # -- retries ---------------------------------------------------------------------
 

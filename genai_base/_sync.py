@@ -8,7 +8,7 @@ import time
 from typing import Any, Literal, Optional, TypeVar, Union, overload
 
 from ._base import BaseClient, Self
-from ._engine import LIMIT, READ, SEND, SLEEP, FlowRunner
+from ._engine import EXCHANGE, LIMIT, READ, SEND, SLEEP
 from ._errors import APIError
 from ._options import FinalRequestOptions, RequestOptions
 from ._pagination import SyncPage
@@ -122,13 +122,17 @@ class SyncAPIClient(BaseClient):
             options = self._prepare_options(options)
         call = self._start(options, cast_to, stream)
         send = self._shared.for_this_process().send
-        runner = FlowRunner(call.flow())
+        flow = call.flow()
+        result: Any = None
         try:
-            while runner.step is not None:  # perform each step the flow asks for
-                kind, arg = runner.step
-                result: Any
+            step = flow.send(None)
+            while True:  # perform each step the flow asks for, and answer it
+                kind, arg = step
                 try:
-                    if kind is SEND:
+                    if kind is EXCHANGE:
+                        response = send(arg)
+                        result = response, response.read()
+                    elif kind is SEND:
                         result = send(arg)
                     elif kind is READ:
                         result = arg.read()
@@ -139,12 +143,15 @@ class SyncAPIClient(BaseClient):
                     else:  # FEEDBACK
                         result = self._rate_limiter.feedback(arg.status_code, arg.headers)
                 except APIError as exc:
-                    result = exc
-                runner.answer(result)
+                    step = flow.throw(exc)
+                else:
+                    step = flow.send(result)
+        except StopIteration as done:
+            attempt = done.value
         except BaseException:
-            runner.close()
+            flow.close()  # the flow releases the response it holds
             raise
-        return self._conclude(call, runner.attempt, APIResponse, stream_cls, Stream)
+        return self._conclude(call, attempt, APIResponse, stream_cls, Stream)
 
     @overload
     def get(
