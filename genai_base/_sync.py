@@ -15,6 +15,7 @@ from ._pagination import SyncPage
 from ._response import APIResponse
 from ._settings import Settings
 from ._streaming import Stream
+from ._sync_verbs import SyncVerbs
 from ._transports.requests import RequestsTransport
 
 __all__ = ["SyncAPIClient"]
@@ -53,7 +54,7 @@ class _SharedSync:
         return self.transport
 
 
-class SyncAPIClient(BaseClient):
+class SyncAPIClient(BaseClient, SyncVerbs):
     """A client on a ``requests.Session``: build, send, retry and parse, synchronously."""
 
     _shared: _SharedSync
@@ -145,159 +146,6 @@ class SyncAPIClient(BaseClient):
             runner.close()
             raise
         return self._conclude(call, runner.attempt, APIResponse, stream_cls, Stream)
-
-    @overload
-    def get(
-        self,
-        path: str,
-        *,
-        cast_to: type[ResponseT],
-        options: RequestOptions = {},
-        stream: Literal[False] = False,
-        stream_cls: None = None,
-    ) -> ResponseT: ...
-
-    @overload
-    def get(
-        self,
-        path: str,
-        *,
-        cast_to: type[object],
-        options: RequestOptions = {},
-        stream: Literal[True],
-        stream_cls: type[StreamT],
-    ) -> StreamT: ...
-
-    @overload
-    def get(
-        self,
-        path: str,
-        *,
-        cast_to: type[ResponseT],
-        options: RequestOptions = {},
-        stream: Literal[True],
-        stream_cls: None = None,
-    ) -> Stream[ResponseT]: ...
-
-    def get(
-        self,
-        path: str,
-        *,
-        cast_to: Any,
-        options: RequestOptions = {},
-        stream: bool = False,
-        stream_cls: Optional[type[Any]] = None,
-    ) -> Any:
-        """``GET path``; ``stream=True`` (with a ``stream_cls``) streams."""
-        return self.request(
-            cast_to, FinalRequestOptions(method="get", url=path, **options), stream=stream, stream_cls=stream_cls
-        )
-
-    @overload
-    def post(
-        self,
-        path: str,
-        *,
-        cast_to: type[ResponseT],
-        body: Any = None,
-        content: Any = None,
-        files: Any = None,
-        options: RequestOptions = {},
-        stream: Literal[False] = False,
-        stream_cls: None = None,
-    ) -> ResponseT: ...
-
-    @overload
-    def post(
-        self,
-        path: str,
-        *,
-        cast_to: type[object],
-        body: Any = None,
-        content: Any = None,
-        files: Any = None,
-        options: RequestOptions = {},
-        stream: Literal[True],
-        stream_cls: type[StreamT],
-    ) -> StreamT: ...
-
-    @overload
-    def post(
-        self,
-        path: str,
-        *,
-        cast_to: type[ResponseT],
-        body: Any = None,
-        content: Any = None,
-        files: Any = None,
-        options: RequestOptions = {},
-        stream: Literal[True],
-        stream_cls: None = None,
-    ) -> Stream[ResponseT]: ...
-
-    def post(
-        self,
-        path: str,
-        *,
-        cast_to: Any,
-        body: Any = None,
-        content: Any = None,
-        files: Any = None,
-        options: RequestOptions = {},
-        stream: bool = False,
-        stream_cls: Optional[type[Any]] = None,
-    ) -> Any:
-        """``POST path``: a JSON ``body``, raw ``content`` or multipart ``files``; ``stream=True`` streams."""
-        return self.request(
-            cast_to,
-            self._verb_options("post", path, body, content, files, options),
-            stream=stream,
-            stream_cls=stream_cls,
-        )
-
-    def put(
-        self,
-        path: str,
-        *,
-        cast_to: type[ResponseT],
-        body: Any = None,
-        content: Any = None,
-        files: Any = None,
-        options: RequestOptions = {},
-    ) -> ResponseT:
-        """``PUT path`` with a JSON ``body``, raw ``content`` or multipart ``files``."""
-        return self.request(
-            cast_to, self._verb_options("put", path, body, content, files, options)
-        )
-
-    def patch(
-        self,
-        path: str,
-        *,
-        cast_to: type[ResponseT],
-        body: Any = None,
-        content: Any = None,
-        files: Any = None,
-        options: RequestOptions = {},
-    ) -> ResponseT:
-        """``PATCH path`` with a JSON ``body``, raw ``content`` or multipart ``files``."""
-        return self.request(
-            cast_to, self._verb_options("patch", path, body, content, files, options)
-        )
-
-    def delete(
-        self,
-        path: str,
-        *,
-        cast_to: type[ResponseT],
-        body: Any = None,
-        content: Any = None,
-        options: RequestOptions = {},
-    ) -> ResponseT:
-        """``DELETE path`` with a JSON ``body``, raw ``content``."""
-        return self.request(
-            cast_to, self._verb_options("delete", path, body, content, None, options)
-        )
 
     def get_api_list(
         self,
