@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import warnings
-from typing import Any, AsyncIterator, Literal, Optional, TypeVar, Union, overload
+from typing import TYPE_CHECKING, Any, AsyncIterator, Literal, Optional, TypeVar, Union, overload
 
 from ._async_verbs import AsyncVerbs
 from ._base import BaseClient, Self, _default
@@ -18,6 +18,9 @@ from ._response import APIResponse, AsyncAPIResponse
 from ._settings import Settings
 from ._streaming import AsyncStream
 from ._transports.aiohttp import AiohttpTransport
+
+if TYPE_CHECKING:  # PEP 747: a cast_to may be any type form (a Union, Optional[...]), not only a class
+    from typing_extensions import TypeForm
 
 __all__ = ["AsyncAPIClient"]
 
@@ -119,7 +122,7 @@ class AsyncAPIClient(BaseClient, AsyncVerbs):
     @overload
     async def request(
         self,
-        cast_to: type[ResponseT],
+        cast_to: TypeForm[ResponseT],
         options: FinalRequestOptions,
         *,
         stream: Literal[False] = False,
@@ -129,7 +132,7 @@ class AsyncAPIClient(BaseClient, AsyncVerbs):
     @overload
     async def request(
         self,
-        cast_to: type[object],
+        cast_to: TypeForm[object],
         options: FinalRequestOptions,
         *,
         stream: Literal[True],
@@ -139,7 +142,7 @@ class AsyncAPIClient(BaseClient, AsyncVerbs):
     @overload
     async def request(
         self,
-        cast_to: type[ResponseT],
+        cast_to: TypeForm[ResponseT],
         options: FinalRequestOptions,
         *,
         stream: Literal[True],
@@ -149,7 +152,7 @@ class AsyncAPIClient(BaseClient, AsyncVerbs):
     @overload
     async def request(
         self,
-        cast_to: type[ResponseT],
+        cast_to: TypeForm[ResponseT],
         options: FinalRequestOptions,
         *,
         stream: bool,
@@ -207,7 +210,7 @@ class AsyncAPIClient(BaseClient, AsyncVerbs):
         self,
         path: str,
         *,
-        model: type[ResponseT],
+        model: TypeForm[ResponseT],
         paginator: Any = None,
         body: Any = None,
         options: RequestOptions = {},

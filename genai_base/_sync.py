@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from typing import Any, Literal, Optional, TypeVar, Union, overload
+from typing import TYPE_CHECKING, Any, Literal, Optional, TypeVar, Union, overload
 
 from ._base import BaseClient, Self
 from ._engine import LIMIT, READ, SEND, SLEEP, FlowRunner
@@ -17,6 +17,9 @@ from ._settings import Settings
 from ._streaming import Stream
 from ._sync_verbs import SyncVerbs
 from ._transports.requests import RequestsTransport
+
+if TYPE_CHECKING:  # PEP 747: a cast_to may be any type form (a Union, Optional[...]), not only a class
+    from typing_extensions import TypeForm
 
 __all__ = ["SyncAPIClient"]
 
@@ -73,7 +76,7 @@ class SyncAPIClient(BaseClient, SyncVerbs):
     @overload
     def request(
         self,
-        cast_to: type[ResponseT],
+        cast_to: TypeForm[ResponseT],
         options: FinalRequestOptions,
         *,
         stream: Literal[False] = False,
@@ -83,7 +86,7 @@ class SyncAPIClient(BaseClient, SyncVerbs):
     @overload
     def request(
         self,
-        cast_to: type[object],
+        cast_to: TypeForm[object],
         options: FinalRequestOptions,
         *,
         stream: Literal[True],
@@ -93,7 +96,7 @@ class SyncAPIClient(BaseClient, SyncVerbs):
     @overload
     def request(
         self,
-        cast_to: type[ResponseT],
+        cast_to: TypeForm[ResponseT],
         options: FinalRequestOptions,
         *,
         stream: Literal[True],
@@ -103,7 +106,7 @@ class SyncAPIClient(BaseClient, SyncVerbs):
     @overload
     def request(
         self,
-        cast_to: type[ResponseT],
+        cast_to: TypeForm[ResponseT],
         options: FinalRequestOptions,
         *,
         stream: bool,
@@ -151,7 +154,7 @@ class SyncAPIClient(BaseClient, SyncVerbs):
         self,
         path: str,
         *,
-        model: type[ResponseT],
+        model: TypeForm[ResponseT],
         paginator: Any = None,
         body: Any = None,
         options: RequestOptions = {},

@@ -18,7 +18,6 @@ from acme_openai import (
     FileObject,
     ModelInfo,
 )
-
 from acme_openai.resources.models import PAGINATOR
 
 from genai_base import (
@@ -168,7 +167,7 @@ def test_raw_listing_parses_to_the_page_and_pages_on(client: AcmeOpenAI, fake_ap
     first_sent, second_sent = fake_api.requests_to("/v1/models")
     assert second_sent.query_dict() == {"limit": ["2"], "after": ["m2"]}
     assert all("x-genai-base-raw-response" not in r.headers for r in (first_sent, second_sent))
-    assert raw.parse(to=dict)["next_cursor"] == "m2"  # the body as another type, as any raw response
+    assert raw.json()["next_cursor"] == "m2"  # the body itself, as of any raw response
 
 
 def test_streamed_listing_reads_the_first_page_on_parse(client: AcmeOpenAI, fake_api: FakeAPIServer) -> None:
