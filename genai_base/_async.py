@@ -110,7 +110,7 @@ class AsyncAPIClient(BaseClient, AsyncVerbs):
     # -- public API ------------------------------------------------------
 
     @overload
-    async def request(  # type: ignore[overload-overlap]  # the raw wrapper first: AsyncAPIResponse here
+    async def request(  # the raw wrapper first: AsyncAPIResponse here
         self,
         cast_to: type[APIResponse[ResponseT]],
         options: FinalRequestOptions,
