@@ -9,7 +9,18 @@ from typing import Any, Literal, Optional, Union
 
 import pytest
 
-from genai_base import APIResponse, APIResponseValidationError, AsyncAPIResponse, AsyncStream, Model, Stream
+from genai_base import (
+    APIResponse,
+    APIResponseValidationError,
+    APIStatusError,
+    AsyncAPIResponse,
+    AsyncStream,
+    Model,
+    Stream,
+    async_to_raw_response_wrapper,
+    make_request_options,
+    to_raw_response_wrapper,
+)
 from genai_base.testing import Reply
 
 from .conftest import Shell
@@ -132,3 +143,41 @@ def test_a_listing_of_a_union_loads_each_item(shell: Shell) -> None:
     shell.server.script("/pets", Reply(json={"data": [EVENTS[0], EVENTS[1]]}))
     page = shell.run(shell.client().get_api_list("/pets", model=Pet))
     assert [type(p) for p in page.items] == [Cat, Dog]
+
+
+def _raw_listing(shell: Shell, **kwargs: Any) -> Any:
+    """A listing's raw form, asked for through the raw response wrapper (as ``with_raw_response.list()``)."""
+    wrap: Any = async_to_raw_response_wrapper if shell.is_async else to_raw_response_wrapper
+    client = shell.client()
+
+    def listing(*, extra_headers: Optional[dict[str, str]] = None) -> Any:
+        return client.get_api_list(options=make_request_options(extra_headers=extra_headers), **kwargs)
+
+    if shell.is_async:
+
+        async def awaited(**kw: Any) -> Any:
+            return await listing(**kw)
+
+        return shell.run(wrap(awaited)())
+    return wrap(listing)()
+
+
+def test_a_raw_body_paged_listing_pages_on_in_the_body(shell: Shell) -> None:
+    shell.server.script("/search", [
+        Reply(json={"data": [EVENTS[0]], "next_page_token": "p2"}),
+        Reply(json={"data": [EVENTS[1]], "next_page_token": None}),
+    ])
+    raw = _raw_listing(shell, path="/search", model=Pet, method="post", body={"q": "pets"})
+    assert isinstance(raw, AsyncAPIResponse if shell.is_async else APIResponse) and raw.method == "POST"
+    page = shell.run(raw.parse())
+    assert [type(p) for p in shell.collect(page)] == [Cat, Dog]
+    first, second = shell.server.requests_to("/search")
+    assert first.json() == {"q": "pets"} and second.json() == {"q": "pets", "page_token": "p2"}
+    assert all("x-genai-base-raw-response" not in r.headers for r in (first, second))
+
+
+def test_a_raw_listing_whose_first_page_fails_raises_the_status_error(shell: Shell) -> None:
+    shell.server.script("/pets", Reply(status=404, json={"error": "no pets"}))
+    with pytest.raises(APIStatusError) as caught:
+        _raw_listing(shell, path="/pets", model=Pet)
+    assert caught.value.status_code == 404
