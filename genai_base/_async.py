@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import os
 import warnings
-from typing import Any, AsyncIterator, Literal, Optional, TypeVar, Union, overload
+from typing import TYPE_CHECKING, Any, AsyncIterator, Literal, Optional, TypeVar, Union, overload
 
+from ._async_verbs import AsyncVerbs
 from ._base import BaseClient, Self, _default
 from ._engine import EXCHANGE, FEEDBACK, LIMIT, READ, SEND, SLEEP, AsyncAuthStep
 from ._errors import APIError
@@ -17,6 +18,9 @@ from ._response import APIResponse, AsyncAPIResponse
 from ._settings import Settings
 from ._streaming import AsyncStream
 from ._transports.aiohttp import AiohttpTransport
+
+if TYPE_CHECKING:  # PEP 747: a cast_to may be any type form (a Union, Optional[...]), not only a class
+    from typing_extensions import TypeForm
 
 __all__ = ["AsyncAPIClient"]
 
@@ -83,7 +87,7 @@ async def _close_when_the_loop_ends(transport: AiohttpTransport) -> AsyncIterato
         await transport.close()
 
 
-class AsyncAPIClient(BaseClient):
+class AsyncAPIClient(BaseClient, AsyncVerbs):
     """A client on an ``aiohttp.ClientSession``: build, send, retry and parse, with ``await``."""
 
     _is_async = True
@@ -106,7 +110,7 @@ class AsyncAPIClient(BaseClient):
     # -- public API ------------------------------------------------------
 
     @overload
-    async def request(  # type: ignore[overload-overlap]  # the raw wrapper first: AsyncAPIResponse here
+    async def request(  # the raw wrapper first: AsyncAPIResponse here
         self,
         cast_to: type[APIResponse[ResponseT]],
         options: FinalRequestOptions,
@@ -118,7 +122,7 @@ class AsyncAPIClient(BaseClient):
     @overload
     async def request(
         self,
-        cast_to: type[ResponseT],
+        cast_to: TypeForm[ResponseT],
         options: FinalRequestOptions,
         *,
         stream: Literal[False] = False,
@@ -128,7 +132,7 @@ class AsyncAPIClient(BaseClient):
     @overload
     async def request(
         self,
-        cast_to: type[object],
+        cast_to: TypeForm[object],
         options: FinalRequestOptions,
         *,
         stream: Literal[True],
@@ -138,7 +142,7 @@ class AsyncAPIClient(BaseClient):
     @overload
     async def request(
         self,
-        cast_to: type[ResponseT],
+        cast_to: TypeForm[ResponseT],
         options: FinalRequestOptions,
         *,
         stream: Literal[True],
@@ -148,7 +152,7 @@ class AsyncAPIClient(BaseClient):
     @overload
     async def request(
         self,
-        cast_to: type[ResponseT],
+        cast_to: TypeForm[ResponseT],
         options: FinalRequestOptions,
         *,
         stream: bool,
@@ -209,257 +213,11 @@ class AsyncAPIClient(BaseClient):
             raise
         return self._conclude(call, attempt, AsyncAPIResponse, stream_cls, AsyncStream)
 
-    @overload
-    async def get(
-        self,
-        path: str,
-        *,
-        cast_to: type[APIResponse[ResponseT]],
-        options: RequestOptions = {},
-        stream: Literal[False] = False,
-    ) -> AsyncAPIResponse[ResponseT]: ...
-
-    @overload
-    async def get(
-        self,
-        path: str,
-        *,
-        cast_to: type[ResponseT],
-        options: RequestOptions = {},
-        stream: Literal[False] = False,
-        stream_cls: None = None,
-    ) -> ResponseT: ...
-
-    @overload
-    async def get(
-        self,
-        path: str,
-        *,
-        cast_to: type[object],
-        options: RequestOptions = {},
-        stream: Literal[True],
-        stream_cls: type[StreamT],
-    ) -> StreamT: ...
-
-    @overload
-    async def get(
-        self,
-        path: str,
-        *,
-        cast_to: type[ResponseT],
-        options: RequestOptions = {},
-        stream: Literal[True],
-        stream_cls: None = None,
-    ) -> AsyncStream[ResponseT]: ...
-
-    async def get(
-        self,
-        path: str,
-        *,
-        cast_to: Any,
-        options: RequestOptions = {},
-        stream: bool = False,
-        stream_cls: Optional[type[Any]] = None,
-    ) -> Any:
-        """``GET path``; ``stream=True`` (with a ``stream_cls``) streams."""
-        return await self.request(
-            cast_to, FinalRequestOptions(method="get", url=path, **options), stream=stream, stream_cls=stream_cls
-        )
-
-    @overload
-    async def post(
-        self,
-        path: str,
-        *,
-        cast_to: type[APIResponse[ResponseT]],
-        body: Any = None,
-        content: Any = None,
-        files: Any = None,
-        options: RequestOptions = {},
-        stream: Literal[False] = False,
-    ) -> AsyncAPIResponse[ResponseT]: ...
-
-    @overload
-    async def post(
-        self,
-        path: str,
-        *,
-        cast_to: type[ResponseT],
-        body: Any = None,
-        content: Any = None,
-        files: Any = None,
-        options: RequestOptions = {},
-        stream: Literal[False] = False,
-        stream_cls: None = None,
-    ) -> ResponseT: ...
-
-    @overload
-    async def post(
-        self,
-        path: str,
-        *,
-        cast_to: type[object],
-        body: Any = None,
-        content: Any = None,
-        files: Any = None,
-        options: RequestOptions = {},
-        stream: Literal[True],
-        stream_cls: type[StreamT],
-    ) -> StreamT: ...
-
-    @overload
-    async def post(
-        self,
-        path: str,
-        *,
-        cast_to: type[ResponseT],
-        body: Any = None,
-        content: Any = None,
-        files: Any = None,
-        options: RequestOptions = {},
-        stream: Literal[True],
-        stream_cls: None = None,
-    ) -> AsyncStream[ResponseT]: ...
-
-    async def post(
-        self,
-        path: str,
-        *,
-        cast_to: Any,
-        body: Any = None,
-        content: Any = None,
-        files: Any = None,
-        options: RequestOptions = {},
-        stream: bool = False,
-        stream_cls: Optional[type[Any]] = None,
-    ) -> Any:
-        """``POST path``: a JSON ``body``, raw ``content`` or multipart ``files``; ``stream=True`` streams."""
-        return await self.request(
-            cast_to,
-            self._verb_options("post", path, body, content, files, options),
-            stream=stream,
-            stream_cls=stream_cls,
-        )
-
-    @overload
-    async def put(
-        self,
-        path: str,
-        *,
-        cast_to: type[APIResponse[ResponseT]],
-        body: Any = None,
-        content: Any = None,
-        files: Any = None,
-        options: RequestOptions = {},
-    ) -> AsyncAPIResponse[ResponseT]: ...
-
-    @overload
-    async def put(
-        self,
-        path: str,
-        *,
-        cast_to: type[ResponseT],
-        body: Any = None,
-        content: Any = None,
-        files: Any = None,
-        options: RequestOptions = {},
-    ) -> ResponseT: ...
-
-    async def put(
-        self,
-        path: str,
-        *,
-        cast_to: Any,
-        body: Any = None,
-        content: Any = None,
-        files: Any = None,
-        options: RequestOptions = {},
-    ) -> Any:
-        """``PUT path`` with a JSON ``body``, raw ``content`` or multipart ``files``."""
-        return await self.request(
-            cast_to, self._verb_options("put", path, body, content, files, options)
-        )
-
-    @overload
-    async def patch(
-        self,
-        path: str,
-        *,
-        cast_to: type[APIResponse[ResponseT]],
-        body: Any = None,
-        content: Any = None,
-        files: Any = None,
-        options: RequestOptions = {},
-    ) -> AsyncAPIResponse[ResponseT]: ...
-
-    @overload
-    async def patch(
-        self,
-        path: str,
-        *,
-        cast_to: type[ResponseT],
-        body: Any = None,
-        content: Any = None,
-        files: Any = None,
-        options: RequestOptions = {},
-    ) -> ResponseT: ...
-
-    async def patch(
-        self,
-        path: str,
-        *,
-        cast_to: Any,
-        body: Any = None,
-        content: Any = None,
-        files: Any = None,
-        options: RequestOptions = {},
-    ) -> Any:
-        """``PATCH path`` with a JSON ``body``, raw ``content`` or multipart ``files``."""
-        return await self.request(
-            cast_to, self._verb_options("patch", path, body, content, files, options)
-        )
-
-    @overload
-    async def delete(
-        self,
-        path: str,
-        *,
-        cast_to: type[APIResponse[ResponseT]],
-        body: Any = None,
-        content: Any = None,
-        options: RequestOptions = {},
-    ) -> AsyncAPIResponse[ResponseT]: ...
-
-    @overload
-    async def delete(
-        self,
-        path: str,
-        *,
-        cast_to: type[ResponseT],
-        body: Any = None,
-        content: Any = None,
-        options: RequestOptions = {},
-    ) -> ResponseT: ...
-
-    async def delete(
-        self,
-        path: str,
-        *,
-        cast_to: Any,
-        body: Any = None,
-        content: Any = None,
-        options: RequestOptions = {},
-    ) -> Any:
-        """``DELETE path`` with a JSON ``body``, raw ``content``."""
-        return await self.request(
-            cast_to, self._verb_options("delete", path, body, content, None, options)
-        )
-
     def get_api_list(
         self,
         path: str,
         *,
-        model: type[ResponseT],
+        model: TypeForm[ResponseT],
         paginator: Any = None,
         body: Any = None,
         options: RequestOptions = {},

@@ -194,12 +194,12 @@ class Attempt:
     @property
     def status_code(self) -> Optional[int]:
         """The response's status, if it got one."""
-        return None if self.response is None else self.response.status_code  # type: ignore[no-any-return]
+        return None if self.response is None else self.response.status_code
 
     @property
     def headers(self) -> Optional[Headers]:
         """The response's headers, if it got one."""
-        return None if self.response is None else self.response.headers  # type: ignore[no-any-return]
+        return None if self.response is None else self.response.headers
 
 
 class Call:
@@ -242,7 +242,7 @@ class Call:
         timeout = config.timeout if isinstance(options.timeout, NotGiven) else options.timeout
         timeout = timeout if type(timeout) is Timeout else Timeout.coerce(timeout)
         deadline = config.deadline if isinstance(options.deadline, NotGiven) else options.deadline
-        self.deadline: Optional[float] = deadline  # type: ignore[assignment]
+        self.deadline: Optional[float] = deadline
         # Only the deadline and the ``end`` event need the start.
         self.started = 0.0 if deadline is None and not config.hooks.ends else config.clock()
         # The builder carries the client's default headers and query (an SDK's per-request ones).

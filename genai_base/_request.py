@@ -340,7 +340,7 @@ class RequestBuilder:
             merged = dict(self._headers)
             if own_headers:
                 check_headers(own_headers, skip=_SENTINELS)
-                self._merge_headers_into(merged, own_headers)  # type: ignore[arg-type]
+                self._merge_headers_into(merged, own_headers)
             if needs_key:
                 assert self.idempotency_header is not None
                 lower = self.idempotency_header.lower()

@@ -11,8 +11,14 @@ when read to the end, closed, left early, failed or resumed.
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 from typing import Any, AsyncIterator, ClassVar, Generic, Iterator, Optional, TypeVar, Union, get_args, get_origin
+
+if sys.version_info >= (3, 11):
+    from typing import Self
+else:
+    from typing_extensions import Self
 
 from ._errors import APIError, APITimeoutError, StreamInterruptedError
 from ._options import FinalRequestOptions
@@ -186,6 +192,8 @@ class _BaseStream(Generic[T]):
 class Stream(_BaseStream[T]):
     """Parsed events of a streamed response on the sync client."""
 
+    _iterator: Iterator[T]
+
     @property
     def response(self) -> "APIResponse[Any]":
         """The raw response being read: status, headers and the request sent (after a resumption, the new one)."""
@@ -207,7 +215,7 @@ class Stream(_BaseStream[T]):
         """Release the connection (safe to call more than once)."""
         self._state.response._raw.close()
 
-    def __enter__(self) -> "Stream[T]":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc_info: Any) -> None:
@@ -216,6 +224,8 @@ class Stream(_BaseStream[T]):
 
 class AsyncStream(_BaseStream[T]):
     """Parsed events of a streamed response on the async client."""
+
+    _iterator: AsyncIterator[T]
 
     @property
     def response(self) -> "AsyncAPIResponse[Any]":
@@ -229,7 +239,7 @@ class AsyncStream(_BaseStream[T]):
 
     def __aiter__(self) -> AsyncIterator[T]:
         # The events themselves: leaving the loop early, the stream (or ``close()``) releases the connection.
-        return self._iterator  # type: ignore[no-any-return]
+        return self._iterator
 
     async def __anext__(self) -> T:
         return await self._iterator.__anext__()
@@ -240,7 +250,7 @@ class AsyncStream(_BaseStream[T]):
 
     aclose = close
 
-    async def __aenter__(self) -> "AsyncStream[T]":
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc_info: Any) -> None:

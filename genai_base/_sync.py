@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from typing import Any, Literal, Optional, TypeVar, Union, overload
+from typing import TYPE_CHECKING, Any, Literal, Optional, TypeVar, Union, overload
 
 from ._base import BaseClient, Self
 from ._engine import EXCHANGE, LIMIT, READ, SEND, SLEEP
@@ -15,7 +15,11 @@ from ._pagination import SyncPage
 from ._response import APIResponse
 from ._settings import Settings
 from ._streaming import Stream
+from ._sync_verbs import SyncVerbs
 from ._transports.requests import RequestsTransport
+
+if TYPE_CHECKING:  # PEP 747: a cast_to may be any type form (a Union, Optional[...]), not only a class
+    from typing_extensions import TypeForm
 
 __all__ = ["SyncAPIClient"]
 
@@ -53,7 +57,7 @@ class _SharedSync:
         return self.transport
 
 
-class SyncAPIClient(BaseClient):
+class SyncAPIClient(BaseClient, SyncVerbs):
     """A client on a ``requests.Session``: build, send, retry and parse, synchronously."""
 
     _shared: _SharedSync
@@ -72,7 +76,7 @@ class SyncAPIClient(BaseClient):
     @overload
     def request(
         self,
-        cast_to: type[ResponseT],
+        cast_to: TypeForm[ResponseT],
         options: FinalRequestOptions,
         *,
         stream: Literal[False] = False,
@@ -82,7 +86,7 @@ class SyncAPIClient(BaseClient):
     @overload
     def request(
         self,
-        cast_to: type[object],
+        cast_to: TypeForm[object],
         options: FinalRequestOptions,
         *,
         stream: Literal[True],
@@ -92,7 +96,7 @@ class SyncAPIClient(BaseClient):
     @overload
     def request(
         self,
-        cast_to: type[ResponseT],
+        cast_to: TypeForm[ResponseT],
         options: FinalRequestOptions,
         *,
         stream: Literal[True],
@@ -102,7 +106,7 @@ class SyncAPIClient(BaseClient):
     @overload
     def request(
         self,
-        cast_to: type[ResponseT],
+        cast_to: TypeForm[ResponseT],
         options: FinalRequestOptions,
         *,
         stream: bool,
@@ -153,164 +157,11 @@ class SyncAPIClient(BaseClient):
             raise
         return self._conclude(call, attempt, APIResponse, stream_cls, Stream)
 
-    @overload
-    def get(
-        self,
-        path: str,
-        *,
-        cast_to: type[ResponseT],
-        options: RequestOptions = {},
-        stream: Literal[False] = False,
-        stream_cls: None = None,
-    ) -> ResponseT: ...
-
-    @overload
-    def get(
-        self,
-        path: str,
-        *,
-        cast_to: type[object],
-        options: RequestOptions = {},
-        stream: Literal[True],
-        stream_cls: type[StreamT],
-    ) -> StreamT: ...
-
-    @overload
-    def get(
-        self,
-        path: str,
-        *,
-        cast_to: type[ResponseT],
-        options: RequestOptions = {},
-        stream: Literal[True],
-        stream_cls: None = None,
-    ) -> Stream[ResponseT]: ...
-
-    def get(
-        self,
-        path: str,
-        *,
-        cast_to: Any,
-        options: RequestOptions = {},
-        stream: bool = False,
-        stream_cls: Optional[type[Any]] = None,
-    ) -> Any:
-        """``GET path``; ``stream=True`` (with a ``stream_cls``) streams."""
-        return self.request(
-            cast_to, FinalRequestOptions(method="get", url=path, **options), stream=stream, stream_cls=stream_cls
-        )
-
-    @overload
-    def post(
-        self,
-        path: str,
-        *,
-        cast_to: type[ResponseT],
-        body: Any = None,
-        content: Any = None,
-        files: Any = None,
-        options: RequestOptions = {},
-        stream: Literal[False] = False,
-        stream_cls: None = None,
-    ) -> ResponseT: ...
-
-    @overload
-    def post(
-        self,
-        path: str,
-        *,
-        cast_to: type[object],
-        body: Any = None,
-        content: Any = None,
-        files: Any = None,
-        options: RequestOptions = {},
-        stream: Literal[True],
-        stream_cls: type[StreamT],
-    ) -> StreamT: ...
-
-    @overload
-    def post(
-        self,
-        path: str,
-        *,
-        cast_to: type[ResponseT],
-        body: Any = None,
-        content: Any = None,
-        files: Any = None,
-        options: RequestOptions = {},
-        stream: Literal[True],
-        stream_cls: None = None,
-    ) -> Stream[ResponseT]: ...
-
-    def post(
-        self,
-        path: str,
-        *,
-        cast_to: Any,
-        body: Any = None,
-        content: Any = None,
-        files: Any = None,
-        options: RequestOptions = {},
-        stream: bool = False,
-        stream_cls: Optional[type[Any]] = None,
-    ) -> Any:
-        """``POST path``: a JSON ``body``, raw ``content`` or multipart ``files``; ``stream=True`` streams."""
-        return self.request(
-            cast_to,
-            self._verb_options("post", path, body, content, files, options),
-            stream=stream,
-            stream_cls=stream_cls,
-        )
-
-    def put(
-        self,
-        path: str,
-        *,
-        cast_to: type[ResponseT],
-        body: Any = None,
-        content: Any = None,
-        files: Any = None,
-        options: RequestOptions = {},
-    ) -> ResponseT:
-        """``PUT path`` with a JSON ``body``, raw ``content`` or multipart ``files``."""
-        return self.request(
-            cast_to, self._verb_options("put", path, body, content, files, options)
-        )
-
-    def patch(
-        self,
-        path: str,
-        *,
-        cast_to: type[ResponseT],
-        body: Any = None,
-        content: Any = None,
-        files: Any = None,
-        options: RequestOptions = {},
-    ) -> ResponseT:
-        """``PATCH path`` with a JSON ``body``, raw ``content`` or multipart ``files``."""
-        return self.request(
-            cast_to, self._verb_options("patch", path, body, content, files, options)
-        )
-
-    def delete(
-        self,
-        path: str,
-        *,
-        cast_to: type[ResponseT],
-        body: Any = None,
-        content: Any = None,
-        options: RequestOptions = {},
-    ) -> ResponseT:
-        """``DELETE path`` with a JSON ``body``, raw ``content``."""
-        return self.request(
-            cast_to, self._verb_options("delete", path, body, content, None, options)
-        )
-
     def get_api_list(
         self,
         path: str,
         *,
-        model: type[ResponseT],
+        model: TypeForm[ResponseT],
         paginator: Any = None,
         body: Any = None,
         options: RequestOptions = {},

@@ -187,7 +187,7 @@ class RequestsTransport:
         if auth is None and not session.cookies and (body is None or type(body) is bytes):
             prepared.method = request.method
             prepared.url = _prepared_url(url)
-            headers: CaseInsensitiveDict[Any] = CaseInsensitiveDict(session.headers)  # type: ignore[arg-type]
+            headers: CaseInsensitiveDict[Any] = CaseInsensitiveDict(session.headers)
             headers.update(own)
             if body is not None:
                 headers["Content-Length"] = str(len(body))

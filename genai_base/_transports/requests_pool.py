@@ -101,12 +101,12 @@ class _GuardedResponse(http.client.HTTPResponse):
             return
         raw = self.fp
         guard = _HeaderLines(raw)
-        self.fp = guard  # type: ignore[assignment]
+        self.fp = guard
         try:
             super().begin()
             # 101 ends HTTP on this connection; 100 is skipped by http.client itself.
             while 100 < self.status < 200 and self.status != 101:
-                self.headers = self.msg = None  # type: ignore[assignment]  # lets begin() read the next head
+                self.headers = self.msg = None  # lets begin() read the next head
                 super().begin()
         finally:
             if self.fp is guard:

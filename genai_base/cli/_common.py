@@ -7,7 +7,7 @@ import json
 from typing import Any, Optional
 
 from .._errors import APIStatusError
-from .._request import redact_url
+from .._redact import redact_url
 
 __all__ = [
     "PROG",

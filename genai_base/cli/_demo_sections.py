@@ -182,7 +182,7 @@ def run_sync(ui: UI, stats: Stats, server: Any, hook: DemoHook, debug: bool) -> 
 def _plain(ui: UI, client: Any) -> None:
     from .._response import APIResponse
 
-    response = client.get("/echo", cast_to=APIResponse[dict])
+    response = client.get("/echo", cast_to=APIResponse[dict[str, Any]])
     _report_plain(ui, response, response.parse())
 
 
@@ -192,7 +192,7 @@ def _retried(ui: UI, server: Any, hook: DemoHook, client: Any) -> None:
     server.script(FLAKY, _flaky_replies())
     hook.narrate = True
     try:
-        response = client.get(FLAKY, cast_to=APIResponse[dict])
+        response = client.get(FLAKY, cast_to=APIResponse[dict[str, Any]])
     finally:
         hook.narrate = False
     _report_retried(ui, response, response.parse())
@@ -255,7 +255,7 @@ async def _aplain(ui: UI, client: Any) -> None:
     from .._options import make_request_options
     from .._response import APIResponse
 
-    response = await client.get("/echo", cast_to=APIResponse[dict])
+    response = await client.get("/echo", cast_to=APIResponse[dict[str, Any]])
     _report_plain(ui, response, await response.parse())
     started = time.monotonic()
     answers = await asyncio.gather(
@@ -276,7 +276,7 @@ async def _aretried(ui: UI, server: Any, hook: DemoHook, client: Any) -> None:
     server.script(FLAKY, _flaky_replies())
     hook.narrate = True
     try:
-        response = await client.get(FLAKY, cast_to=APIResponse[dict])
+        response = await client.get(FLAKY, cast_to=APIResponse[dict[str, Any]])
     finally:
         hook.narrate = False
     _report_retried(ui, response, await response.parse())
