@@ -16,6 +16,7 @@ from typing import Any, AsyncIterator, ClassVar, Generic, Iterator, Optional, Ty
 
 from ._errors import APIError, APITimeoutError, StreamInterruptedError
 from ._options import FinalRequestOptions
+from ._plugins import GROUP_PREFIX, offered_names
 from ._response import APIResponse, AsyncAPIResponse
 from ._sse import ServerSentEvent, SSEDecoder
 from ._stream_protocols import END, StreamContext, StreamProtocol, StreamSignal, protocol_for
@@ -56,6 +57,19 @@ def _declared_item_type(cls: type) -> Any:
                 if args and not isinstance(args[0], TypeVar):
                     return args[0]
     return _UNSET
+
+
+def _check_protocol_name(cls: type, spec: str) -> None:
+    """A class-level ``protocol`` name must be offered by an installed distribution: a typo fails here, not at the call.
+
+    Whether it is disabled (``GENAI_BASE_DISABLE_PLUGINS``) is the call's to say: that may change at run time.
+    """
+    found, names = offered_names("stream_protocols", spec)
+    if not found:
+        raise TypeError(
+            f"{cls.__qualname__}.protocol = {spec!r} names no installed stream protocol; "
+            f"{GROUP_PREFIX}stream_protocols offers: {', '.join(names) or '(none)'}"
+        )
 
 
 def _broken(exc: APIError, request: Any) -> APIError:
@@ -143,7 +157,9 @@ class _BaseStream(Generic[T]):
                 f"handle_event(event) to change how events become items"
             )
         spec = cls.__dict__.get("protocol")
-        if spec is not None and not isinstance(spec, str) and (
+        if isinstance(spec, str):
+            _check_protocol_name(cls, spec)
+        elif spec is not None and (
             isinstance(spec, type) or not callable(getattr(spec, "handle", None))
         ):
             what = "a class; give an instance" if isinstance(spec, type) else f"a {type(spec).__name__}"

@@ -179,9 +179,35 @@ def test_a_reconnect_that_fails_is_retried_by_the_client_and_counted(shell: Shel
     ])
     items, stream = read_all(shell, shell.client(container=container()), "/f")
     assert [i["n"] for i in items] == [0, 1, 2]
-    assert [r.headers[COUNT_HEADER] for r in shell.server.requests_to("/f")] == ["0", "1", "1"]
+    # The count goes on across the reconnect: the reconnect is the stream's first retry, its retry the second.
+    assert [r.headers[COUNT_HEADER] for r in shell.server.requests_to("/f")] == ["0", "1", "2"]
     assert stream.response.retries_taken == 2  # the reconnect, and the retry of the reconnect
     assert stream.reconnects == 1
+
+
+def test_a_reconnect_keeps_counting_retries_under_a_deadline(shell: Shell) -> None:
+    # With a deadline every attempt's request is rebuilt: the reconnect's first attempt still says 1, not 0.
+    events = numbered(3)
+    shell.server.script("/d", [
+        Reply(events=events, cut_after=1),
+        Reply(status=503, json={"error": {"message": "busy"}}, headers={"retry-after-ms": "1"}),
+        Reply(events=events),
+    ])
+    client = shell.client(container=container())
+    items, _ = read_all(shell, client, "/d", options=make_request_options(deadline=30))
+    assert [i["n"] for i in items] == [0, 1, 2]
+    assert [r.headers[COUNT_HEADER] for r in shell.server.requests_to("/d")] == ["0", "1", "2"]
+
+
+def test_the_resume_retry_event_carries_the_broken_calls_id(shell: Shell) -> None:
+    recorder = Recorder()
+    shell.server.fail_stream("/sse", cut_after=2, times=2)
+    client = shell.client(container=container(hooks=[recorder]))
+    read_all(shell, client, "/sse?count=7&ids=1&retry_ms=0")
+    calls = [e.call_id for e in recorder.requests]
+    assert len(calls) == 3 and all(calls) and len(set(calls)) == 3  # the first call, then each reconnect's
+    # Each resume is a retry of the call whose stream broke: the first call, then the first reconnect.
+    assert [e.call_id for e in recorder.retries] == calls[:2]
 
 
 def test_a_reconnect_answered_with_an_error_status_raises_it(shell: Shell) -> None:
