@@ -34,7 +34,7 @@ from .._redact import redact_url
 from .._request import PreparedRequest, origin_key
 from .aiohttp_body import TIMED_BODY_MIN, TimedBody, WriteTimeoutError
 from .aiohttp_cookies import OriginCookieJar
-from .base import MAX_HEADER_LINE, too_large, warn_if_unverified
+from .base import MAX_HEADER_LINE, MAX_RESPONSE_HEADERS, TOO_MANY_HEADERS, too_large, warn_if_unverified
 from .environment import OriginEnvironment, environment_for, netrc_file, split_userinfo
 
 __all__ = [
@@ -93,6 +93,7 @@ def aiohttp_session_factory(settings: Any) -> aiohttp.ClientSession:
         # The same limit as the requests transport (http.client's), not aiohttp's 8190 bytes.
         max_line_size=MAX_HEADER_LINE,
         max_field_size=MAX_HEADER_LINE,
+        max_headers=MAX_RESPONSE_HEADERS,  # aiohttp's own is 128: one limit for both shells
     )
     disable_hidden_retry(session)
     return session
@@ -129,7 +130,8 @@ def map_aiohttp_error(exc: BaseException, request: PreparedRequest) -> APIError:
     elif isinstance(exc, (aiohttp.ClientPayloadError, aiohttp.ServerDisconnectedError)):
         error = StreamInterruptedError(f"the response was cut off: {_reason(exc)} {where}", request=request)
     elif isinstance(exc, aiohttp.ClientResponseError):  # the response parser refused what it read
-        error = APIConnectionError(f"the server sent a malformed response: {exc.message} {where}", request=request)
+        said = TOO_MANY_HEADERS if exc.message == "Too many headers received" else exc.message  # aiohttp's words
+        error = APIConnectionError(f"the server sent a malformed response: {said} {where}", request=request)
     elif isinstance(exc, aiohttp.ClientConnectorError):
         try:
             os_error: Optional[BaseException] = exc.os_error
