@@ -381,8 +381,10 @@ class Call:
         config = self.config
         request = self.request
         if self.retries_taken or self.deadline is not None or config.prepare_request or config.policies:
-            # A copy: the call's own request stays as built.
-            request = request.with_headers(**{RETRY_COUNT_HEADER: str(self.retries_taken)})
+            # A copy: the call's own request stays as built. The count goes on from the one it was built
+            # with (a stream's reconnect is built with the retries its stream took before it).
+            count = _built_retry_count(request) + self.retries_taken
+            request = request.with_headers(**{RETRY_COUNT_HEADER: str(count)})
         if self.deadline is not None:
             remaining = max(self.deadline - (config.clock() - self.started), 0.001)
             request.timeout = _clip(request.timeout, remaining)
@@ -578,7 +580,10 @@ class Call:
                 post_parser = self.options.post_parser
                 concluded = (value if post_parser is None else post_parser(value)), False
             else:
-                concluded = self.response(response_cls, attempt), self.stream and not self.raw_type
+                made = self.response(response_cls, attempt)
+                if self.stream and hooks.hooks:
+                    made._call_id = self.call_id  # what a resumed stream's retry event names
+                concluded = made, self.stream and not self.raw_type
         except BaseException as exc:
             if ends:
                 self._end(attempt, exc)
@@ -681,6 +686,14 @@ def _sane_wait(wait: Any) -> float:
     except (TypeError, ValueError):
         return 0.0
     return seconds if math.isfinite(seconds) and seconds > 0 else 0.0
+
+
+def _built_retry_count(request: PreparedRequest) -> int:
+    """The retry count a request was built with: 0, or what the call's own headers set (a stream's reconnect)."""
+    sent = request.headers.get(RETRY_COUNT_HEADER)
+    if sent == "0" or sent is None:
+        return 0
+    return int(sent) if sent.isascii() and sent.isdigit() else 0
 
 
 def _clip(timeout: Timeout, remaining: float) -> Timeout:

@@ -204,7 +204,9 @@ _LOG_LEVELS = {"on_retry": logging.WARNING, "on_error": logging.INFO}
 class LoggingHook:
     """Logs on the ``genai_base`` logger: DEBUG per attempt, WARNING per retry, INFO for a failed call.
 
-    Headers and URLs come from the event records, already redacted.
+    Headers and URLs come from the event records, already redacted. Log lines
+    count attempts from 1, as error messages and the CLI do (the records' own
+    ``attempt`` counts from 0, as the ``x-genai-retry-count`` header does).
     """
 
     def __init__(self, logger: Optional[logging.Logger] = None, settings: Any = None) -> None:
@@ -225,7 +227,7 @@ class LoggingHook:
                 "request %s %s attempt=%d call=%s headers=%s",
                 event.method,
                 event.url,
-                event.attempt,
+                event.attempt + 1,
                 event.call_id,
                 dict(event.headers),
             )
@@ -239,14 +241,19 @@ class LoggingHook:
                 event.url,
                 event.status_code,
                 event.elapsed.total_seconds(),
-                event.attempt,
+                event.attempt + 1,
                 event.call_id,
             )
 
     def on_retry(self, event: RetryEvent) -> None:
         """Log the retry at WARNING: the wait and the reason."""
         self.log.warning(
-            "retrying %s %s in %.3fs (attempt %d: %s)", event.method, event.url, event.wait, event.attempt, event.reason
+            "retrying %s %s in %.3fs (attempt %d failed: %s)",
+            event.method,
+            event.url,
+            event.wait,
+            event.attempt + 1,
+            event.reason,
         )
 
     def on_error(self, event: ErrorEvent) -> None:

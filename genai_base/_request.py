@@ -220,6 +220,13 @@ def origin_of(url: str) -> tuple[str, str, Optional[int]]:
     return parts.scheme, (parts.hostname or ""), port
 
 
+def _sets_content_type(headers: Any) -> bool:
+    """Whether a call's own headers set a Content-Type (kept on a request without a body)."""
+    return bool(headers) and type(headers) is not NotGiven and any(
+        type(value) is str and name.lower() == "content-type" for name, value in headers.items()
+    )
+
+
 def _merge_query(sources: Iterable[list[tuple[str, str]]]) -> list[tuple[str, str]]:
     # A later source replaces every value an earlier one had for the same key.
     merged: dict[str, list[str]] = {}
@@ -259,6 +266,8 @@ class RequestBuilder:
         # Every attempt carries its retry count; the first sends the request as built.
         self._headers[RETRY_COUNT_HEADER] = (RETRY_COUNT_HEADER, "0")
         self._template = Headers.from_store(self._headers)
+        # A request without a body sends no Content-Type, unless the call sets one itself.
+        self._bodyless_template = Headers.from_store({k: v for k, v in self._headers.items() if k != "content-type"})
         self._default_type = self._headers.get("content-type", ("", ""))[1]
         self._multipart_by_default = self._default_type.lower().startswith(MULTIPART)
         if not isinstance(custom_query, Mapping):
@@ -360,13 +369,16 @@ class RequestBuilder:
             request.content = options.content
             request.body_start = body_start_of(options.content)
         if merged is None:
-            if content_type is None:
-                request.headers = self._template.copy()  # most calls: the defaults as they are
+            if content_type is None:  # most calls: the defaults as they are
+                template = self._template if request.content is not None else self._bodyless_template
+                request.headers = template.copy()
                 return request
             merged = dict(self._headers)
         if content_type is not None:
             name = merged["content-type"][0] if "content-type" in merged else "Content-Type"
             merged["content-type"] = (name, content_type)
+        elif request.content is None and "content-type" in merged and not _sets_content_type(own_headers):
+            del merged["content-type"]
         request.headers = Headers.from_store(merged)
         return request
 

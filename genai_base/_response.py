@@ -36,6 +36,7 @@ class BaseAPIResponse(Generic[T]):
     # Slots: one of these lives for every call in flight.
     __slots__ = (
         "__weakref__",
+        "_call_id",  # set by the engine on a streamed response when hooks listen (read with getattr)
         "_cast_to",
         "_content",
         "_parsed",

@@ -97,6 +97,22 @@ def test_every_secret_header_is_dropped_on_a_redirect_to_another_origin(shell: S
     assert same["headers"]["x-goog-api-key"] == SECRET and same["headers"]["x-api-key"] == SECRET
 
 
+def test_a_scheme_relative_location_takes_the_current_scheme_and_strips_credentials_off_origin(shell: Shell) -> None:
+    # ``Location: //host/path`` is resolved as browsers and requests do: the current URL's scheme, that host.
+    here = shell.server.url.split("://", 1)[1]
+    other = here.replace("127.0.0.1", "localhost")  # the same server under another origin
+    shell.server.script("/same", Reply(status=302, headers={"Location": f"//{here}/echo?hop=same"}))
+    shell.server.script("/other", Reply(status=307, headers={"Location": f"//{other}/echo?hop=other"}))
+    client = shell.client(max_retries=0, auth=BearerAuth(SECRET), custom_headers={"X-Api-Key": SECRET})
+    same = shell.run(client.get("/same", cast_to=dict))
+    assert (same["path"], same["query"]) == ("/echo", {"hop": ["same"]})
+    assert same["headers"]["authorization"] == f"Bearer {SECRET}" and same["headers"]["x-api-key"] == SECRET
+    moved = shell.run(client.get("/other", cast_to=dict))
+    assert (moved["path"], moved["query"], moved["headers"]["host"]) == ("/echo", {"hop": ["other"]}, other)
+    assert SECRET not in str(moved["headers"])
+    assert [len(shell.server.requests_to(p)) for p in ("/same", "/other")] == [1, 1]  # no loop
+
+
 # -- a password in the URL --------------------------------------------------------------------------
 
 

@@ -34,7 +34,7 @@ from .._redact import redact_url
 from .._request import PreparedRequest, origin_key
 from .aiohttp_body import TIMED_BODY_MIN, TimedBody, WriteTimeoutError
 from .aiohttp_cookies import OriginCookieJar
-from .base import MAX_HEADER_LINE, too_large, warn_if_unverified
+from .base import MAX_HEADER_LINE, MAX_RESPONSE_HEADERS, TOO_MANY_HEADERS, too_large, warn_if_unverified
 from .environment import OriginEnvironment, environment_for, netrc_file, split_userinfo
 
 __all__ = [
@@ -93,6 +93,10 @@ def aiohttp_session_factory(settings: Any) -> aiohttp.ClientSession:
         # The same limit as the requests transport (http.client's), not aiohttp's 8190 bytes.
         max_line_size=MAX_HEADER_LINE,
         max_field_size=MAX_HEADER_LINE,
+        max_headers=MAX_RESPONSE_HEADERS,  # aiohttp's own is 128: one limit for both shells
+        # The library sends its own Accept, User-Agent and (with a body) Content-Type: a request without
+        # one had it omitted by the caller, or has no body; aiohttp must not add its own (as requests does not).
+        skip_auto_headers=("Accept", "User-Agent", "Content-Type"),
     )
     disable_hidden_retry(session)
     return session
@@ -129,7 +133,8 @@ def map_aiohttp_error(exc: BaseException, request: PreparedRequest) -> APIError:
     elif isinstance(exc, (aiohttp.ClientPayloadError, aiohttp.ServerDisconnectedError)):
         error = StreamInterruptedError(f"the response was cut off: {_reason(exc)} {where}", request=request)
     elif isinstance(exc, aiohttp.ClientResponseError):  # the response parser refused what it read
-        error = APIConnectionError(f"the server sent a malformed response: {exc.message} {where}", request=request)
+        said = TOO_MANY_HEADERS if exc.message == "Too many headers received" else exc.message  # aiohttp's words
+        error = APIConnectionError(f"the server sent a malformed response: {said} {where}", request=request)
     elif isinstance(exc, aiohttp.ClientConnectorError):
         try:
             os_error: Optional[BaseException] = exc.os_error
@@ -392,6 +397,8 @@ class AiohttpTransport:
         # aiohttp turns a dict of headers into a CIMultiDict on every request: hand it one made
         # once for the headers most requests carry (it never changes it).
         self._default_headers = (default_headers, CIMultiDictProxy(CIMultiDict(default_headers)))
+        bodyless = {name: value for name, value in default_headers.items() if name.lower() != "content-type"}
+        self._bodyless_headers = (bodyless, CIMultiDictProxy(CIMultiDict(bodyless)))
 
     async def send(self, request: PreparedRequest) -> AiohttpResponse:
         """Send ``request`` (no redirects followed) and return its response head."""
@@ -430,6 +437,8 @@ class AiohttpTransport:
                         headers[name] = value
             elif headers == self._default_headers[0]:  # most requests: the defaults as built
                 headers = self._default_headers[1]
+            elif headers == self._bodyless_headers[0]:  # most requests without a body (no Content-Type)
+                headers = self._bodyless_headers[1]
             timeout = request.timeout
             if timeout is not self._timeouts[0]:  # the same Timeout object on most calls
                 self._timeouts = (timeout, client_timeout(timeout))

@@ -19,6 +19,7 @@ from typing import Any, Optional
 
 import requests
 import requests.utils
+import urllib3.util
 from requests.structures import CaseInsensitiveDict
 
 from .._errors import APIConnectionError
@@ -97,6 +98,9 @@ install_urllib3_log_filter()
 def requests_session_factory(settings: Any) -> requests.Session:
     """A ``requests.Session`` with the pool size, proxies, TLS and ``trust_env`` settings."""
     session = requests.Session()
+    # The library sends its own Accept and User-Agent: a request without one had it omitted by the caller.
+    for name in ("Accept", "User-Agent"):
+        session.headers.pop(name, None)
     session.cookies.set_policy(OriginCookiePolicy())  # cookies go back only to the origin that set them
     adapter = BlockingPoolAdapter(pool_connections=settings["pool_keepalive"] or 1, pool_maxsize=settings["pool_size"])
     session.mount("http://", adapter)
@@ -134,6 +138,8 @@ class RequestsTransport:
         """Send ``request`` (no redirects followed) and return its response head."""
         headers = request.headers.to_dict()
         check_sent_headers(headers)  # auth, policies and _prepare_request added headers after the builder
+        if "user-agent" not in request.headers:  # omitted by the caller: urllib3 would send its own
+            headers["User-Agent"] = urllib3.util.SKIP_HEADER
         timeout = request.timeout
         attempt_timeout.set(timeout)
         ends = None if timeout.total is None else time.monotonic() + timeout.total
