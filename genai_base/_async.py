@@ -179,7 +179,7 @@ class AsyncAPIClient(BaseClient, AsyncVerbs):
         key, transport = shared.current
         if transport is None or key[0] is not loop or key[1] != os.getpid():
             transport = await shared.transport_for(loop, self._make_transport)
-        send = transport.send
+        send, exchange = transport.send, transport.exchange
         flow = call.flow()
         result: Any = None
         try:
@@ -188,8 +188,7 @@ class AsyncAPIClient(BaseClient, AsyncVerbs):
                 kind, arg = step
                 try:
                     if kind is EXCHANGE:
-                        response = await send(arg)
-                        result = response, await response.read()
+                        result = await exchange(arg)
                     elif kind is SEND:
                         result = await send(arg)
                     elif kind is READ:
