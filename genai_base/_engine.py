@@ -34,9 +34,8 @@ from ._headers import Headers
 from ._hooks import EndEvent, ErrorEvent, HookRunner, RequestEvent, ResponseEvent, RetryEvent, new_call_id
 from ._options import FinalRequestOptions, Timeout
 from ._parse import (
-    check_cast_to,
+    checked_cast,
     decode_error_body,
-    is_raw_response_type,
     parse_body,
     raw_response_inner,
     shown_body,
@@ -46,7 +45,7 @@ from ._redact import SECRET_HEADERS, redact_error, redact_url
 from ._request import RETRY_COUNT_HEADER, PreparedRequest, RequestBuilder, origin_of
 from ._retry import RetryOutcome, RetryPolicy
 from ._serializers import SerializerRegistry
-from ._types import NotGiven, Omit
+from ._types import NOT_GIVEN, NotGiven, Omit
 
 __all__ = [
     "AUTH",
@@ -238,21 +237,27 @@ class Call:
     ) -> None:
         self.config = config
         self.options = options
-        self.max_retries = options.max_retries if isinstance(options.max_retries, int) else config.max_retries
-        timeout = config.timeout if isinstance(options.timeout, NotGiven) else options.timeout
-        timeout = timeout if type(timeout) is Timeout else Timeout.coerce(timeout)
-        deadline = config.deadline if isinstance(options.deadline, NotGiven) else options.deadline
+        max_retries = options.max_retries
+        self.max_retries = max_retries if type(max_retries) is int else config.max_retries  # checked: no bool
+        timeout = options.timeout
+        if timeout is NOT_GIVEN or isinstance(timeout, NotGiven):
+            timeout = config.timeout
+        if type(timeout) is not Timeout:
+            timeout = Timeout.coerce(timeout)
+        deadline = options.deadline
+        if deadline is NOT_GIVEN or isinstance(deadline, NotGiven):
+            deadline = config.deadline
         self.deadline: Optional[float] = deadline
         # Only the deadline and the ``end`` event need the start.
         self.started = 0.0 if deadline is None and not config.hooks.ends else config.clock()
         # The builder carries the client's default headers and query (an SDK's per-request ones).
         self.request = (builder or config.builder).build(options, timeout)  # with the retry count header ("0")
         self.follow_redirects = True if options.follow_redirects is None else options.follow_redirects
-        check_cast_to(cast_to)  # a cast_to the client cannot produce fails here, before anything is sent
         self.cast_to = cast_to
-        # A response wrapper (``with_raw_response``: "raw", ``with_streaming_response``: "stream") asks
-        # for the raw response of a method whose own ``cast_to`` its ``parse()`` still gives.
-        self.raw_cast = is_raw_response_type(cast_to)
+        # A cast_to the client cannot produce fails here, before anything is sent. A response wrapper
+        # (``with_raw_response``: "raw", ``with_streaming_response``: "stream") asks for the raw
+        # response of a method whose own ``cast_to`` its ``parse()`` still gives.
+        self.raw_cast = checked_cast(cast_to)
         self.raw_type = self.raw_cast or wrapper is not None
         self.stream = stream or wrapper == "stream"
         self.stream_requested = stream
@@ -284,7 +289,8 @@ class Call:
                     yield LIMIT, self._slot_timeout()
                 except APIError as exc:  # no slot in time, or the limiter is unavailable: nothing sent
                     return self._failed(self.request, exc, clock())
-            request = self._next_request()
+            watched = config.hooks.watching_attempts()  # asked once per attempt (usually: no)
+            request = self._next_request(watched)
             started = clock()
             response = content = None
             try:
@@ -324,7 +330,7 @@ class Call:
                     response.close()
                 raise
             else:
-                attempt = self._received(sent, response, content, accepted, started)
+                attempt = self._received(sent, response, content, accepted, started, watched)
                 if accepted:
                     return attempt
             if not self._should_retry(attempt):
@@ -376,7 +382,7 @@ class Call:
             return max(self.deadline - (self.config.clock() - self.started), 0.0)
         return self.request.timeout.total
 
-    def _next_request(self) -> PreparedRequest:
+    def _next_request(self, watched: bool = True) -> PreparedRequest:
         """The request for the next attempt: retry count, timeouts cut to the deadline, the SDK's and policies' say."""
         config = self.config
         request = self.request
@@ -393,7 +399,7 @@ class Call:
         if config.policies is not None:
             request = config.policies.request(request, self._context())
         hooks = config.hooks
-        if hooks.hooks and hooks.listening("on_request"):
+        if watched and hooks.listening("on_request"):
             hooks.emit(
                 "on_request",
                 RequestEvent(
@@ -407,12 +413,18 @@ class Call:
         return request
 
     def _received(
-        self, request: PreparedRequest, response: Any, content: Optional[bytes], accepted: bool, started: float
+        self,
+        request: PreparedRequest,
+        response: Any,
+        content: Optional[bytes],
+        accepted: bool,
+        started: float,
+        watched: bool = True,
     ) -> Attempt:
         config = self.config
         seconds = config.clock() - started
         hooks = config.hooks
-        if hooks.hooks and hooks.listening("on_response"):
+        if watched and hooks.listening("on_response"):
             hooks.emit(
                 "on_response",
                 ResponseEvent(

@@ -8,13 +8,14 @@ the ``genai_base`` logger when a client is built (see :func:`configure_logging`)
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 import os
 import sys
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Mapping, Optional, Protocol, Sequence
+from typing import Any, Callable, Mapping, Optional, Protocol, Sequence
 
 __all__ = [
     "Hook",
@@ -159,10 +160,18 @@ class HookRunner:
         self.ends = bool(self._handlers["on_end"])
         only = self.hooks[0] if len(self.hooks) == 1 else None
         gate = getattr(only, "enabled", None)
+        #: Asked once per attempt: whether some hook may take its ``request`` or ``response`` event now
+        #: (each is still asked of :meth:`listening` before its record is built).
+        self.watching_attempts: Callable[[], bool] = self._watching_attempts if self.hooks else _never
         if callable(gate) and all(callable(getattr(only, name, None)) for name in _HOOK_METHODS[:4]):
             # It handles every per-attempt event, so its gate answers for them; ``end`` is asked
             # only when ``ends`` says some hook has an on_end.
             self.listening = gate  # type: ignore[method-assign]
+            if type(only) is LoggingHook:  # both per-attempt events are logged at DEBUG
+                self.watching_attempts = functools.partial(only.log.isEnabledFor, logging.DEBUG)
+
+    def _watching_attempts(self) -> bool:
+        return self.listening("on_request") or self.listening("on_response")
 
     def emit(self, name: str, event: Any) -> None:
         """Deliver ``event`` to every ``name`` handler, swallowing (and logging) their errors."""
@@ -187,6 +196,10 @@ class HookRunner:
                 return True
         return False
 
+
+
+def _never() -> bool:
+    return False
 
 
 _CALL_IDS = itertools.count(1)

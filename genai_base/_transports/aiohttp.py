@@ -418,9 +418,9 @@ class AiohttpTransport:
                 made,
                 CIMultiDictProxy(CIMultiDict(made)),
                 # What aiohttp must not add: to a GET (say), and to a POST or a body.
-                (auto_header_skips(CIMultiDict(made), "GET", False), auto_header_skips(CIMultiDict(made), "POST", True)),
+                (auto_header_skips(made_ci, "GET", False), auto_header_skips(made_ci, "POST", True)),
             )
-            for made in (default_headers, bodyless)
+            for made, made_ci in ((made, CIMultiDict(made)) for made in (default_headers, bodyless))
         )
 
     async def send(self, request: PreparedRequest) -> AiohttpResponse:
