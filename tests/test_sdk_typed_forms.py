@@ -132,6 +132,15 @@ def test_optional_and_nested_unions_and_a_raw_response_of_one(shell: Shell) -> N
     assert isinstance(parsed, Dog)
 
 
+def test_a_raw_response_parses_to_another_type_when_asked(shell: Shell) -> None:
+    shell.server.script("/pets", Reply(json=EVENTS[1]))
+    raw = _call(shell, "get", cast_to=APIResponse[Cat])
+    assert shell.run(raw.parse(to=dict)) == EVENTS[1]  # ``to`` wins over the call's own type
+    dog = shell.run(raw.parse(to=Pet))
+    assert isinstance(dog, Dog) and dog.name == "Rex"
+    assert isinstance(shell.run(raw.parse()), Cat)  # without ``to``: the call's own type
+
+
 def test_a_body_that_is_no_member_of_the_union_is_a_validation_error(shell: Shell) -> None:
     client = shell.client(_strict_response_validation=True)
     shell.server.script("/pets", Reply(json={"kind": "fish"}))

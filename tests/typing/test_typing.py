@@ -100,6 +100,8 @@ def sync_forms(client: SyncAPIClient) -> None:
     raw = to_raw_response_wrapper(widgets.create)(name="x")
     assert_type(raw, APIResponse[Widget])
     assert_type(raw.parse(), Widget)
+    assert_type(raw.parse(to=dict[str, int]), dict[str, int])  # another type than the call's
+    assert_type(raw.parse(to=Optional[Widget]), Optional[Widget])
     assert_type(raw.status_code, int)
     assert_type(raw.read(), bytes)
     assert_type(raw.text(), str)
@@ -187,6 +189,7 @@ async def async_forms(client: AsyncAPIClient) -> None:
     raw = await async_to_raw_response_wrapper(widgets.create)(name="x")
     assert_type(raw, AsyncAPIResponse[Widget])
     assert_type(await raw.parse(), Widget)
+    assert_type(await raw.parse(to=list[Widget]), list[Widget])
     assert_type(await raw.read(), bytes)
     assert_type(await raw.text(), str)
     async for line in raw.iter_lines():
