@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import warnings
 from typing import TYPE_CHECKING, Any, AsyncIterator, Literal, Optional, TypeVar, Union, overload
 
@@ -14,6 +13,7 @@ from ._errors import APIError
 from ._multipart import files_need_reading, read_files
 from ._options import FinalRequestOptions, RequestOptions
 from ._pagination import AsyncPager
+from ._process import PROCESS
 from ._response import APIResponse, AsyncAPIResponse
 from ._settings import Settings
 from ._streaming import AsyncStream
@@ -52,12 +52,12 @@ class _SharedAsync:
         self._by_loop: dict[tuple[asyncio.AbstractEventLoop, int], tuple[AiohttpTransport, Any]] = {}
 
     async def transport_for(self, loop: asyncio.AbstractEventLoop, make: Any) -> AiohttpTransport:
-        key = (loop, os.getpid())  # after os.fork() a child never touches its parent's sockets
+        key = (loop, PROCESS.generation)  # after os.fork() a child never touches its parent's sockets
         found = self._by_loop.get(key)
         if found is None:
-            for other, pid in list(self._by_loop):
-                if other.is_closed() or pid != os.getpid():
-                    del self._by_loop[(other, pid)]  # that loop (or process) is gone, and so is its session
+            for other, generation in list(self._by_loop):
+                if other.is_closed() or generation != PROCESS.generation:
+                    del self._by_loop[(other, generation)]  # that loop (or process) is gone, and so is its session
             transport = make()
             keeper = _close_when_the_loop_ends(transport)
             await keeper.__anext__()
@@ -69,7 +69,7 @@ class _SharedAsync:
         """Close this loop's transport now; the others close as their loops end."""
         self.closed = True
         loop = asyncio.get_running_loop()
-        found = self._by_loop.pop((loop, os.getpid()), None)
+        found = self._by_loop.pop((loop, PROCESS.generation), None)
         self.current = (None, None)
         if found is not None:
             await found[0].close()
@@ -177,7 +177,7 @@ class AsyncAPIClient(BaseClient, AsyncVerbs):
         shared = self._shared
         loop = asyncio.get_running_loop()
         key, transport = shared.current
-        if transport is None or key[0] is not loop or key[1] != os.getpid():
+        if transport is None or key[0] is not loop or key[1] != PROCESS.generation:
             transport = await shared.transport_for(loop, self._make_transport)
         send, exchange = transport.send, transport.exchange
         flow = call.flow()

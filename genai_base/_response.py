@@ -18,9 +18,9 @@ from ._parse import charset_of, decode_text, load_json, parse_body, text_charset
 from ._request import PreparedRequest
 
 if TYPE_CHECKING:
-    from ._serializers import SerializerRegistry
     from typing_extensions import TypeForm
 
+    from ._serializers import SerializerRegistry
     from ._transports.base import AsyncResponse, SyncResponse
 
 __all__ = ["BaseAPIResponse", "APIResponse", "AsyncAPIResponse"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from typing import TYPE_CHECKING, Any, Literal, Optional, TypeVar, Union, overload
@@ -12,6 +11,7 @@ from ._engine import EXCHANGE, LIMIT, READ, SEND, SLEEP
 from ._errors import APIError
 from ._options import FinalRequestOptions, RequestOptions
 from ._pagination import SyncPage
+from ._process import PROCESS
 from ._response import APIResponse
 from ._settings import Settings
 from ._streaming import Stream
@@ -41,7 +41,7 @@ class _SharedSync:
         self.rate_limiter = rate_limiter
         self.closed = False
         self._lock = threading.Lock()
-        self._pid = os.getpid()
+        self._generation = PROCESS.generation
         self.transport = self._new_transport()
 
     def _new_transport(self) -> RequestsTransport:
@@ -49,11 +49,11 @@ class _SharedSync:
         return RequestsTransport(session, max_response_size=self.settings["max_response_size"])
 
     def for_this_process(self) -> RequestsTransport:
-        if self._pid != os.getpid():
+        if self._generation != PROCESS.generation:  # forked: never touch the parent's sockets
             with self._lock:
-                if self._pid != os.getpid():
+                if self._generation != PROCESS.generation:
                     self.transport = self._new_transport()
-                    self._pid = os.getpid()
+                    self._generation = PROCESS.generation
         return self.transport
 
 

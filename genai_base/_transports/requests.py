@@ -11,7 +11,6 @@ mapped in :mod:`.requests_errors`.
 from __future__ import annotations
 
 import logging
-import os
 import re
 import threading
 import time
@@ -132,7 +131,7 @@ class RequestsTransport:
         self.max_response_size = max_response_size
         self._env_by_origin: dict[str, dict[str, Any]] = {}
         self._env_lock = threading.Lock()
-        self._pid = os.getpid()
+
 
     def send(self, request: PreparedRequest) -> RequestsResponse:
         """Send ``request`` (no redirects followed) and return its response head."""
