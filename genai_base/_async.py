@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import warnings
-from typing import TYPE_CHECKING, Any, AsyncIterator, Literal, Optional, TypeVar, Union, overload
+from typing import TYPE_CHECKING, Any, AsyncIterator, Awaitable, Callable, Literal, Optional, TypeVar, Union, overload
 
 from ._async_verbs import AsyncVerbs
 from ._base import BaseClient, Self, _default
-from ._engine import EXCHANGE, FEEDBACK, LIMIT, READ, SEND, SLEEP, AsyncAuthStep
+from ._engine import AUTH, EXCHANGE, FEEDBACK, LIMIT, READ, SEND, SLEEP, AsyncAuthStep, FlowRunner
 from ._errors import APIError
 from ._multipart import files_need_reading, read_files
 from ._options import FinalRequestOptions, RequestOptions
@@ -26,6 +26,8 @@ __all__ = ["AsyncAPIClient"]
 
 ResponseT = TypeVar("ResponseT")
 StreamT = TypeVar("StreamT", bound=AsyncStream[Any])
+#: What performs each step of a call's flow, by its kind.
+Performers = dict[str, Callable[[Any], Awaitable[Any]]]
 
 
 # "async with MySDK(...) as client" gives a MySDK to the type checker, not an AsyncAPIClient.
@@ -47,11 +49,13 @@ class _SharedAsync:
         self.retry_policy = retry_policy
         self.rate_limiter = rate_limiter
         self.closed = False
-        #: The loop (and process) the last call ran in, and its transport: most calls find it here.
-        self.current: tuple[Any, Optional[AiohttpTransport]] = (None, None)
-        self._by_loop: dict[tuple[asyncio.AbstractEventLoop, int], tuple[AiohttpTransport, Any]] = {}
+        #: The loop (and process) the last call ran in, and the performers of its transport: most
+        #: calls find them here.
+        self.current: tuple[Any, Optional[Performers]] = (None, None)
+        self._by_loop: dict[tuple[asyncio.AbstractEventLoop, int], tuple[AiohttpTransport, Any, Performers]] = {}
 
-    async def transport_for(self, loop: asyncio.AbstractEventLoop, make: Any) -> AiohttpTransport:
+    async def performers_for(self, loop: asyncio.AbstractEventLoop, make: Any) -> Performers:
+        """What performs each step of a call's flow in ``loop``: its transport's methods, made on first use."""
         key = (loop, PROCESS.generation)  # after os.fork() a child never touches its parent's sockets
         found = self._by_loop.get(key)
         if found is None:
@@ -61,9 +65,21 @@ class _SharedAsync:
             transport = make()
             keeper = _close_when_the_loop_ends(transport)
             await keeper.__anext__()
-            found = self._by_loop[key] = (transport, keeper)
-        self.current = (key, found[0])
-        return found[0]
+            found = self._by_loop[key] = (transport, keeper, self._performers(transport))
+        self.current = (key, found[2])
+        return found[2]
+
+    def _performers(self, transport: AiohttpTransport) -> Performers:
+        limiter = self.rate_limiter
+        return {
+            EXCHANGE: transport.exchange,
+            SEND: transport.send,
+            READ: _read,
+            SLEEP: _sleep,
+            LIMIT: limiter.acquire_async,
+            FEEDBACK: lambda response: limiter.feedback_async(response.status_code, response.headers),
+            AUTH: _auth_step,
+        }
 
     async def close(self) -> None:
         """Close this loop's transport now; the others close as their loops end."""
@@ -176,41 +192,16 @@ class AsyncAPIClient(BaseClient, AsyncVerbs):
         call = self._start(options, cast_to, stream)
         shared = self._shared
         loop = asyncio.get_running_loop()
-        key, transport = shared.current
-        if transport is None or key[0] is not loop or key[1] != PROCESS.generation:
-            transport = await shared.transport_for(loop, self._make_transport)
-        send, exchange = transport.send, transport.exchange
-        flow = call.flow()
-        result: Any = None
-        try:
-            step = flow.send(None)
-            while True:  # await each step the flow asks for, and answer it
-                kind, arg = step
+        key, perform = shared.current
+        if perform is None or key[0] is not loop or key[1] != PROCESS.generation:
+            perform = await shared.performers_for(loop, self._make_transport)
+        with FlowRunner(call.flow()) as runner:  # closes the flow (and the response it holds) if interrupted
+            for kind, arg in runner:  # await each step the flow asks for
                 try:
-                    if kind is EXCHANGE:
-                        result = await exchange(arg)
-                    elif kind is SEND:
-                        result = await send(arg)
-                    elif kind is READ:
-                        result = await arg.read()
-                    elif kind is SLEEP:
-                        result = await asyncio.sleep(arg, None)
-                    elif kind is LIMIT:  # the rate limiter's slot (only asked when there is a limiter)
-                        result = await self._rate_limiter.acquire_async(arg)
-                    elif kind is FEEDBACK:
-                        result = await self._rate_limiter.feedback_async(arg.status_code, arg.headers)
-                    else:
-                        result = await _auth_step(arg)
+                    runner.result = await perform[kind](arg)
                 except APIError as exc:
-                    step = flow.throw(exc)
-                else:
-                    step = flow.send(result)
-        except StopIteration as done:
-            attempt = done.value
-        except BaseException:
-            flow.close()  # the flow releases the response it holds
-            raise
-        return self._conclude(call, attempt, AsyncAPIResponse, stream_cls, AsyncStream)
+                    runner.result = exc
+        return self._conclude(call, runner.attempt, AsyncAPIResponse, stream_cls, AsyncStream)
 
     def get_api_list(
         self,
@@ -239,6 +230,14 @@ class AsyncAPIClient(BaseClient, AsyncVerbs):
 
     async def __aexit__(self, *exc_info: Any) -> None:
         await self.close()
+
+
+def _read(response: Any) -> Awaitable[bytes]:
+    return response.read()  # type: ignore[no-any-return]
+
+
+def _sleep(seconds: float) -> Awaitable[None]:
+    return asyncio.sleep(seconds)
 
 
 async def _auth_step(step: AsyncAuthStep) -> Any:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, AsyncGenerator, Callable, Generator, Optional
+from typing import Any, AsyncGenerator, Callable, Generator, Iterator, Optional
 from urllib.parse import parse_qsl, urlencode, urljoin
 
 from ._auth import NoAuth, ResponseHead
@@ -107,20 +107,39 @@ Flow = Generator[Action, Any, "Attempt"]
 
 
 class FlowRunner:
-    """Steps a call's flow for a driver: ``step`` is what to do next (``None`` once it is done).
+    """Steps a call's flow for a driver.
 
-    The driver performs ``step`` and calls :meth:`answer` with the result, or
-    with the :class:`~genai_base.APIError` the transport raised (it is thrown
-    into the flow). When the flow ends, ``attempt`` holds its last attempt.
+    ``for kind, arg in runner`` gives each step the flow asks for; the driver
+    performs it and sets :attr:`result` to the answer, or to the
+    :class:`~genai_base.APIError` the transport raised (it is thrown into the
+    flow). As a context manager it closes the flow if the driver is
+    interrupted, and the flow releases the response it holds. When the steps
+    run out, :attr:`attempt` holds the flow's last attempt. (:attr:`step` and
+    :meth:`answer` step it by hand, as a scripted driver does.)
     """
 
-    __slots__ = ("_flow", "attempt", "step")
+    __slots__ = ("_flow", "attempt", "result", "step")
 
     def __init__(self, flow: Flow) -> None:
         self._flow = flow
         self.attempt: Optional[Attempt] = None
+        #: The answer to the step just performed (set by the driver).
+        self.result: Any = None
         self.step: Optional[Action] = None
         self.answer(None)
+
+    def __iter__(self) -> Iterator[Action]:
+        flow = self._flow
+        step = self.step
+        if step is None:
+            return
+        try:
+            while True:
+                yield step
+                result = self.result
+                step = flow.throw(result) if isinstance(result, APIError) else flow.send(result)
+        except StopIteration as done:
+            self.step, self.attempt = None, done.value
 
     def answer(self, result: Any) -> None:
         """Hand ``result`` (or an error to raise there) back to the flow; sets the next ``step``."""
@@ -135,6 +154,13 @@ class FlowRunner:
     def close(self) -> None:
         """Stop the flow early (the driver was interrupted): it releases the response it holds."""
         self._flow.close()
+
+    def __enter__(self) -> "FlowRunner":
+        return self
+
+    def __exit__(self, kind: Optional[type[BaseException]], *rest: object) -> None:
+        if kind is not None:
+            self._flow.close()
 
 
 @dataclass

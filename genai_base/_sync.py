@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import TYPE_CHECKING, Any, Literal, Optional, TypeVar, Union, overload
+from typing import TYPE_CHECKING, Any, Callable, Literal, Optional, TypeVar, Union, overload
 
 from ._base import BaseClient, Self
-from ._engine import EXCHANGE, LIMIT, READ, SEND, SLEEP
+from ._engine import EXCHANGE, FEEDBACK, LIMIT, READ, SEND, SLEEP, FlowRunner
 from ._errors import APIError
 from ._options import FinalRequestOptions, RequestOptions
 from ._pagination import SyncPage
@@ -42,17 +42,31 @@ class _SharedSync:
         self.closed = False
         self._lock = threading.Lock()
         self._generation = PROCESS.generation
-        self.transport = self._new_transport()
+        self._install(self._make_session(settings))
 
-    def _new_transport(self) -> RequestsTransport:
-        session = self._make_session(self.settings)
-        return RequestsTransport(session, max_response_size=self.settings["max_response_size"])
+    def _install(self, session: Any) -> None:
+        self.transport = transport = RequestsTransport(session, max_response_size=self.settings["max_response_size"])
+        limiter = self.rate_limiter
+        #: What performs each step of a call's flow (the sync flow asks no AUTH step).
+        self.performers: dict[str, Callable[[Any], Any]] = {
+            EXCHANGE: transport.exchange,
+            SEND: transport.send,
+            READ: _read,
+            SLEEP: _pause,
+            LIMIT: limiter.acquire,
+            FEEDBACK: lambda response: limiter.feedback(response.status_code, response.headers),
+        }
+
+    def performers_here(self) -> dict[str, Callable[[Any], Any]]:
+        """The step performers of this process (after a fork: of a new pool)."""
+        self.for_this_process()
+        return self.performers
 
     def for_this_process(self) -> RequestsTransport:
         if self._generation != PROCESS.generation:  # forked: never touch the parent's sockets
             with self._lock:
                 if self._generation != PROCESS.generation:
-                    self.transport = self._new_transport()
+                    self._install(self._make_session(self.settings))
                     self._generation = PROCESS.generation
         return self.transport
 
@@ -125,37 +139,27 @@ class SyncAPIClient(BaseClient, SyncVerbs):
         if self._prepares_options:
             options = self._prepare_options(options)
         call = self._start(options, cast_to, stream)
-        send = self._shared.for_this_process().send
-        flow = call.flow()
-        result: Any = None
-        try:
-            step = flow.send(None)
-            while True:  # perform each step the flow asks for, and answer it
-                kind, arg = step
+        shared = self._shared
+        perform = shared.performers if shared._generation == PROCESS.generation else shared.performers_here()
+        with FlowRunner(call.flow()) as runner:  # closes the flow (and the response it holds) if interrupted
+            for kind, arg in runner:  # perform each step the flow asks for
                 try:
-                    if kind is EXCHANGE:
-                        response = send(arg)
-                        result = response, response.read()
-                    elif kind is SEND:
-                        result = send(arg)
-                    elif kind is READ:
-                        result = arg.read()
-                    elif kind is SLEEP:
-                        result = _pause(arg)
-                    elif kind is LIMIT:  # the rate limiter's slot (only asked when there is a limiter)
-                        result = self._rate_limiter.acquire(arg)
-                    else:  # FEEDBACK
-                        result = self._rate_limiter.feedback(arg.status_code, arg.headers)
+                    runner.result = perform[kind](arg)
                 except APIError as exc:
-                    step = flow.throw(exc)
-                else:
-                    step = flow.send(result)
-        except StopIteration as done:
-            attempt = done.value
-        except BaseException:
-            flow.close()  # the flow releases the response it holds
-            raise
-        return self._conclude(call, attempt, APIResponse, stream_cls, Stream)
+                    runner.result = exc
+        return self._conclude(call, runner.attempt, APIResponse, stream_cls, Stream)
+
+    def close(self) -> None:
+        """Close the connection pool (shared with copies)."""
+        if not self._shared.closed:
+            self._shared.closed = True
+            self._shared.transport.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
 
     def get_api_list(
         self,
@@ -173,17 +177,8 @@ class SyncAPIClient(BaseClient, SyncVerbs):
         )
 
 
-    def close(self) -> None:
-        """Close the connection pool (shared with copies)."""
-        if not self._shared.closed:
-            self._shared.closed = True
-            self._shared.transport.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc_info: Any) -> None:
-        self.close()
+def _read(response: Any) -> bytes:
+    return response.read()  # type: ignore[no-any-return]
 
 
 def _pause(seconds: float) -> object:

@@ -31,6 +31,7 @@ from genai_base import (
     PaginationError,
     SyncAPIClient,
 )
+from genai_base._engine import EXCHANGE
 from genai_base.testing import FakeAPIServer, RawSocketServer, ReadRequest, Reply, Tunnel
 
 from .conftest import Shell, attempts, closed_port
@@ -278,7 +279,7 @@ def test_the_per_origin_environment_cache_stays_bounded(shell: Shell) -> None:
     for host in range(300):  # 127.0.0.x: every one a new origin, each refused at once
         with pytest.raises(APIConnectionError):
             shell.run(client.get(f"http://127.0.{host // 250}.{host % 250 + 1}:{port}/x", cast_to=dict))
-    transport = client._shared.current[1] if shell.is_async else client._shared.for_this_process()
+    transport = client._shared.current[1][EXCHANGE].__self__ if shell.is_async else client._shared.for_this_process()
     assert 0 < len(transport._env_by_origin) <= 256
 
 

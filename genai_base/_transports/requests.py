@@ -159,6 +159,11 @@ class RequestsTransport:
             )
         return RequestsResponse(raw, request, self.max_response_size, ends)
 
+    def exchange(self, request: PreparedRequest) -> tuple[RequestsResponse, bytes]:
+        """Send ``request`` (no redirects followed) and read its whole body: the response and the body."""
+        response = self.send(request)
+        return response, response.read()
+
     def _send(self, request: PreparedRequest, own: dict[str, str]) -> requests.Response:
         session = self.session
         url = request.url
