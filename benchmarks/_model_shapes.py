@@ -1,4 +1,4 @@
-"""The payloads of ``bench_models.py`` and the same models declared twice: genai_base and the seed's pydantic.
+"""The payloads of ``bench_models.py`` and their models, declared once for genai_base and for the seed's pydantic.
 
 Four shapes, each as decoded JSON (deterministic, built once):
 
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import enum
 import random
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Literal, Optional
 
@@ -27,7 +28,7 @@ DIMENSIONS = 1536
 N_CHUNKS = 10_000
 
 
-# --- genai_base models ------------------------------------------------------------------------
+# --- the models, declared once for both libraries ---------------------------------------------
 
 
 class Status(str, enum.Enum):
@@ -36,122 +37,117 @@ class Status(str, enum.Enum):
     DRAFT = "draft"
 
 
-class FunctionCall(Model):
-    name: str
-    arguments: str
+def declare(base: Any, field: Callable[..., Any]) -> dict[str, Any]:
+    """The four shapes' model classes on ``base``, by shape name.
+
+    ``base`` is genai_base's ``Model`` or the seed's pydantic ``BaseModel`` and
+    ``field`` the matching ``Field``: the two libraries read the same
+    declarations, so both sides of the benchmark load exactly the same types.
+    """
+
+    class FunctionCall(base):
+        name: str
+        arguments: str
+
+    class ToolCall(base):
+        id: str
+        type: Literal["function"]
+        function: FunctionCall
+
+    class ChatMessage(base):
+        role: Literal["assistant", "user", "system", "tool"]
+        content: Optional[str] = None
+        refusal: Optional[str] = None
+        tool_calls: Optional[list[ToolCall]] = None
+
+    class Choice(base):
+        index: int
+        message: ChatMessage
+        finish_reason: Optional[Literal["stop", "length", "tool_calls", "content_filter"]] = None
+        logprobs: Optional[dict[str, Any]] = None
+
+    class TokenDetails(base):
+        cached_tokens: int = 0
+        reasoning_tokens: int = 0
+
+    class Usage(base):
+        prompt_tokens: int
+        completion_tokens: int
+        total_tokens: int
+        prompt_tokens_details: Optional[TokenDetails] = None
+        completion_tokens_details: Optional[TokenDetails] = None
+
+    class ChatCompletion(base):
+        id: str
+        object: Literal["chat.completion"]
+        created: int
+        model: str
+        choices: list[Choice]
+        usage: Optional[Usage] = None
+        system_fingerprint: Optional[str] = None
+        service_tier: Optional[str] = None
+
+    class Owner(base):
+        id: str
+        name: str
+        email: Optional[str] = None
+        verified: bool = False
+
+    class Item(base):
+        id: str
+        object: Literal["item"]
+        name: str
+        description: Optional[str] = None
+        status: Status
+        price: float
+        quantity: int
+        active: bool
+        tags: list[str] = []
+        created_at: datetime
+        owner: Owner
+        metadata: dict[str, str] = {}
+        kind: str = field(default="plain", alias="type")
+
+    class Page(base):
+        data: list[Item]
+        has_more: bool
+        next_page_token: Optional[str] = None
+
+    class Embedding(base):
+        object: Literal["embedding"]
+        index: int
+        embedding: list[float]
+
+    class EmbeddingUsage(base):
+        prompt_tokens: int
+        total_tokens: int
+
+    class EmbeddingList(base):
+        object: Literal["list"]
+        data: list[Embedding]
+        model: str
+        usage: EmbeddingUsage
+
+    class Delta(base):
+        role: Optional[Literal["assistant"]] = None
+        content: Optional[str] = None
+
+    class ChunkChoice(base):
+        index: int
+        delta: Delta
+        finish_reason: Optional[Literal["stop", "length"]] = None
+
+    class ChatChunk(base):
+        id: str
+        object: Literal["chat.completion.chunk"]
+        created: int
+        model: str
+        choices: list[ChunkChoice]
+
+    return {"chat": ChatCompletion, "page": Page, "embeddings": EmbeddingList, "chunks": ChatChunk}
 
 
-class ToolCall(Model):
-    id: str
-    type: Literal["function"]
-    function: FunctionCall
-
-
-class ChatMessage(Model):
-    role: Literal["assistant", "user", "system", "tool"]
-    content: Optional[str] = None
-    refusal: Optional[str] = None
-    tool_calls: Optional[list[ToolCall]] = None
-
-
-class Choice(Model):
-    index: int
-    message: ChatMessage
-    finish_reason: Optional[Literal["stop", "length", "tool_calls", "content_filter"]] = None
-    logprobs: Optional[dict[str, Any]] = None
-
-
-class TokenDetails(Model):
-    cached_tokens: int = 0
-    reasoning_tokens: int = 0
-
-
-class Usage(Model):
-    prompt_tokens: int
-    completion_tokens: int
-    total_tokens: int
-    prompt_tokens_details: Optional[TokenDetails] = None
-    completion_tokens_details: Optional[TokenDetails] = None
-
-
-class ChatCompletion(Model):
-    id: str
-    object: Literal["chat.completion"]
-    created: int
-    model: str
-    choices: list[Choice]
-    usage: Optional[Usage] = None
-    system_fingerprint: Optional[str] = None
-    service_tier: Optional[str] = None
-
-
-class Owner(Model):
-    id: str
-    name: str
-    email: Optional[str] = None
-    verified: bool = False
-
-
-class Item(Model):
-    id: str
-    object: Literal["item"]
-    name: str
-    description: Optional[str] = None
-    status: Status
-    price: float
-    quantity: int
-    active: bool
-    tags: list[str] = []
-    created_at: datetime
-    owner: Owner
-    metadata: dict[str, str] = {}
-    kind: str = Field(default="plain", alias="type")
-
-
-class Page(Model):
-    data: list[Item]
-    has_more: bool
-    next_page_token: Optional[str] = None
-
-
-class Embedding(Model):
-    object: Literal["embedding"]
-    index: int
-    embedding: list[float]
-
-
-class EmbeddingUsage(Model):
-    prompt_tokens: int
-    total_tokens: int
-
-
-class EmbeddingList(Model):
-    object: Literal["list"]
-    data: list[Embedding]
-    model: str
-    usage: EmbeddingUsage
-
-
-class Delta(Model):
-    role: Optional[Literal["assistant"]] = None
-    content: Optional[str] = None
-
-
-class ChunkChoice(Model):
-    index: int
-    delta: Delta
-    finish_reason: Optional[Literal["stop", "length"]] = None
-
-
-class ChatChunk(Model):
-    id: str
-    object: Literal["chat.completion.chunk"]
-    created: int
-    model: str
-    choices: list[ChunkChoice]
-
-
-GENAI_TYPES: dict[str, Any] = {"chat": ChatCompletion, "page": Page, "embeddings": EmbeddingList, "chunks": ChatChunk}
+GENAI_TYPES: dict[str, Any] = declare(Model, Field)
 
 
 # --- payloads ---------------------------------------------------------------------------------
@@ -248,7 +244,7 @@ def payloads() -> dict[str, Any]:
     }
 
 
-# --- the seed's pydantic models ---------------------------------------------------------------
+# --- the seed's side -------------------------------------------------------------------------
 
 
 def seed_models() -> Optional[dict[str, Any]]:
@@ -259,107 +255,8 @@ def seed_models() -> Optional[dict[str, Any]]:
     except ImportError:
         return None
 
-    class SFunctionCall(BaseModel):
-        name: str
-        arguments: str
-
-    class SToolCall(BaseModel):
-        id: str
-        type: Literal["function"]
-        function: SFunctionCall
-
-    class SChatMessage(BaseModel):
-        role: Literal["assistant", "user", "system", "tool"]
-        content: Optional[str] = None
-        refusal: Optional[str] = None
-        tool_calls: Optional[list[SToolCall]] = None
-
-    class SChoice(BaseModel):
-        index: int
-        message: SChatMessage
-        finish_reason: Optional[Literal["stop", "length", "tool_calls", "content_filter"]] = None
-        logprobs: Optional[dict[str, Any]] = None
-
-    class STokenDetails(BaseModel):
-        cached_tokens: int = 0
-        reasoning_tokens: int = 0
-
-    class SUsage(BaseModel):
-        prompt_tokens: int
-        completion_tokens: int
-        total_tokens: int
-        prompt_tokens_details: Optional[STokenDetails] = None
-        completion_tokens_details: Optional[STokenDetails] = None
-
-    class SChatCompletion(BaseModel):
-        id: str
-        object: Literal["chat.completion"]
-        created: int
-        model: str
-        choices: list[SChoice]
-        usage: Optional[SUsage] = None
-        system_fingerprint: Optional[str] = None
-        service_tier: Optional[str] = None
-
-    class SOwner(BaseModel):
-        id: str
-        name: str
-        email: Optional[str] = None
-        verified: bool = False
-
-    class SItem(BaseModel):
-        id: str
-        object: Literal["item"]
-        name: str
-        description: Optional[str] = None
-        status: Status
-        price: float
-        quantity: int
-        active: bool
-        tags: list[str] = []
-        created_at: datetime
-        owner: SOwner
-        metadata: dict[str, str] = {}
-        kind: str = pydantic.Field(default="plain", alias="type")
-
-    class SPage(BaseModel):
-        data: list[SItem]
-        has_more: bool
-        next_page_token: Optional[str] = None
-
-    class SEmbedding(BaseModel):
-        object: Literal["embedding"]
-        index: int
-        embedding: list[float]
-
-    class SEmbeddingUsage(BaseModel):
-        prompt_tokens: int
-        total_tokens: int
-
-    class SEmbeddingList(BaseModel):
-        object: Literal["list"]
-        data: list[SEmbedding]
-        model: str
-        usage: SEmbeddingUsage
-
-    class SDelta(BaseModel):
-        role: Optional[Literal["assistant"]] = None
-        content: Optional[str] = None
-
-    class SChunkChoice(BaseModel):
-        index: int
-        delta: SDelta
-        finish_reason: Optional[Literal["stop", "length"]] = None
-
-    class SChatChunk(BaseModel):
-        id: str
-        object: Literal["chat.completion.chunk"]
-        created: int
-        model: str
-        choices: list[SChunkChoice]
-
     return {
-        "types": {"chat": SChatCompletion, "page": SPage, "embeddings": SEmbeddingList, "chunks": SChatChunk},
+        "types": declare(BaseModel, pydantic.Field),
         "validate_type": validate_type,
         "construct_type": construct_type,
     }

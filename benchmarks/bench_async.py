@@ -5,6 +5,8 @@ event loop, keep-alive to the loopback server, alternating rounds):
 
 * ``genai_base`` -- ``AsyncAPIClient.get(path, cast_to=dict)`` with default settings;
 * ``raw aiohttp`` -- ``ClientSession.get(url)``, ``await resp.read()``, ``json.loads``;
+* ``raw aiohttp, same headers`` -- the same, sending the headers genai_base sends (its platform
+  headers, ``Accept`` and ``User-Agent``): what of the gap is the request on the wire, not the library;
 * ``seed (httpx)`` -- the seed client's ``AsyncAPIClient.get`` in its own interpreter.
 
 ``c`` coroutines each loop over requests until the round's count (or time
@@ -51,6 +53,7 @@ async def _rate(get: Callable[[], Awaitable[Any]], n: int, concurrency: int, max
 async def bench(url: str, seed: SeedWorker) -> dict[int, dict[str, Sample]]:
     """Median req/s and CPU per request, per contender and concurrency."""
     from genai_base import AsyncAPIClient
+    from genai_base._options import DEFAULT_TIMEOUT, FinalRequestOptions
 
     rounds, n, max_seconds = (3, 500, 0.6) if quick() else (5, 2500, 1.5)
     client = AsyncAPIClient(version="1.0.0", base_url=url)
@@ -65,24 +68,31 @@ async def bench(url: str, seed: SeedWorker) -> dict[int, dict[str, Sample]]:
         async with session.get(full_url) as resp:
             return loads(await resp.read())
 
+    # The headers a bodiless genai_base call sends (the builder's template: platform headers and all).
+    same_headers = dict(client._builder.build(FinalRequestOptions(method="get", url=PATH), DEFAULT_TIMEOUT).headers)
+
+    async def raw_same_get() -> Any:
+        async with session.get(full_url, headers=same_headers) as resp:
+            return loads(await resp.read())
+
+    contenders = {"genai_base": gb_get, "raw aiohttp": raw_get, "raw aiohttp, same headers": raw_same_get}
+
     out: dict[int, dict[str, Sample]] = {}
     try:
         for concurrency in CONCURRENCY:
             count = max(n // 3, 200) if concurrency == 1 else n
-            for get in (gb_get, raw_get):  # warm-up: open the connections
+            for get in contenders.values():  # warm-up: open the connections
                 await _rate(get, concurrency * 4, concurrency, max_seconds)
             if seed.available:
                 seed.call("async", url=url, path=PATH, n=concurrency * 4, concurrency=concurrency, max_seconds=1)
-            results: dict[str, list[Sample]] = {"genai_base": [], "raw aiohttp": []}
+            results: dict[str, list[Sample]] = {name: [] for name in contenders}
             if seed.available:
                 results["seed (httpx)"] = []
             for r in range(rounds):
                 order = list(results) if r % 2 == 0 else list(reversed(results))
                 for name in order:
-                    if name == "genai_base":
-                        results[name].append(await _rate(gb_get, count, concurrency, max_seconds))
-                    elif name == "raw aiohttp":
-                        results[name].append(await _rate(raw_get, count, concurrency, max_seconds))
+                    if name in contenders:
+                        results[name].append(await _rate(contenders[name], count, concurrency, max_seconds))
                     else:
                         reply = seed.call(
                             "async", url=url, path=PATH, n=count, concurrency=concurrency, max_seconds=max_seconds
@@ -121,10 +131,17 @@ def report(figures: dict[int, dict[str, Sample]], seed_note: str) -> None:
                 ]
             )
         gb = by_name["genai_base"]
+        same = by_name.get("raw aiohttp, same headers")
         if raw:
             notes.append(
                 f"c={concurrency}: genai_base / raw aiohttp = {gb.rate / raw.rate:.2f}x req/s, "
                 f"{raw.cpu_us / gb.cpu_us:.2f}x by CPU per request (target >= 0.85x)"
+                + (
+                    f"; / raw aiohttp sending the same headers = {gb.rate / same.rate:.2f}x req/s, "
+                    f"{same.cpu_us / gb.cpu_us:.2f}x by CPU"
+                    if same
+                    else ""
+                )
             )
     if seed_note:
         notes.append(seed_note)

@@ -23,7 +23,7 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.intersphinx",
     "sphinx.ext.viewcode",
-    "genai_docs",  # docs/_ext/genai_docs.py: API sections for features that may not have landed yet
+    "genai_docs",  # docs/_ext/genai_docs.py: private paths in type hints resolved to their public names
 ]
 
 # Links to the Python, requests and aiohttp docs. The build runs offline (CI has no network), so the

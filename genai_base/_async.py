@@ -3,25 +3,31 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import warnings
-from typing import Any, AsyncIterator, Literal, Optional, TypeVar, Union, overload
+from typing import TYPE_CHECKING, Any, AsyncIterator, Awaitable, Callable, Literal, Optional, TypeVar, Union, overload
 
+from ._async_verbs import AsyncVerbs
 from ._base import BaseClient, Self, _default
-from ._engine import AWAIT, FEEDBACK, LIMIT, READ, SEND, SLEEP, AsyncAuthStep, FlowRunner
+from ._engine import AUTH, AWAIT, EXCHANGE, FEEDBACK, LIMIT, READ, SEND, SLEEP, AsyncAuthStep, FlowRunner
 from ._errors import APIError
 from ._multipart import files_need_reading, read_files
 from ._options import FinalRequestOptions, RequestOptions
 from ._pagination import AsyncPager
+from ._process import PROCESS
 from ._response import APIResponse, AsyncAPIResponse
 from ._settings import Settings
 from ._streaming import AsyncStream
 from ._transports.aiohttp import AiohttpTransport
 
+if TYPE_CHECKING:  # PEP 747: a cast_to may be any type form (a Union, Optional[...]), not only a class
+    from typing_extensions import TypeForm
+
 __all__ = ["AsyncAPIClient"]
 
 ResponseT = TypeVar("ResponseT")
 StreamT = TypeVar("StreamT", bound=AsyncStream[Any])
+#: What performs each step of a call's flow, by its kind.
+Performers = dict[str, Callable[[Any], Awaitable[Any]]]
 
 
 # "async with MySDK(...) as client" gives a MySDK to the type checker, not an AsyncAPIClient.
@@ -43,29 +49,44 @@ class _SharedAsync:
         self.retry_policy = retry_policy
         self.rate_limiter = rate_limiter
         self.closed = False
-        #: The loop (and process) the last call ran in, and its transport: most calls find it here.
-        self.current: tuple[Any, Optional[AiohttpTransport]] = (None, None)
-        self._by_loop: dict[tuple[asyncio.AbstractEventLoop, int], tuple[AiohttpTransport, Any]] = {}
+        #: The loop (and process) the last call ran in, and the performers of its transport: most
+        #: calls find them here.
+        self.current: tuple[Any, Optional[Performers]] = (None, None)
+        self._by_loop: dict[tuple[asyncio.AbstractEventLoop, int], tuple[AiohttpTransport, Any, Performers]] = {}
 
-    async def transport_for(self, loop: asyncio.AbstractEventLoop, make: Any) -> AiohttpTransport:
-        key = (loop, os.getpid())  # after os.fork() a child never touches its parent's sockets
+    async def performers_for(self, loop: asyncio.AbstractEventLoop, make: Any) -> Performers:
+        """What performs each step of a call's flow in ``loop``: its transport's methods, made on first use."""
+        key = (loop, PROCESS.generation)  # after os.fork() a child never touches its parent's sockets
         found = self._by_loop.get(key)
         if found is None:
-            for other, pid in list(self._by_loop):
-                if other.is_closed() or pid != os.getpid():
-                    del self._by_loop[(other, pid)]  # that loop (or process) is gone, and so is its session
+            for other, generation in list(self._by_loop):
+                if other.is_closed() or generation != PROCESS.generation:
+                    del self._by_loop[(other, generation)]  # that loop (or process) is gone, and so is its session
             transport = make()
             keeper = _close_when_the_loop_ends(transport)
             await keeper.__anext__()
-            found = self._by_loop[key] = (transport, keeper)
-        self.current = (key, found[0])
-        return found[0]
+            found = self._by_loop[key] = (transport, keeper, self._performers(transport))
+        self.current = (key, found[2])
+        return found[2]
+
+    def _performers(self, transport: AiohttpTransport) -> Performers:
+        limiter = self.rate_limiter
+        return {
+            EXCHANGE: transport.exchange,
+            SEND: transport.send,
+            READ: _read,
+            SLEEP: _sleep,
+            LIMIT: limiter.acquire_async,
+            FEEDBACK: lambda response: limiter.feedback_async(response.status_code, response.headers),
+            AUTH: _auth_step,
+            AWAIT: _awaited,  # a retry policy's verdict that needs I/O (a shared budget): awaited as it is
+        }
 
     async def close(self) -> None:
         """Close this loop's transport now; the others close as their loops end."""
         self.closed = True
         loop = asyncio.get_running_loop()
-        found = self._by_loop.pop((loop, os.getpid()), None)
+        found = self._by_loop.pop((loop, PROCESS.generation), None)
         self.current = (None, None)
         if found is not None:
             await found[0].close()
@@ -83,7 +104,7 @@ async def _close_when_the_loop_ends(transport: AiohttpTransport) -> AsyncIterato
         await transport.close()
 
 
-class AsyncAPIClient(BaseClient):
+class AsyncAPIClient(BaseClient, AsyncVerbs):
     """A client on an ``aiohttp.ClientSession``: build, send, retry and parse, with ``await``."""
 
     _is_async = True
@@ -106,7 +127,7 @@ class AsyncAPIClient(BaseClient):
     # -- public API ------------------------------------------------------
 
     @overload
-    async def request(  # type: ignore[overload-overlap]  # the raw wrapper first: AsyncAPIResponse here
+    async def request(  # the raw wrapper first: AsyncAPIResponse here
         self,
         cast_to: type[APIResponse[ResponseT]],
         options: FinalRequestOptions,
@@ -118,7 +139,7 @@ class AsyncAPIClient(BaseClient):
     @overload
     async def request(
         self,
-        cast_to: type[ResponseT],
+        cast_to: TypeForm[ResponseT],
         options: FinalRequestOptions,
         *,
         stream: Literal[False] = False,
@@ -128,7 +149,7 @@ class AsyncAPIClient(BaseClient):
     @overload
     async def request(
         self,
-        cast_to: type[object],
+        cast_to: TypeForm[object],
         options: FinalRequestOptions,
         *,
         stream: Literal[True],
@@ -138,7 +159,7 @@ class AsyncAPIClient(BaseClient):
     @overload
     async def request(
         self,
-        cast_to: type[ResponseT],
+        cast_to: TypeForm[ResponseT],
         options: FinalRequestOptions,
         *,
         stream: Literal[True],
@@ -148,7 +169,7 @@ class AsyncAPIClient(BaseClient):
     @overload
     async def request(
         self,
-        cast_to: type[ResponseT],
+        cast_to: TypeForm[ResponseT],
         options: FinalRequestOptions,
         *,
         stream: bool,
@@ -172,289 +193,22 @@ class AsyncAPIClient(BaseClient):
         call = self._start(options, cast_to, stream)
         shared = self._shared
         loop = asyncio.get_running_loop()
-        key, transport = shared.current
-        if transport is None or key[0] is not loop or key[1] != os.getpid():
-            transport = await shared.transport_for(loop, self._make_transport)
-        send = transport.send
-        runner = FlowRunner(call.flow())
-        try:
-            while runner.step is not None:  # await each send, read, sleep and auth step the flow asks for
-                kind, arg = runner.step
-                result: Any
+        key, perform = shared.current
+        if perform is None or key[0] is not loop or key[1] != PROCESS.generation:
+            perform = await shared.performers_for(loop, self._make_transport)
+        with FlowRunner(call.flow()) as runner:  # closes the flow (and the response it holds) if interrupted
+            for kind, arg in runner:  # await each step the flow asks for
                 try:
-                    if kind is SEND:
-                        result = await send(arg)
-                    elif kind is READ:
-                        result = await arg.read()
-                    elif kind is SLEEP:
-                        result = await asyncio.sleep(arg, None)
-                    elif kind is LIMIT:  # the rate limiter's slot (only asked when there is a limiter)
-                        result = await self._rate_limiter.acquire_async(arg)
-                    elif kind is FEEDBACK:
-                        result = await self._rate_limiter.feedback_async(arg.status_code, arg.headers)
-                    elif kind is AWAIT:  # a retry policy's verdict that needs I/O (a shared budget)
-                        result = await arg
-                    else:
-                        result = await _auth_step(arg)
+                    runner.result = await perform[kind](arg)
                 except APIError as exc:
-                    result = exc
-                runner.answer(result)
-        except BaseException:
-            runner.close()
-            raise
+                    runner.result = exc
         return self._conclude(call, runner.attempt, AsyncAPIResponse, stream_cls, AsyncStream)
-
-    @overload
-    async def get(
-        self,
-        path: str,
-        *,
-        cast_to: type[APIResponse[ResponseT]],
-        options: RequestOptions = {},
-        stream: Literal[False] = False,
-    ) -> AsyncAPIResponse[ResponseT]: ...
-
-    @overload
-    async def get(
-        self,
-        path: str,
-        *,
-        cast_to: type[ResponseT],
-        options: RequestOptions = {},
-        stream: Literal[False] = False,
-        stream_cls: None = None,
-    ) -> ResponseT: ...
-
-    @overload
-    async def get(
-        self,
-        path: str,
-        *,
-        cast_to: type[object],
-        options: RequestOptions = {},
-        stream: Literal[True],
-        stream_cls: type[StreamT],
-    ) -> StreamT: ...
-
-    @overload
-    async def get(
-        self,
-        path: str,
-        *,
-        cast_to: type[ResponseT],
-        options: RequestOptions = {},
-        stream: Literal[True],
-        stream_cls: None = None,
-    ) -> AsyncStream[ResponseT]: ...
-
-    async def get(
-        self,
-        path: str,
-        *,
-        cast_to: Any,
-        options: RequestOptions = {},
-        stream: bool = False,
-        stream_cls: Optional[type[Any]] = None,
-    ) -> Any:
-        """``GET path``; ``stream=True`` (with a ``stream_cls``) streams."""
-        return await self.request(
-            cast_to, FinalRequestOptions(method="get", url=path, **options), stream=stream, stream_cls=stream_cls
-        )
-
-    @overload
-    async def post(
-        self,
-        path: str,
-        *,
-        cast_to: type[APIResponse[ResponseT]],
-        body: Any = None,
-        content: Any = None,
-        files: Any = None,
-        options: RequestOptions = {},
-        stream: Literal[False] = False,
-    ) -> AsyncAPIResponse[ResponseT]: ...
-
-    @overload
-    async def post(
-        self,
-        path: str,
-        *,
-        cast_to: type[ResponseT],
-        body: Any = None,
-        content: Any = None,
-        files: Any = None,
-        options: RequestOptions = {},
-        stream: Literal[False] = False,
-        stream_cls: None = None,
-    ) -> ResponseT: ...
-
-    @overload
-    async def post(
-        self,
-        path: str,
-        *,
-        cast_to: type[object],
-        body: Any = None,
-        content: Any = None,
-        files: Any = None,
-        options: RequestOptions = {},
-        stream: Literal[True],
-        stream_cls: type[StreamT],
-    ) -> StreamT: ...
-
-    @overload
-    async def post(
-        self,
-        path: str,
-        *,
-        cast_to: type[ResponseT],
-        body: Any = None,
-        content: Any = None,
-        files: Any = None,
-        options: RequestOptions = {},
-        stream: Literal[True],
-        stream_cls: None = None,
-    ) -> AsyncStream[ResponseT]: ...
-
-    async def post(
-        self,
-        path: str,
-        *,
-        cast_to: Any,
-        body: Any = None,
-        content: Any = None,
-        files: Any = None,
-        options: RequestOptions = {},
-        stream: bool = False,
-        stream_cls: Optional[type[Any]] = None,
-    ) -> Any:
-        """``POST path``: a JSON ``body``, raw ``content`` or multipart ``files``; ``stream=True`` streams."""
-        return await self.request(
-            cast_to,
-            self._verb_options("post", path, body, content, files, options),
-            stream=stream,
-            stream_cls=stream_cls,
-        )
-
-    @overload
-    async def put(
-        self,
-        path: str,
-        *,
-        cast_to: type[APIResponse[ResponseT]],
-        body: Any = None,
-        content: Any = None,
-        files: Any = None,
-        options: RequestOptions = {},
-    ) -> AsyncAPIResponse[ResponseT]: ...
-
-    @overload
-    async def put(
-        self,
-        path: str,
-        *,
-        cast_to: type[ResponseT],
-        body: Any = None,
-        content: Any = None,
-        files: Any = None,
-        options: RequestOptions = {},
-    ) -> ResponseT: ...
-
-    async def put(
-        self,
-        path: str,
-        *,
-        cast_to: Any,
-        body: Any = None,
-        content: Any = None,
-        files: Any = None,
-        options: RequestOptions = {},
-    ) -> Any:
-        """``PUT path`` with a JSON ``body``, raw ``content`` or multipart ``files``."""
-        return await self.request(
-            cast_to, self._verb_options("put", path, body, content, files, options)
-        )
-
-    @overload
-    async def patch(
-        self,
-        path: str,
-        *,
-        cast_to: type[APIResponse[ResponseT]],
-        body: Any = None,
-        content: Any = None,
-        files: Any = None,
-        options: RequestOptions = {},
-    ) -> AsyncAPIResponse[ResponseT]: ...
-
-    @overload
-    async def patch(
-        self,
-        path: str,
-        *,
-        cast_to: type[ResponseT],
-        body: Any = None,
-        content: Any = None,
-        files: Any = None,
-        options: RequestOptions = {},
-    ) -> ResponseT: ...
-
-    async def patch(
-        self,
-        path: str,
-        *,
-        cast_to: Any,
-        body: Any = None,
-        content: Any = None,
-        files: Any = None,
-        options: RequestOptions = {},
-    ) -> Any:
-        """``PATCH path`` with a JSON ``body``, raw ``content`` or multipart ``files``."""
-        return await self.request(
-            cast_to, self._verb_options("patch", path, body, content, files, options)
-        )
-
-    @overload
-    async def delete(
-        self,
-        path: str,
-        *,
-        cast_to: type[APIResponse[ResponseT]],
-        body: Any = None,
-        content: Any = None,
-        options: RequestOptions = {},
-    ) -> AsyncAPIResponse[ResponseT]: ...
-
-    @overload
-    async def delete(
-        self,
-        path: str,
-        *,
-        cast_to: type[ResponseT],
-        body: Any = None,
-        content: Any = None,
-        options: RequestOptions = {},
-    ) -> ResponseT: ...
-
-    async def delete(
-        self,
-        path: str,
-        *,
-        cast_to: Any,
-        body: Any = None,
-        content: Any = None,
-        options: RequestOptions = {},
-    ) -> Any:
-        """``DELETE path`` with a JSON ``body``, raw ``content``."""
-        return await self.request(
-            cast_to, self._verb_options("delete", path, body, content, None, options)
-        )
 
     def get_api_list(
         self,
         path: str,
         *,
-        model: type[ResponseT],
+        model: TypeForm[ResponseT],
         paginator: Any = None,
         body: Any = None,
         options: RequestOptions = {},
@@ -477,6 +231,18 @@ class AsyncAPIClient(BaseClient):
 
     async def __aexit__(self, *exc_info: Any) -> None:
         await self.close()
+
+
+def _read(response: Any) -> Awaitable[bytes]:
+    return response.read()  # type: ignore[no-any-return]
+
+
+def _sleep(seconds: float) -> Awaitable[None]:
+    return asyncio.sleep(seconds)
+
+
+def _awaited(awaitable: Awaitable[Any]) -> Awaitable[Any]:
+    return awaitable
 
 
 async def _auth_step(step: AsyncAuthStep) -> Any:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, AsyncGenerator, Callable, Generator, Optional
+from typing import Any, AsyncGenerator, Callable, Generator, Iterator, Optional
 from urllib.parse import parse_qsl, urlencode, urljoin
 
 from ._auth import NoAuth, ResponseHead
@@ -34,9 +34,8 @@ from ._headers import Headers
 from ._hooks import EndEvent, ErrorEvent, HookRunner, RequestEvent, ResponseEvent, RetryEvent, new_call_id
 from ._options import FinalRequestOptions, Timeout
 from ._parse import (
-    check_cast_to,
+    checked_cast,
     decode_error_body,
-    is_raw_response_type,
     parse_body,
     raw_response_inner,
     shown_body,
@@ -46,7 +45,7 @@ from ._redact import SECRET_HEADERS, redact_error, redact_url
 from ._request import RETRY_COUNT_HEADER, PreparedRequest, RequestBuilder, origin_of
 from ._retry import RetryOutcome, RetryPolicy
 from ._serializers import SerializerRegistry
-from ._types import NotGiven, Omit
+from ._types import NOT_GIVEN, NotGiven, Omit
 
 __all__ = [
     "AUTH",
@@ -55,6 +54,7 @@ __all__ = [
     "Attempt",
     "AsyncAuthStep",
     "Call",
+    "EXCHANGE",
     "EngineConfig",
     "FEEDBACK",
     "FlowRunner",
@@ -78,6 +78,10 @@ _BODY_HEADERS = ("content-type", "content-length", "transfer-encoding")
 
 #: ``(SEND, request)``: send the request (no redirects followed); answer with the response head.
 SEND = "send"
+#: ``(EXCHANGE, request)``: send the request and read its whole body (no redirects followed); answer
+#: with ``(response, body)``. Asked instead of ``SEND`` then ``READ`` when the call wants every body
+#: read and nothing sits between the two (no auth flow, no rate limiter): one step less per attempt.
+EXCHANGE = "exchange"
 #: ``(READ, response)``: read the whole body, releasing the connection; answer with the bytes.
 READ = "read"
 #: ``(SLEEP, seconds)``: wait; answer with ``None``.
@@ -107,20 +111,39 @@ Flow = Generator[Action, Any, "Attempt"]
 
 
 class FlowRunner:
-    """Steps a call's flow for a driver: ``step`` is what to do next (``None`` once it is done).
+    """Steps a call's flow for a driver.
 
-    The driver performs ``step`` and calls :meth:`answer` with the result, or
-    with the :class:`~genai_base.APIError` the transport raised (it is thrown
-    into the flow). When the flow ends, ``attempt`` holds its last attempt.
+    ``for kind, arg in runner`` gives each step the flow asks for; the driver
+    performs it and sets :attr:`result` to the answer, or to the
+    :class:`~genai_base.APIError` the transport raised (it is thrown into the
+    flow). As a context manager it closes the flow if the driver is
+    interrupted, and the flow releases the response it holds. When the steps
+    run out, :attr:`attempt` holds the flow's last attempt. (:attr:`step` and
+    :meth:`answer` step it by hand, as a scripted driver does.)
     """
 
-    __slots__ = ("_flow", "attempt", "step")
+    __slots__ = ("_flow", "attempt", "result", "step")
 
     def __init__(self, flow: Flow) -> None:
         self._flow = flow
         self.attempt: Optional[Attempt] = None
+        #: The answer to the step just performed (set by the driver).
+        self.result: Any = None
         self.step: Optional[Action] = None
         self.answer(None)
+
+    def __iter__(self) -> Iterator[Action]:
+        flow = self._flow
+        step = self.step
+        if step is None:
+            return
+        try:
+            while True:
+                yield step
+                result = self.result
+                step = flow.throw(result) if isinstance(result, APIError) else flow.send(result)
+        except StopIteration as done:
+            self.step, self.attempt = None, done.value
 
     def answer(self, result: Any) -> None:
         """Hand ``result`` (or an error to raise there) back to the flow; sets the next ``step``."""
@@ -135,6 +158,13 @@ class FlowRunner:
     def close(self) -> None:
         """Stop the flow early (the driver was interrupted): it releases the response it holds."""
         self._flow.close()
+
+    def __enter__(self) -> "FlowRunner":
+        return self
+
+    def __exit__(self, kind: Optional[type[BaseException]], *rest: object) -> None:
+        if kind is not None:
+            self._flow.close()
 
 
 @dataclass
@@ -182,19 +212,25 @@ class Attempt:
     response: Any = None
     content: Optional[bytes] = None
     error: Optional[APIError] = None
-    elapsed: timedelta = timedelta(0)
+    #: How long the attempt took, in seconds.
+    seconds: float = 0.0
     #: True when the attempt got a response the call accepts.
     ok: bool = False
 
     @property
+    def elapsed(self) -> timedelta:
+        """How long the attempt took (made when asked: most calls never read it)."""
+        return timedelta(seconds=self.seconds)
+
+    @property
     def status_code(self) -> Optional[int]:
         """The response's status, if it got one."""
-        return None if self.response is None else self.response.status_code  # type: ignore[no-any-return]
+        return None if self.response is None else self.response.status_code
 
     @property
     def headers(self) -> Optional[Headers]:
         """The response's headers, if it got one."""
-        return None if self.response is None else self.response.headers  # type: ignore[no-any-return]
+        return None if self.response is None else self.response.headers
 
 
 class Call:
@@ -233,21 +269,27 @@ class Call:
     ) -> None:
         self.config = config
         self.options = options
-        self.max_retries = options.max_retries if isinstance(options.max_retries, int) else config.max_retries
-        timeout = config.timeout if isinstance(options.timeout, NotGiven) else options.timeout
-        timeout = timeout if type(timeout) is Timeout else Timeout.coerce(timeout)
-        deadline = config.deadline if isinstance(options.deadline, NotGiven) else options.deadline
-        self.deadline: Optional[float] = deadline  # type: ignore[assignment]
+        max_retries = options.max_retries
+        self.max_retries = max_retries if type(max_retries) is int else config.max_retries  # checked: no bool
+        timeout = options.timeout
+        if timeout is NOT_GIVEN or isinstance(timeout, NotGiven):
+            timeout = config.timeout
+        if type(timeout) is not Timeout:
+            timeout = Timeout.coerce(timeout)
+        deadline = options.deadline
+        if deadline is NOT_GIVEN or isinstance(deadline, NotGiven):
+            deadline = config.deadline
+        self.deadline: Optional[float] = deadline
         # Only the deadline and the ``end`` event need the start.
         self.started = 0.0 if deadline is None and not config.hooks.ends else config.clock()
         # The builder carries the client's default headers and query (an SDK's per-request ones).
         self.request = (builder or config.builder).build(options, timeout)  # with the retry count header ("0")
         self.follow_redirects = True if options.follow_redirects is None else options.follow_redirects
-        check_cast_to(cast_to)  # a cast_to the client cannot produce fails here, before anything is sent
         self.cast_to = cast_to
-        # A response wrapper (``with_raw_response``: "raw", ``with_streaming_response``: "stream") asks
-        # for the raw response of a method whose own ``cast_to`` its ``parse()`` still gives.
-        self.raw_cast = is_raw_response_type(cast_to)
+        # A cast_to the client cannot produce fails here, before anything is sent. A response wrapper
+        # (``with_raw_response``: "raw", ``with_streaming_response``: "stream") asks for the raw
+        # response of a method whose own ``cast_to`` its ``parse()`` still gives.
+        self.raw_cast = checked_cast(cast_to)
         self.raw_type = self.raw_cast or wrapper is not None
         self.stream = stream or wrapper == "stream"
         self.stream_requested = stream
@@ -271,15 +313,18 @@ class Call:
         """Every attempt of the call, until one is accepted or no retry is left; returns the last."""
         config = self.config
         clock = config.clock
+        # Every body read at once, nothing between the send and the read: one EXCHANGE step.
+        exchange = not self.stream and not config.rate_limited
         while True:
             if config.rate_limited:
                 try:  # a slot before each attempt (and before its timeouts are cut to the deadline)
                     yield LIMIT, self._slot_timeout()
                 except APIError as exc:  # no slot in time, or the limiter is unavailable: nothing sent
                     return self._failed(self.request, exc, clock())
-            request = self._next_request()
+            watched = config.hooks.watching_attempts()  # asked once per attempt (usually: no)
+            request = self._next_request(watched)
             started = clock()
-            response = None
+            response = content = None
             try:
                 sent = request
                 hops = 0
@@ -287,6 +332,8 @@ class Call:
                 while True:  # the hops of the redirects the call follows
                     if signing:
                         response = yield from self._send_signed(sent)
+                    elif exchange:
+                        response, content = yield EXCHANGE, sent
                     else:
                         response = yield SEND, sent
                     status = response.status_code
@@ -299,12 +346,11 @@ class Call:
                     if origin_of(following.url) != origin_of(sent.url):
                         signing = False  # auth signs only the original origin
                     response.close()
-                    response, sent = None, following
+                    response, content, sent = None, None, following
                 if config.rate_limited:
                     yield FEEDBACK, response  # a 429/503 retry-after or x-ratelimit-* reaches every sharer
                 accepted = 200 <= status < 300 or (self.raw_type and 300 <= status < 400)
-                content = None
-                if not accepted or not self.stream:
+                if content is None and (not accepted or not self.stream):
                     # Read here, so a body cut off is retried like any failed attempt.
                     content = yield READ, response
             except APIError as exc:
@@ -316,7 +362,7 @@ class Call:
                     response.close()
                 raise
             else:
-                attempt = self._received(sent, response, content, accepted, started)
+                attempt = self._received(sent, response, content, accepted, started, watched)
                 if accepted:
                     return attempt
             if not (yield from self._should_retry(attempt)):
@@ -368,13 +414,15 @@ class Call:
             return max(self.deadline - (self.config.clock() - self.started), 0.0)
         return self.request.timeout.total
 
-    def _next_request(self) -> PreparedRequest:
+    def _next_request(self, watched: bool = True) -> PreparedRequest:
         """The request for the next attempt: retry count, timeouts cut to the deadline, the SDK's and policies' say."""
         config = self.config
         request = self.request
         if self.retries_taken or self.deadline is not None or config.prepare_request or config.policies:
-            # A copy: the call's own request stays as built.
-            request = request.with_headers(**{RETRY_COUNT_HEADER: str(self.retries_taken)})
+            # A copy: the call's own request stays as built. The count goes on from the one it was built
+            # with (a stream's reconnect is built with the retries its stream took before it).
+            count = _built_retry_count(request) + self.retries_taken
+            request = request.with_headers(**{RETRY_COUNT_HEADER: str(count)})
         if self.deadline is not None:
             remaining = max(self.deadline - (config.clock() - self.started), 0.001)
             request.timeout = _clip(request.timeout, remaining)
@@ -383,7 +431,7 @@ class Call:
         if config.policies is not None:
             request = config.policies.request(request, self._context())
         hooks = config.hooks
-        if hooks.hooks and hooks.listening("on_request"):
+        if watched and hooks.listening("on_request"):
             hooks.emit(
                 "on_request",
                 RequestEvent(
@@ -397,12 +445,18 @@ class Call:
         return request
 
     def _received(
-        self, request: PreparedRequest, response: Any, content: Optional[bytes], accepted: bool, started: float
+        self,
+        request: PreparedRequest,
+        response: Any,
+        content: Optional[bytes],
+        accepted: bool,
+        started: float,
+        watched: bool = True,
     ) -> Attempt:
         config = self.config
-        elapsed = timedelta(seconds=config.clock() - started)
+        seconds = config.clock() - started
         hooks = config.hooks
-        if hooks.hooks and hooks.listening("on_response"):
+        if watched and hooks.listening("on_response"):
             hooks.emit(
                 "on_response",
                 ResponseEvent(
@@ -410,14 +464,14 @@ class Call:
                     redact_url(request.url),
                     response.status_code,
                     response.headers.redacted(config.secret_headers),
-                    elapsed,
+                    timedelta(seconds=seconds),
                     self.retries_taken,
                     call_id=self.call_id,
                 ),
             )
         if config.policies is not None:
             config.policies.response(response, self._context())
-        attempt = Attempt(request, response, content, None, elapsed, accepted)
+        attempt = Attempt(request, response, content, None, seconds, accepted)
         if accepted and config.on_success is not None:  # a budget earns back what retries cost
             config.on_success(self._outcome(attempt))
         return attempt
@@ -434,7 +488,7 @@ class Call:
             error.request = request
         # Transport messages quote the signed URL: keep query-string credentials out.
         redact_error(error, self.config.secret_params)
-        return Attempt(request, error=error, elapsed=timedelta(seconds=self.config.clock() - started))
+        return Attempt(request, error=error, seconds=self.config.clock() - started)
 
     # -- retries ---------------------------------------------------------------------
 
@@ -575,7 +629,10 @@ class Call:
                 post_parser = self.options.post_parser
                 concluded = (value if post_parser is None else post_parser(value)), False
             else:
-                concluded = self.response(response_cls, attempt), self.stream and not self.raw_type
+                made = self.response(response_cls, attempt)
+                if self.stream and hooks.hooks:
+                    made._call_id = self.call_id  # what a resumed stream's retry event names
+                concluded = made, self.stream and not self.raw_type
         except BaseException as exc:
             if ends:
                 self._end(attempt, exc)
@@ -678,6 +735,14 @@ def _sane_wait(wait: Any) -> float:
     except (TypeError, ValueError):
         return 0.0
     return seconds if math.isfinite(seconds) and seconds > 0 else 0.0
+
+
+def _built_retry_count(request: PreparedRequest) -> int:
+    """The retry count a request was built with: 0, or what the call's own headers set (a stream's reconnect)."""
+    sent = request.headers.get(RETRY_COUNT_HEADER)
+    if sent == "0" or sent is None:
+        return 0
+    return int(sent) if sent.isascii() and sent.isdigit() else 0
 
 
 def _clip(timeout: Timeout, remaining: float) -> Timeout:

@@ -8,13 +8,14 @@ the ``genai_base`` logger when a client is built (see :func:`configure_logging`)
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 import os
 import sys
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Mapping, Optional, Protocol, Sequence
+from typing import Any, Callable, Mapping, Optional, Protocol, Sequence
 
 __all__ = [
     "Hook",
@@ -159,10 +160,18 @@ class HookRunner:
         self.ends = bool(self._handlers["on_end"])
         only = self.hooks[0] if len(self.hooks) == 1 else None
         gate = getattr(only, "enabled", None)
+        #: Asked once per attempt: whether some hook may take its ``request`` or ``response`` event now
+        #: (each is still asked of :meth:`listening` before its record is built).
+        self.watching_attempts: Callable[[], bool] = self._watching_attempts if self.hooks else _never
         if callable(gate) and all(callable(getattr(only, name, None)) for name in _HOOK_METHODS[:4]):
             # It handles every per-attempt event, so its gate answers for them; ``end`` is asked
             # only when ``ends`` says some hook has an on_end.
             self.listening = gate  # type: ignore[method-assign]
+            if type(only) is LoggingHook:  # both per-attempt events are logged at DEBUG
+                self.watching_attempts = functools.partial(only.log.isEnabledFor, logging.DEBUG)
+
+    def _watching_attempts(self) -> bool:
+        return self.listening("on_request") or self.listening("on_response")
 
     def emit(self, name: str, event: Any) -> None:
         """Deliver ``event`` to every ``name`` handler, swallowing (and logging) their errors."""
@@ -189,6 +198,10 @@ class HookRunner:
 
 
 
+def _never() -> bool:
+    return False
+
+
 _CALL_IDS = itertools.count(1)
 
 
@@ -204,7 +217,9 @@ _LOG_LEVELS = {"on_retry": logging.WARNING, "on_error": logging.INFO}
 class LoggingHook:
     """Logs on the ``genai_base`` logger: DEBUG per attempt, WARNING per retry, INFO for a failed call.
 
-    Headers and URLs come from the event records, already redacted.
+    Headers and URLs come from the event records, already redacted. Log lines
+    count attempts from 1, as error messages and the CLI do (the records' own
+    ``attempt`` counts from 0, as the ``x-genai-retry-count`` header does).
     """
 
     def __init__(self, logger: Optional[logging.Logger] = None, settings: Any = None) -> None:
@@ -225,7 +240,7 @@ class LoggingHook:
                 "request %s %s attempt=%d call=%s headers=%s",
                 event.method,
                 event.url,
-                event.attempt,
+                event.attempt + 1,
                 event.call_id,
                 dict(event.headers),
             )
@@ -239,14 +254,19 @@ class LoggingHook:
                 event.url,
                 event.status_code,
                 event.elapsed.total_seconds(),
-                event.attempt,
+                event.attempt + 1,
                 event.call_id,
             )
 
     def on_retry(self, event: RetryEvent) -> None:
         """Log the retry at WARNING: the wait and the reason."""
         self.log.warning(
-            "retrying %s %s in %.3fs (attempt %d: %s)", event.method, event.url, event.wait, event.attempt, event.reason
+            "retrying %s %s in %.3fs (attempt %d failed: %s)",
+            event.method,
+            event.url,
+            event.wait,
+            event.attempt + 1,
+            event.reason,
         )
 
     def on_error(self, event: ErrorEvent) -> None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import (
     Any,
     AsyncIterator,
+    Callable,
     Generator,
     Generic,
     Iterator,
@@ -39,7 +40,9 @@ from ._paginators import (
 from ._parse import load_data
 from ._redact import redact_url
 from ._request import origin_of, resolve_link
-from ._response import APIResponse, BaseAPIResponse
+from ._response import APIResponse, AsyncAPIResponse, BaseAPIResponse
+from ._types import NotGiven
+from ._wrappers import RAW_RESPONSE_HEADER
 from .models import to_jsonable
 
 __all__ = [
@@ -216,17 +219,46 @@ class _PageRequest:
     depth: int
 
 
+def _take_wrapper_marker(options: FinalRequestOptions) -> tuple[FinalRequestOptions, Optional[str]]:
+    """``options`` without a response wrapper's marker header, and the marker's mode (None without one).
+
+    The marker asks for the raw response of the listing's first page only: the
+    pages after it are fetched as usual.
+    """
+    headers = options.headers
+    if type(headers) is NotGiven or not headers or RAW_RESPONSE_HEADER not in headers:
+        return options, None
+    mode = str(headers[RAW_RESPONSE_HEADER])
+    return options.copy(headers={k: v for k, v in headers.items() if k != RAW_RESPONSE_HEADER}), mode
+
+
+def _raw_first_options(listing: _Listing, request: _PageRequest, mode: str,
+                       make_page: Callable[[Any], Any]) -> FinalRequestOptions:
+    """The first page's options asking for its raw response, whose ``parse()`` gives the page.
+
+    The method's own ``post_parser`` (if any) still sees the decoded body first,
+    as it does for every page.
+    """
+    options = request.options
+    headers = {} if isinstance(options.headers, NotGiven) else dict(options.headers)
+    headers[RAW_RESPONSE_HEADER] = mode
+    own = options.post_parser
+    post_parser = make_page if own is None else (lambda data: make_page(own(data)))
+    return options.copy(headers=headers, post_parser=post_parser)
+
+
 def _start(client: Any, path: str, *, model: Any, paginator: Any, body: Any, options: RequestOptions,
-           method: str) -> tuple[_Listing, _PageRequest]:
+           method: str) -> tuple[_Listing, _PageRequest, Optional[str]]:
     listing = _Listing(
         client=client,
         model=model,
         paginator=resolve_paginator(client, paginator),
         strict=bool(client._strict_response_validation),
     )
-    request = _PageRequest(first_options(path, method=method, body=body, options=options), 0)
+    first, wrapper = _take_wrapper_marker(first_options(path, method=method, body=body, options=options))
+    request = _PageRequest(first, 0)
     listing.seen[_request_key(client, request.options)] = 0
-    return listing, request
+    return listing, request, wrapper
 
 
 _UNSET: Any = object()
@@ -304,10 +336,26 @@ class SyncPage(BasePage[T]):
     @classmethod
     def first(cls, client: Any, path: str, *, model: Any, paginator: Any = None, body: Any = None,
               options: RequestOptions = {}, method: str = "get") -> "SyncPage[Any]":
-        """Fetch the first page of a listing."""
-        listing, request = _start(client, path, model=model, paginator=paginator, body=body, options=options,
-                                  method=method)
+        """Fetch the first page of a listing.
+
+        Asked through a response wrapper (``with_raw_response``), this is the first
+        page's raw :class:`~genai_base.APIResponse` instead, whose ``parse()`` gives the page.
+        """
+        listing, request, wrapper = _start(client, path, model=model, paginator=paginator, body=body,
+                                           options=options, method=method)
+        if wrapper is not None:
+            # The wrapper's caller gets the raw response (its types say so); this method's do not.
+            return cls._fetch_raw(listing, request, wrapper)  # type: ignore[return-value]
         return cls._fetch(listing, request)
+
+    @classmethod
+    def _fetch_raw(cls, listing: _Listing, request: _PageRequest, mode: str) -> "APIResponse[SyncPage[Any]]":
+        """The first page's raw response (body unread for ``mode="stream"``); ``parse()`` makes the page."""
+        made: list[APIResponse[Any]] = []
+        options = _raw_first_options(listing, request, mode, lambda data: cls(listing, request, made[0], data))
+        response: APIResponse[SyncPage[Any]] = listing.client.request(object, options)
+        made.append(response)
+        return response
 
     @classmethod
     def _fetch(cls, listing: _Listing, request: _PageRequest) -> "SyncPage[Any]":
@@ -340,6 +388,16 @@ class AsyncPage(BasePage[T]):
         response = await listing.client.request(APIResponse[object], request.options)
         return cls(listing, request, response, await response.parse())
 
+    @classmethod
+    async def _fetch_raw(cls, listing: _Listing, request: _PageRequest,
+                         mode: str) -> "AsyncAPIResponse[AsyncPage[Any]]":
+        """The first page's raw response (body unread for ``mode="stream"``); ``await parse()`` makes the page."""
+        made: list[AsyncAPIResponse[Any]] = []
+        options = _raw_first_options(listing, request, mode, lambda data: cls(listing, request, made[0], data))
+        response: AsyncAPIResponse[AsyncPage[Any]] = await listing.client.request(object, options)
+        made.append(response)
+        return response
+
     async def get_next_page(self) -> "AsyncPage[T]":
         """Fetch the next page (check :meth:`has_next_page` first)."""
         return await self._fetch(self._listing, self._next_request())
@@ -369,15 +427,20 @@ class AsyncPager(Generic[T]):
         self._args: dict[str, Any] = dict(path=path, model=model, body=body, options=options, method=method)
         self._paginator = resolve_paginator(client, paginator)  # a bad name fails here, not later
 
-    async def _first(self) -> AsyncPage[T]:
-        listing, request = _start(self._client, paginator=self._paginator, **self._args)
-        return await AsyncPage._fetch(listing, request)  # type: ignore[return-value]
+    async def _first(self, *, raw_allowed: bool) -> AsyncPage[T]:
+        listing, request, wrapper = _start(self._client, paginator=self._paginator, **self._args)
+        if wrapper is not None and raw_allowed:
+            # Awaited through a response wrapper (``with_raw_response``), whose caller gets the raw
+            # response of the first page (the wrapper's types say so; ``await parse()`` gives the page).
+            return await AsyncPage._fetch_raw(listing, request, wrapper)  # type: ignore[return-value]
+        page: AsyncPage[T] = await AsyncPage._fetch(listing, request)
+        return page
 
     def __await__(self) -> Generator[Any, None, AsyncPage[T]]:
-        return self._first().__await__()
+        return self._first(raw_allowed=True).__await__()
 
     async def __aiter__(self) -> AsyncIterator[T]:
-        page = await self._first()
+        page = await self._first(raw_allowed=False)
         async for item in page:
             yield item
 

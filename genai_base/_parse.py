@@ -108,6 +108,25 @@ def check_cast_to(cast_to: Any) -> None:
         _CHECKED.add(cast_to)
 
 
+_RAW_BY_CAST: dict[Any, bool] = {}  # cast_to values known good -> whether they ask for the raw response (bounded)
+
+
+def checked_cast(cast_to: Any) -> bool:
+    """:func:`check_cast_to`, then whether ``cast_to`` asks for the raw response (one lookup per call)."""
+    try:
+        return _RAW_BY_CAST[cast_to]
+    except KeyError:
+        pass
+    except TypeError:  # unhashable: check it every time
+        _check_cast_to(cast_to)
+        return is_raw_response_type(cast_to)
+    _check_cast_to(cast_to)
+    raw = is_raw_response_type(cast_to)
+    if len(_RAW_BY_CAST) < 1024:
+        _RAW_BY_CAST[cast_to] = raw
+    return raw
+
+
 def _check_cast_to(cast_to: Any) -> None:
     if cast_to in _NONE_TYPES or cast_to is Any or any(cast_to is t for t in _AS_IS):
         return

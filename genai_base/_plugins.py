@@ -192,6 +192,12 @@ def is_disabled_spec(group: str, spec: str, disabled: Optional[frozenset[str]] =
     return bool(found) and all(is_disabled(p, disabled) for p in found)
 
 
+def offered_names(group: str, spec: str) -> tuple[bool, list[str]]:
+    """Whether an installed distribution offers ``spec`` in ``group`` (disabled or not), and every name offered."""
+    _, found, offered = _candidates(group, spec)
+    return bool(found), sorted({p.name for p in offered})
+
+
 def select(group: str, spec: str, disabled: Optional[frozenset[str]] = None) -> PluginInfo:
     """The one plugin ``spec`` (``name`` or ``distribution:name``) names in ``group``; nothing is imported."""
     disabled = disabled_specs() if disabled is None else disabled

@@ -20,7 +20,7 @@ from ._multipart import MULTIPART, boundary_of, encode_multipart, read_files
 from ._options import FinalRequestOptions, Timeout
 from ._querystring import Querystring
 from ._redact import redact_url
-from ._types import NotGiven, Omit
+from ._types import NOT_GIVEN, NotGiven, Omit
 
 if TYPE_CHECKING:
     from ._serializers import Serializer
@@ -42,7 +42,7 @@ IDEMPOTENCY_PREFIX = "genai-base-retry-"
 _SENTINELS = (NotGiven, Omit)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class PreparedRequest:
     """What one attempt sends: method, full URL, headers and body, and its timeouts.
 
@@ -72,9 +72,27 @@ class PreparedRequest:
     #: Where a file-object body started (for a resend), or ``None``.
     body_start: Optional[int] = None
 
-    def __post_init__(self) -> None:
-        if type(self.headers) is not Headers:  # a plain mapping from a component: one header type everywhere
-            self.headers = Headers(self.headers)
+    def __init__(
+        self,
+        method: str,
+        url: str,
+        headers: Union[Headers, Mapping[str, str]],
+        content: Union[bytes, str, Any, None] = None,
+        form: Optional[list[tuple[str, str]]] = None,
+        files: Optional[list[tuple[str, Any]]] = None,
+        timeout: Optional[Timeout] = None,
+        body_start: Optional[int] = None,
+    ) -> None:
+        # Written out (not generated): one is made per attempt, and a plain mapping from a
+        # component becomes a Headers here (one header type everywhere).
+        self.method = method
+        self.url = url
+        self.headers = headers if type(headers) is Headers else Headers(headers)
+        self.content = content
+        self.form = form
+        self.files = files
+        self.timeout = _DEFAULT_TIMEOUT if timeout is None else timeout
+        self.body_start = body_start
 
     def with_headers(self, **changes: str) -> "PreparedRequest":
         """A copy with extra or replaced headers (names as given)."""
@@ -129,6 +147,7 @@ class PreparedRequest:
 
 
 _RESENDABLE = (bytes, str, bytearray, memoryview)
+_DEFAULT_TIMEOUT = Timeout()
 
 
 def body_start_of(content: Any) -> Optional[int]:
@@ -220,6 +239,13 @@ def origin_of(url: str) -> tuple[str, str, Optional[int]]:
     return parts.scheme, (parts.hostname or ""), port
 
 
+def _sets_content_type(headers: Any) -> bool:
+    """Whether a call's own headers set a Content-Type (kept on a request without a body)."""
+    return bool(headers) and type(headers) is not NotGiven and any(
+        type(value) is str and name.lower() == "content-type" for name, value in headers.items()
+    )
+
+
 def _merge_query(sources: Iterable[list[tuple[str, str]]]) -> list[tuple[str, str]]:
     # A later source replaces every value an earlier one had for the same key.
     merged: dict[str, list[str]] = {}
@@ -259,11 +285,15 @@ class RequestBuilder:
         # Every attempt carries its retry count; the first sends the request as built.
         self._headers[RETRY_COUNT_HEADER] = (RETRY_COUNT_HEADER, "0")
         self._template = Headers.from_store(self._headers)
+        # A request without a body sends no Content-Type, unless the call sets one itself.
+        self._bodyless_template = Headers.from_store({k: v for k, v in self._headers.items() if k != "content-type"})
         self._default_type = self._headers.get("content-type", ("", ""))[1]
         self._multipart_by_default = self._default_type.lower().startswith(MULTIPART)
         if not isinstance(custom_query, Mapping):
             raise TypeError(f"custom_query must be a mapping, got {type(custom_query).__name__}")
         self._custom_query = querystring.stringify_items(custom_query) if custom_query else []
+        #: No custom query and no multipart default: a bodiless call needs no merging at all.
+        self._plain = not self._custom_query and not self._multipart_by_default
 
     def with_defaults(
         self, default_headers: Mapping[str, Union[str, Omit]], custom_query: Mapping[str, object]
@@ -321,8 +351,26 @@ class RequestBuilder:
 
     def build(self, options: FinalRequestOptions, timeout: Timeout) -> PreparedRequest:
         """The request for ``options``; the retry-count header is added per attempt."""
-        method = _METHODS.get(options.method) or options.method.upper()
         url = options.url
+        if (
+            options.headers is NOT_GIVEN
+            and type(options.params) is dict
+            and not options.params
+            and options.json_data is None
+            and options.content is None
+            and options.files is None
+            and not options.extra_json
+            and self._plain
+            and url[:1] == "/"
+            and "." not in url
+            and "%" not in url
+        ):
+            # Most calls: a path under the base URL, the default headers, no body, no query.
+            method = _METHODS.get(options.method)
+            if method is not None and (method == "GET" or self.idempotency_header is None):
+                headers = self._bodyless_template.copy()
+                return PreparedRequest(method, self.base_url + url.lstrip("/"), headers, None, None, None, timeout)
+        method = _METHODS.get(options.method) or options.method.upper()
         params = options.params
         if params or self._custom_query or _ABSOLUTE_URL.match(url):
             url = self.build_url(url, params)
@@ -340,7 +388,7 @@ class RequestBuilder:
             merged = dict(self._headers)
             if own_headers:
                 check_headers(own_headers, skip=_SENTINELS)
-                self._merge_headers_into(merged, own_headers)  # type: ignore[arg-type]
+                self._merge_headers_into(merged, own_headers)
             if needs_key:
                 assert self.idempotency_header is not None
                 lower = self.idempotency_header.lower()
@@ -360,13 +408,16 @@ class RequestBuilder:
             request.content = options.content
             request.body_start = body_start_of(options.content)
         if merged is None:
-            if content_type is None:
-                request.headers = self._template.copy()  # most calls: the defaults as they are
+            if content_type is None:  # most calls: the defaults as they are
+                template = self._template if request.content is not None else self._bodyless_template
+                request.headers = template.copy()
                 return request
             merged = dict(self._headers)
         if content_type is not None:
             name = merged["content-type"][0] if "content-type" in merged else "Content-Type"
             merged["content-type"] = (name, content_type)
+        elif request.content is None and "content-type" in merged and not _sets_content_type(own_headers):
+            del merged["content-type"]
         request.headers = Headers.from_store(merged)
         return request
 

@@ -11,19 +11,22 @@ from __future__ import annotations
 import codecs
 import os
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Generic, Iterator, Optional, TypeVar, Union
+from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Generic, Iterator, Optional, TypeVar, Union, overload
 
 from ._headers import Headers
 from ._parse import charset_of, decode_text, load_json, parse_body, text_charset
 from ._request import PreparedRequest
 
 if TYPE_CHECKING:
+    from typing_extensions import TypeForm
+
     from ._serializers import SerializerRegistry
     from ._transports.base import AsyncResponse, SyncResponse
 
 __all__ = ["BaseAPIResponse", "APIResponse", "AsyncAPIResponse"]
 
 T = TypeVar("T")
+_To = TypeVar("_To")
 PathLike = Union[str, "os.PathLike[str]"]
 
 
@@ -36,6 +39,7 @@ class BaseAPIResponse(Generic[T]):
     # Slots: one of these lives for every call in flight.
     __slots__ = (
         "__weakref__",
+        "_call_id",  # set by the engine on a streamed response when hooks listen (read with getattr)
         "_cast_to",
         "_content",
         "_parsed",
@@ -211,11 +215,17 @@ class APIResponse(BaseAPIResponse[T]):
 
     stream_to_file = write_to_file
 
-    def parse(self, *, to: Any = None) -> T:
+    @overload
+    def parse(self, *, to: None = None) -> T: ...
+
+    @overload
+    def parse(self, *, to: "TypeForm[_To]") -> _To: ...
+
+    def parse(self, *, to: Any = None) -> Any:
         """The body loaded as the call's ``cast_to`` (or ``to``); for a streaming method, its stream."""
         if to is None and self._stream_factory is not None:
-            return self._stream_factory(self)  # type: ignore[no-any-return]
-        return self._parse_content(self.read(), to)  # type: ignore[no-any-return]
+            return self._stream_factory(self)
+        return self._parse_content(self.read(), to)
 
     def close(self) -> None:
         """Release the connection without reading the rest of the body."""
@@ -295,11 +305,17 @@ class AsyncAPIResponse(BaseAPIResponse[T]):
 
     stream_to_file = write_to_file
 
-    async def parse(self, *, to: Any = None) -> T:
+    @overload
+    async def parse(self, *, to: None = None) -> T: ...
+
+    @overload
+    async def parse(self, *, to: "TypeForm[_To]") -> _To: ...
+
+    async def parse(self, *, to: Any = None) -> Any:
         """The body loaded as the call's ``cast_to`` (or ``to``); for a streaming method, its stream."""
         if to is None and self._stream_factory is not None:
-            return self._stream_factory(self)  # type: ignore[no-any-return]
-        return self._parse_content(await self.read(), to)  # type: ignore[no-any-return]
+            return self._stream_factory(self)
+        return self._parse_content(await self.read(), to)
 
     async def close(self) -> None:
         """Release the connection without reading the rest of the body."""

@@ -122,8 +122,11 @@ class Resumption:
             return
         request = response.http_request
         budget = getattr(self._client._retry_policy, "available_tokens", None)
+        # The call whose response broke: the engine names it on a streamed response when hooks listen.
+        call_id = getattr(response, "_call_id", None)
         hooks.emit(
-            "on_retry", RetryEvent(request.method, redact_url(request.url), retries, RESUME_REASON, wait, budget)
+            "on_retry",
+            RetryEvent(request.method, redact_url(request.url), retries, RESUME_REASON, wait, budget, call_id=call_id),
         )
 
     def _resume_options(

@@ -11,11 +11,18 @@ when read to the end, closed, left early, failed or resumed.
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 from typing import Any, AsyncIterator, ClassVar, Generic, Iterator, Optional, TypeVar, Union, get_args, get_origin
 
+if sys.version_info >= (3, 11):
+    from typing import Self
+else:
+    from typing_extensions import Self
+
 from ._errors import APIError, APITimeoutError, StreamInterruptedError
 from ._options import FinalRequestOptions
+from ._plugins import GROUP_PREFIX, offered_names
 from ._response import APIResponse, AsyncAPIResponse
 from ._sse import ServerSentEvent, SSEDecoder
 from ._stream_protocols import END, StreamContext, StreamProtocol, StreamSignal, protocol_for
@@ -58,6 +65,19 @@ def _declared_item_type(cls: type) -> Any:
     return _UNSET
 
 
+def _check_protocol_name(cls: type, spec: str) -> None:
+    """A class-level ``protocol`` name must be offered by an installed distribution: a typo fails here, not at the call.
+
+    Whether it is disabled (``GENAI_BASE_DISABLE_PLUGINS``) is the call's to say: that may change at run time.
+    """
+    found, names = offered_names("stream_protocols", spec)
+    if not found:
+        raise TypeError(
+            f"{cls.__qualname__}.protocol = {spec!r} names no installed stream protocol; "
+            f"{GROUP_PREFIX}stream_protocols offers: {', '.join(names) or '(none)'}"
+        )
+
+
 def _broken(exc: APIError, request: Any) -> APIError:
     """The error a break of the body is reported as (if the stream does not resume)."""
     if isinstance(exc, APITimeoutError):
@@ -78,7 +98,7 @@ class _StreamState:
     collected (and its connection released) as soon as it is dropped.
     """
 
-    __slots__ = ("client", "context", "handle", "options", "response", "resumption")
+    __slots__ = ("client", "context", "decoder", "ended", "handle", "last_id", "options", "response", "resumption")
 
     def __init__(self, response: Any, client: Any, options: Optional[FinalRequestOptions], context: StreamContext):
         self.response = response
@@ -87,15 +107,24 @@ class _StreamState:
         self.context = context
         self.handle: Any = None
         self.resumption: Optional[Resumption] = None
+        self.decoder = SSEDecoder()
+        self.last_id: Optional[str] = None  # the ID of the last event handled: where a resumption starts
+        self.ended = False  # the protocol said END: nothing more is read
 
-    def plan_resume(self, error: APIError, last_id: Optional[str], decoder: SSEDecoder) -> tuple[float, Any]:
-        """What to wait and send to resume after ``error`` (raises what to raise when the stream does not resume)."""
+    def plan_resume(self, exc: APIError) -> tuple[float, Any]:
+        """What to wait and send to resume after the body broke with ``exc``, the broken response released.
+
+        Raises what to raise when the stream does not resume.
+        """
+        error = _broken(exc, self.response.http_request)
         if self.resumption is None:
             self.resumption = Resumption(self.client, self.options)
         try:
-            return self.resumption.plan(error, self.response, last_id, decoder.reconnection_time)
+            plan = self.resumption.plan(error, self.response, self.last_id, self.decoder.reconnection_time)
         except APIError as raised:
             raise raised from raised.__cause__
+        self.response._raw.close()
+        return plan
 
     def adopt(self, resumed: Any) -> None:
         """Go on reading from ``resumed`` (the reconnect's response)."""
@@ -109,6 +138,7 @@ class _StreamState:
         self.resumption.adopt(self.response, resumed)
         self.response = resumed
         self.context.response = resumed
+        self.decoder = SSEDecoder(self.last_id)
 
 
 class _BaseStream(Generic[T]):
@@ -133,7 +163,9 @@ class _BaseStream(Generic[T]):
                 f"handle_event(event) to change how events become items"
             )
         spec = cls.__dict__.get("protocol")
-        if spec is not None and not isinstance(spec, str) and (
+        if isinstance(spec, str):
+            _check_protocol_name(cls, spec)
+        elif spec is not None and (
             isinstance(spec, type) or not callable(getattr(spec, "handle", None))
         ):
             what = "a class; give an instance" if isinstance(spec, type) else f"a {type(spec).__name__}"
@@ -186,6 +218,8 @@ class _BaseStream(Generic[T]):
 class Stream(_BaseStream[T]):
     """Parsed events of a streamed response on the sync client."""
 
+    _iterator: Iterator[T]
+
     @property
     def response(self) -> "APIResponse[Any]":
         """The raw response being read: status, headers and the request sent (after a resumption, the new one)."""
@@ -207,7 +241,7 @@ class Stream(_BaseStream[T]):
         """Release the connection (safe to call more than once)."""
         self._state.response._raw.close()
 
-    def __enter__(self) -> "Stream[T]":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc_info: Any) -> None:
@@ -216,6 +250,8 @@ class Stream(_BaseStream[T]):
 
 class AsyncStream(_BaseStream[T]):
     """Parsed events of a streamed response on the async client."""
+
+    _iterator: AsyncIterator[T]
 
     @property
     def response(self) -> "AsyncAPIResponse[Any]":
@@ -229,7 +265,7 @@ class AsyncStream(_BaseStream[T]):
 
     def __aiter__(self) -> AsyncIterator[T]:
         # The events themselves: leaving the loop early, the stream (or ``close()``) releases the connection.
-        return self._iterator  # type: ignore[no-any-return]
+        return self._iterator
 
     async def __anext__(self) -> T:
         return await self._iterator.__anext__()
@@ -240,54 +276,56 @@ class AsyncStream(_BaseStream[T]):
 
     aclose = close
 
-    async def __aenter__(self) -> "AsyncStream[T]":
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc_info: Any) -> None:
         await self.close()
 
 
-def _sync_events(state: _StreamState) -> Iterator[Any]:
-    """A sync stream's items, across the connections of its resumptions."""
-    decoder = SSEDecoder()
+def _items(state: _StreamState, events: list[ServerSentEvent]) -> Iterator[Any]:
+    """The items of one chunk's events, on both shells; sets ``state.ended`` at the protocol's END.
+
+    Each event is handled when the item before it has been taken, so an error
+    event raises only after the items before it in the same chunk were yielded.
+    """
+    if events:
+        state.last_id = events[-1].id  # every event of a chunk is handled before the next read
     handle = state.handle
     context = state.context
-    last_id: Optional[str] = None  # the ID of the last event handled: where a resumption starts
+    for event in events:
+        item = handle(event, context)
+        if type(item) is StreamSignal:
+            if item is END:
+                state.ended = True
+                return
+            continue
+        yield item
+
+
+def _sync_events(state: _StreamState) -> Iterator[Any]:
+    """A sync stream's items, across the connections of its resumptions."""
     try:
         while True:
-            response = state.response
-            chunks = iter(response._raw.iter_bytes())
+            chunks = iter(state.response._raw.iter_bytes())
             broken: Optional[APIError] = None
-            while True:
+            while not state.ended:
                 try:
                     chunk = next(chunks)
                 except StopIteration:
                     break
                 except APIError as exc:
-                    broken = _broken(exc, response.http_request)
+                    broken = exc
                     break
-                events = decoder.feed(chunk)
-                if events:
-                    last_id = events[-1].id  # every event of a chunk is handled before the next read
-                    for event in events:
-                        item = handle(event, context)
-                        if type(item) is StreamSignal:
-                            if item is END:
-                                return
-                            continue
-                        yield item
+                yield from _items(state, state.decoder.feed(chunk))
             if broken is None:
-                for event in decoder.end():
-                    item = handle(event, context)
-                    if type(item) is not StreamSignal:
-                        yield item
+                if not state.ended:
+                    yield from _items(state, state.decoder.end())
                 return
-            wait, options = state.plan_resume(broken, last_id, decoder)
-            response._raw.close()
+            wait, options = state.plan_resume(broken)
             if wait > 0:
                 time.sleep(wait)
             state.adopt(state.client.request(APIResponse, options, stream=True))
-            decoder = SSEDecoder(last_id)
     finally:
         state.response._raw.close()
 
@@ -296,46 +334,31 @@ async def _async_events(state: _StreamState) -> AsyncIterator[Any]:
     """An async stream's items, across the connections of its resumptions: the one async generator of a stream.
 
     Nested async generators, finalized separately when an abandoned stream is
-    collected, could be closed while another is closing them.
+    collected, could be closed while another is closing them (``_items`` is a
+    plain generator, run to its end or dropped within one step of this one).
     """
-    decoder = SSEDecoder()
-    handle = state.handle
-    context = state.context
-    last_id: Optional[str] = None  # the ID of the last event handled: where a resumption starts
     try:
         while True:
-            response = state.response
-            chunks = response._raw.iter_bytes().__aiter__()
+            chunks = state.response._raw.iter_bytes().__aiter__()
             broken: Optional[APIError] = None
-            while True:
+            while not state.ended:
                 try:
                     chunk = await chunks.__anext__()
                 except StopAsyncIteration:
                     break
                 except APIError as exc:
-                    broken = _broken(exc, response.http_request)
+                    broken = exc
                     break
-                events = decoder.feed(chunk)
-                if events:
-                    last_id = events[-1].id  # every event of a chunk is handled before the next read
-                    for event in events:
-                        item = handle(event, context)
-                        if type(item) is StreamSignal:
-                            if item is END:
-                                return
-                            continue
-                        yield item
+                for item in _items(state, state.decoder.feed(chunk)):
+                    yield item
             if broken is None:
-                for event in decoder.end():
-                    item = handle(event, context)
-                    if type(item) is not StreamSignal:
+                if not state.ended:
+                    for item in _items(state, state.decoder.end()):
                         yield item
                 return
-            wait, options = state.plan_resume(broken, last_id, decoder)
-            response._raw.close()
+            wait, options = state.plan_resume(broken)
             if wait > 0:
                 await asyncio.sleep(wait)
             state.adopt(await state.client.request(AsyncAPIResponse, options, stream=True))
-            decoder = SSEDecoder(last_id)
     finally:
         state.response._raw.close()

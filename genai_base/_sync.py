@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-import os
 import threading
 import time
-from typing import Any, Literal, Optional, TypeVar, Union, overload
+from typing import TYPE_CHECKING, Any, Callable, Literal, Optional, TypeVar, Union, overload
 
 from ._base import BaseClient, Self
-from ._engine import LIMIT, READ, SEND, SLEEP, FlowRunner
+from ._engine import EXCHANGE, FEEDBACK, LIMIT, READ, SEND, SLEEP, FlowRunner
 from ._errors import APIError
 from ._options import FinalRequestOptions, RequestOptions
 from ._pagination import SyncPage
+from ._process import PROCESS
 from ._response import APIResponse
 from ._settings import Settings
 from ._streaming import Stream
+from ._sync_verbs import SyncVerbs
 from ._transports.requests import RequestsTransport
+
+if TYPE_CHECKING:  # PEP 747: a cast_to may be any type form (a Union, Optional[...]), not only a class
+    from typing_extensions import TypeForm
 
 __all__ = ["SyncAPIClient"]
 
@@ -37,23 +41,37 @@ class _SharedSync:
         self.rate_limiter = rate_limiter
         self.closed = False
         self._lock = threading.Lock()
-        self._pid = os.getpid()
-        self.transport = self._new_transport()
+        self._generation = PROCESS.generation
+        self._install(self._make_session(settings))
 
-    def _new_transport(self) -> RequestsTransport:
-        session = self._make_session(self.settings)
-        return RequestsTransport(session, max_response_size=self.settings["max_response_size"])
+    def _install(self, session: Any) -> None:
+        self.transport = transport = RequestsTransport(session, max_response_size=self.settings["max_response_size"])
+        limiter = self.rate_limiter
+        #: What performs each step of a call's flow (the sync flow asks no AUTH step).
+        self.performers: dict[str, Callable[[Any], Any]] = {
+            EXCHANGE: transport.exchange,
+            SEND: transport.send,
+            READ: _read,
+            SLEEP: _pause,
+            LIMIT: limiter.acquire,
+            FEEDBACK: lambda response: limiter.feedback(response.status_code, response.headers),
+        }
+
+    def performers_here(self) -> dict[str, Callable[[Any], Any]]:
+        """The step performers of this process (after a fork: of a new pool)."""
+        self.for_this_process()
+        return self.performers
 
     def for_this_process(self) -> RequestsTransport:
-        if self._pid != os.getpid():
+        if self._generation != PROCESS.generation:  # forked: never touch the parent's sockets
             with self._lock:
-                if self._pid != os.getpid():
-                    self.transport = self._new_transport()
-                    self._pid = os.getpid()
+                if self._generation != PROCESS.generation:
+                    self._install(self._make_session(self.settings))
+                    self._generation = PROCESS.generation
         return self.transport
 
 
-class SyncAPIClient(BaseClient):
+class SyncAPIClient(BaseClient, SyncVerbs):
     """A client on a ``requests.Session``: build, send, retry and parse, synchronously."""
 
     _shared: _SharedSync
@@ -72,7 +90,7 @@ class SyncAPIClient(BaseClient):
     @overload
     def request(
         self,
-        cast_to: type[ResponseT],
+        cast_to: TypeForm[ResponseT],
         options: FinalRequestOptions,
         *,
         stream: Literal[False] = False,
@@ -82,7 +100,7 @@ class SyncAPIClient(BaseClient):
     @overload
     def request(
         self,
-        cast_to: type[object],
+        cast_to: TypeForm[object],
         options: FinalRequestOptions,
         *,
         stream: Literal[True],
@@ -92,7 +110,7 @@ class SyncAPIClient(BaseClient):
     @overload
     def request(
         self,
-        cast_to: type[ResponseT],
+        cast_to: TypeForm[ResponseT],
         options: FinalRequestOptions,
         *,
         stream: Literal[True],
@@ -102,7 +120,7 @@ class SyncAPIClient(BaseClient):
     @overload
     def request(
         self,
-        cast_to: type[ResponseT],
+        cast_to: TypeForm[ResponseT],
         options: FinalRequestOptions,
         *,
         stream: bool,
@@ -121,199 +139,15 @@ class SyncAPIClient(BaseClient):
         if self._prepares_options:
             options = self._prepare_options(options)
         call = self._start(options, cast_to, stream)
-        send = self._shared.for_this_process().send
-        runner = FlowRunner(call.flow())
-        try:
-            while runner.step is not None:  # perform each step the flow asks for
-                kind, arg = runner.step
-                result: Any
+        shared = self._shared
+        perform = shared.performers if shared._generation == PROCESS.generation else shared.performers_here()
+        with FlowRunner(call.flow()) as runner:  # closes the flow (and the response it holds) if interrupted
+            for kind, arg in runner:  # perform each step the flow asks for
                 try:
-                    if kind is SEND:
-                        result = send(arg)
-                    elif kind is READ:
-                        result = arg.read()
-                    elif kind is SLEEP:
-                        result = _pause(arg)
-                    elif kind is LIMIT:  # the rate limiter's slot (only asked when there is a limiter)
-                        result = self._rate_limiter.acquire(arg)
-                    else:  # FEEDBACK
-                        result = self._rate_limiter.feedback(arg.status_code, arg.headers)
+                    runner.result = perform[kind](arg)
                 except APIError as exc:
-                    result = exc
-                runner.answer(result)
-        except BaseException:
-            runner.close()
-            raise
+                    runner.result = exc
         return self._conclude(call, runner.attempt, APIResponse, stream_cls, Stream)
-
-    @overload
-    def get(
-        self,
-        path: str,
-        *,
-        cast_to: type[ResponseT],
-        options: RequestOptions = {},
-        stream: Literal[False] = False,
-        stream_cls: None = None,
-    ) -> ResponseT: ...
-
-    @overload
-    def get(
-        self,
-        path: str,
-        *,
-        cast_to: type[object],
-        options: RequestOptions = {},
-        stream: Literal[True],
-        stream_cls: type[StreamT],
-    ) -> StreamT: ...
-
-    @overload
-    def get(
-        self,
-        path: str,
-        *,
-        cast_to: type[ResponseT],
-        options: RequestOptions = {},
-        stream: Literal[True],
-        stream_cls: None = None,
-    ) -> Stream[ResponseT]: ...
-
-    def get(
-        self,
-        path: str,
-        *,
-        cast_to: Any,
-        options: RequestOptions = {},
-        stream: bool = False,
-        stream_cls: Optional[type[Any]] = None,
-    ) -> Any:
-        """``GET path``; ``stream=True`` (with a ``stream_cls``) streams."""
-        return self.request(
-            cast_to, FinalRequestOptions(method="get", url=path, **options), stream=stream, stream_cls=stream_cls
-        )
-
-    @overload
-    def post(
-        self,
-        path: str,
-        *,
-        cast_to: type[ResponseT],
-        body: Any = None,
-        content: Any = None,
-        files: Any = None,
-        options: RequestOptions = {},
-        stream: Literal[False] = False,
-        stream_cls: None = None,
-    ) -> ResponseT: ...
-
-    @overload
-    def post(
-        self,
-        path: str,
-        *,
-        cast_to: type[object],
-        body: Any = None,
-        content: Any = None,
-        files: Any = None,
-        options: RequestOptions = {},
-        stream: Literal[True],
-        stream_cls: type[StreamT],
-    ) -> StreamT: ...
-
-    @overload
-    def post(
-        self,
-        path: str,
-        *,
-        cast_to: type[ResponseT],
-        body: Any = None,
-        content: Any = None,
-        files: Any = None,
-        options: RequestOptions = {},
-        stream: Literal[True],
-        stream_cls: None = None,
-    ) -> Stream[ResponseT]: ...
-
-    def post(
-        self,
-        path: str,
-        *,
-        cast_to: Any,
-        body: Any = None,
-        content: Any = None,
-        files: Any = None,
-        options: RequestOptions = {},
-        stream: bool = False,
-        stream_cls: Optional[type[Any]] = None,
-    ) -> Any:
-        """``POST path``: a JSON ``body``, raw ``content`` or multipart ``files``; ``stream=True`` streams."""
-        return self.request(
-            cast_to,
-            self._verb_options("post", path, body, content, files, options),
-            stream=stream,
-            stream_cls=stream_cls,
-        )
-
-    def put(
-        self,
-        path: str,
-        *,
-        cast_to: type[ResponseT],
-        body: Any = None,
-        content: Any = None,
-        files: Any = None,
-        options: RequestOptions = {},
-    ) -> ResponseT:
-        """``PUT path`` with a JSON ``body``, raw ``content`` or multipart ``files``."""
-        return self.request(
-            cast_to, self._verb_options("put", path, body, content, files, options)
-        )
-
-    def patch(
-        self,
-        path: str,
-        *,
-        cast_to: type[ResponseT],
-        body: Any = None,
-        content: Any = None,
-        files: Any = None,
-        options: RequestOptions = {},
-    ) -> ResponseT:
-        """``PATCH path`` with a JSON ``body``, raw ``content`` or multipart ``files``."""
-        return self.request(
-            cast_to, self._verb_options("patch", path, body, content, files, options)
-        )
-
-    def delete(
-        self,
-        path: str,
-        *,
-        cast_to: type[ResponseT],
-        body: Any = None,
-        content: Any = None,
-        options: RequestOptions = {},
-    ) -> ResponseT:
-        """``DELETE path`` with a JSON ``body``, raw ``content``."""
-        return self.request(
-            cast_to, self._verb_options("delete", path, body, content, None, options)
-        )
-
-    def get_api_list(
-        self,
-        path: str,
-        *,
-        model: type[ResponseT],
-        paginator: Any = None,
-        body: Any = None,
-        options: RequestOptions = {},
-        method: str = "get",
-    ) -> SyncPage[ResponseT]:
-        """The first page of a listing; iterating it yields every item across all pages."""
-        return SyncPage.first(
-            self, path, model=model, paginator=paginator, body=body, options=options, method=method
-        )
-
 
     def close(self) -> None:
         """Close the connection pool (shared with copies)."""
@@ -326,6 +160,25 @@ class SyncAPIClient(BaseClient):
 
     def __exit__(self, *exc_info: Any) -> None:
         self.close()
+
+    def get_api_list(
+        self,
+        path: str,
+        *,
+        model: TypeForm[ResponseT],
+        paginator: Any = None,
+        body: Any = None,
+        options: RequestOptions = {},
+        method: str = "get",
+    ) -> SyncPage[ResponseT]:
+        """The first page of a listing; iterating it yields every item across all pages."""
+        return SyncPage.first(
+            self, path, model=model, paginator=paginator, body=body, options=options, method=method
+        )
+
+
+def _read(response: Any) -> bytes:
+    return response.read()  # type: ignore[no-any-return]
 
 
 def _pause(seconds: float) -> object:

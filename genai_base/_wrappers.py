@@ -7,7 +7,9 @@ parameters that returns the raw :class:`~genai_base.APIResponse` (whose
 manager yielding the response with its body not read yet, closed on exit.
 The wrapped method must forward ``extra_headers`` into its request options
 (as generated resource methods do): the wrapper asks for the raw response
-through a marker header the client removes before sending.
+through a marker header the client removes before sending. A listing method
+(one returning ``get_api_list(...)``) gives the raw response of its first
+page, whose ``parse()`` gives the page; the pages after it come as usual.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ import requests
 
 from genai_base import _plugins
 from genai_base.cli import main
-from genai_base.cli._common import missing_feature, one_line
+from genai_base.cli._common import one_line
 from genai_base.cli._config_cmd import redact
 from genai_base.testing import FakeAPIServer, Reply
 
@@ -380,10 +380,6 @@ def test_request_credentials_in_the_url_become_basic_auth(fake_api: FakeAPIServe
 
 def test_request_stream_prints_events_as_they_arrive(fake_api: FakeAPIServer) -> None:
     result = cli("request", "GET", fake_api.url + "/sse?count=3", "--stream")
-    if missing_feature("streaming") is not None:
-        assert result.returncode == 1
-        assert "not available yet" in assert_one_error_line(result.stderr)
-        return
     assert result.returncode == 0, result.stderr
     events = [json.loads(line) for line in result.stdout.splitlines()]
     assert events == [{"index": i, "text": f"event {i}"} for i in range(3)]

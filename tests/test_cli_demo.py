@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 
 from genai_base import _plugins
-from genai_base.cli._common import missing_feature
 from genai_base.cli._demo import SECTIONS
 from genai_base.cli._term import Progress, Terminal, wants_color
 
@@ -62,27 +61,47 @@ def test_demo_shows_every_section_sync_and_async() -> None:
     assert not ANSI.search(out), "no colour when the output is not a terminal"
     assert elapsed < 20, f"the demo took {elapsed:.1f} s"
     summary = next(line for line in out.splitlines() if line.startswith("Summary:"))
-    if missing_feature("streaming") is None:
-        for index in range(5):
-            assert out.count(f'{{"index":{index},"text":"event {index}"}}') == 2
-        assert "10 events" in summary
-    else:
-        assert out.count("not available yet: streaming") == 2
-    if missing_feature("pagination") is None:
-        assert out.count("items [##############################] 300/300") == 2
-        # The listing waits for the server (about 150 ms a page), long enough to watch the progress.
-        times = [float(t) for t in re.findall(r"300 items in 6 pages, ([0-9.]+) s", out)]
-        assert len(times) == 2 and all(t >= 0.8 for t in times), times
-        assert out.count("300 items in 6 pages") == 2
-        assert "600 items" in summary
-    else:
-        assert out.count("not available yet: pagination") == 2
+    for index in range(5):
+        assert out.count(f'{{"index":{index},"text":"event {index}"}}') == 2
+    assert "10 events" in summary
+    assert out.count("items [##############################] 300/300") == 2
+    # The listing waits for the server (about 150 ms a page), long enough to watch the progress.
+    times = [float(t) for t in re.findall(r"300 items in 6 pages, ([0-9.]+) s", out)]
+    assert len(times) == 2 and all(t >= 0.8 for t in times), times
+    assert out.count("300 items in 6 pages") == 2
+    assert "600 items" in summary
     offered = [info for info in _plugins.discover()["serializers"] if info.name == "msgpack"]
     if not offered:
         assert out.count("not installed: no distribution offers a 'msgpack' serializer") == 2
     else:  # e.g. plugins/genai-base-msgpack
         assert out.count(f"serializer 'msgpack' is {offered[0].value} from {offered[0].distribution}") == 2
         assert out.count("the plugin decodes the bytes back to the same data") == 2
+
+
+def test_a_part_failing_with_an_attribute_error_is_reported_as_failed_not_skipped(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The stream and listing parts once took an ImportError/AttributeError for "not landed yet" and
+    # skipped; every feature has landed, so such an error is a failure the demo must show (exit 1).
+    from genai_base.cli import _demo_sections
+    from genai_base.cli._demo import run_demo
+
+    def broken(*_: object) -> None:
+        raise AttributeError("'Stream' object has no attribute 'decoder'")
+
+    async def abroken(*_: object) -> None:
+        broken()
+
+    monkeypatch.setattr(_demo_sections, "_streamed", broken)
+    monkeypatch.setattr(_demo_sections, "_astreamed", abroken)
+    monkeypatch.setattr(_demo_sections, "LISTING", "/items/cursor?total=2&limit=1")  # no need to wait here
+    monkeypatch.setattr(_demo_sections, "LISTING_TOTAL", 2)
+    out = io.StringIO()
+    assert run_demo(out, tty=False) == 1
+    text = out.getvalue()
+    assert text.count("FAILED: AttributeError: 'Stream' object has no attribute 'decoder'") == 2
+    assert "FAILED: sync: a streamed response, async: a streamed response." in text
+    assert "not available yet" not in text
 
 
 def _check_fits(out: str, width: int) -> None:
@@ -223,8 +242,6 @@ def _run_on_a_terminal(args: list[str], **env: str) -> tuple[int, str]:
 
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
 def test_demo_progress_is_redrawn_in_place_on_a_terminal() -> None:
-    if missing_feature("pagination") is not None:
-        pytest.skip("pagination has not landed")
     code, out = _run_on_a_terminal(["demo"], COLUMNS="40", TERM="xterm")
     assert code == 0, out
     # The progress line is redrawn in place as the pages arrive, each drawing within the 40 columns (a

@@ -32,9 +32,7 @@ from typing import Callable, Optional
 
 import pytest
 
-import genai_base
 from genai_base import _plugins
-from genai_base.cli._common import missing_feature
 from genai_base.testing import FakeAPIServer
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
@@ -42,11 +40,8 @@ DOCS = Path(__file__).resolve().parent.parent / "docs"
 _CODE = re.compile(r"^(?P<indent>\s*)\.\. code-block:: python\s*$")
 _MARKER = re.compile(r"^\s*\.\. (?P<kind>runnable|not-runnable)(?::\s*(?P<rest>.*?))?\s*$")
 
-# What "pending FEATURE" waits for.
+# What "pending FEATURE" and "requires FEATURE" name (every library feature has landed: none is pending).
 FEATURES: dict[str, Callable[[], bool]] = {
-    "streaming": lambda: missing_feature("streaming") is None and hasattr(genai_base, "Stream"),
-    "pagination": lambda: missing_feature("pagination") is None and hasattr(genai_base, "CursorPaginator"),
-    "models": lambda: hasattr(genai_base, "Model"),
     "msgpack-plugin": lambda: any(info.name == "msgpack" for info in _plugins.discover()["serializers"]),
 }
 

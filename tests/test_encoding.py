@@ -146,6 +146,41 @@ def test_omit_as_a_param_removes_a_custom_query_value(shell: Shell) -> None:
     assert echo["query"] == {"region": ["eu"]}
 
 
+def sent_header_names(shell: Shell, path: str) -> list[str]:
+    """The header names (lower case) of the last request the fake server got on ``path``, as they came."""
+    return [name.lower() for name, _ in shell.server.requests_to(path)[-1].header_items]
+
+
+@pytest.mark.parametrize("name", ["Accept", "User-Agent"])
+def test_an_omitted_default_header_is_not_sent_at_all(shell: Shell, name: str) -> None:
+    # Left to itself the transport would add its own (``Accept: */*``, its own User-Agent).
+    client = shell.client()
+    for call in (client.get("/echo", cast_to=dict, options=make_request_options(extra_headers={name: omit})),
+                 client.post("/echo", cast_to=dict, body={"a": 1}, options=make_request_options(
+                     extra_headers={name: omit}))):
+        shell.run(call)
+        assert name.lower() not in sent_header_names(shell, "/echo")
+    shell.run(client.get("/echo", cast_to=dict))  # not omitted: the library's own
+    assert name.lower() in sent_header_names(shell, "/echo")
+
+
+def test_a_request_without_a_body_carries_no_content_type(shell: Shell) -> None:
+    client = shell.client(idempotency_header="Idempotency-Key")  # the per-call header path too
+    for method in ("get", "delete", "post"):
+        shell.run(getattr(client, method)("/echo", cast_to=dict))
+        assert "content-type" not in sent_header_names(shell, "/echo"), method
+    shell.run(client.get("/echo", cast_to=dict, options=make_request_options(extra_headers={"X-Call": "1"})))
+    assert "content-type" not in sent_header_names(shell, "/echo")
+    # Set by the caller on the call, it is sent as given; with a body, the body's type is.
+    explicit = make_request_options(extra_headers={"Content-Type": "application/x-custom"})
+    echo = shell.run(client.get("/echo", cast_to=dict, options=explicit))
+    assert echo["headers"]["content-type"] == "application/x-custom"
+    echo = shell.run(client.post("/echo", cast_to=dict, body={"a": 1}))
+    assert echo["headers"]["content-type"] == "application/json"
+    echo = shell.run(client.post("/echo", cast_to=dict, content=b"raw"))
+    assert "content-type" in sent_header_names(shell, "/echo")  # raw content keeps the default type
+
+
 def test_not_given_and_omit_are_left_out_of_form_fields(shell: Shell) -> None:
     client = shell.client()
     echo = shell.run(

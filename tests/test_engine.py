@@ -22,7 +22,7 @@ from genai_base import (
     SyncAPIClient,
     TooManyRedirectsError,
 )
-from genai_base._engine import AUTH, READ, SEND, SLEEP, Call, FlowRunner
+from genai_base._engine import AUTH, EXCHANGE, READ, SEND, SLEEP, Call, FlowRunner
 from genai_base._options import FinalRequestOptions
 from genai_base._request import PreparedRequest
 
@@ -78,13 +78,14 @@ class Script:
         self.slept: list[float] = []
         self.responses: list[ScriptedResponse] = []
         self.clock = clock
+        self.asked_exchange = False
 
     def drive(self, call: Call) -> Any:
         runner = FlowRunner(call.flow())
         while runner.step is not None:
             kind, arg = runner.step
             result: Any = None
-            if kind is SEND:
+            if kind is SEND or kind is EXCHANGE:
                 self.sent.append(arg)
                 reply = next(self.replies)
                 if isinstance(reply, Exception):
@@ -94,6 +95,9 @@ class Script:
                     result = reply
                 if self.clock is not None:
                     self.clock.now += 1.0  # every exchange takes a second of the test's clock
+                if kind is EXCHANGE and not isinstance(result, Exception):
+                    self.asked_exchange = True
+                    result = (result, result.read())
             elif kind is READ:
                 result = arg.read()
             elif kind is SLEEP:
@@ -115,6 +119,18 @@ def test_a_plain_call_sends_once_and_loads_the_body() -> None:
     assert script.sent[0].url == "https://api.test/v1/items"
     assert script.sent[0].headers["x-genai-retry-count"] == "0"
     assert script.responses[0].is_closed
+    assert script.asked_exchange  # send and read as one step: nothing sits between them
+
+
+def test_a_plain_call_asks_one_exchange_step() -> None:
+    call, script = make_call([ScriptedResponse(200, b'{"id": "a"}')])
+    runner = FlowRunner(call.flow())
+    assert runner.step is not None and runner.step[0] is EXCHANGE
+    response = next(script.replies)
+    assert isinstance(response, ScriptedResponse)
+    runner.answer((response, response.read()))
+    assert runner.step is None and runner.attempt is not None and runner.attempt.ok
+    assert call.conclude(runner.attempt, APIResponse)[0] == {"id": "a"}
 
 
 def test_retries_sleep_the_servers_wait_and_count_attempts() -> None:
@@ -227,8 +243,8 @@ def test_a_streamed_call_leaves_the_body_unread() -> None:
 
 
 def test_closing_an_interrupted_flow_releases_its_response() -> None:
-    response = ScriptedResponse(200)
-    call, _ = make_call([response])
+    response = ScriptedResponse(500)
+    call, _ = make_call([response], stream=True)  # a failed stream: sent, then its error body read
     runner = FlowRunner(call.flow())
     assert runner.step is not None and runner.step[0] is SEND
     runner.answer(response)

@@ -138,6 +138,26 @@ def test_logging_hook_debug_per_attempt_warning_per_retry(shell: Shell, caplog: 
     assert "k-hidden" not in caplog.text
 
 
+def test_logging_hook_counts_attempts_from_1_as_errors_and_the_cli_do(
+    shell: Shell, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="genai_base")
+    shell.server.script("/flaky", [Reply(status=503, headers=RETRY_NOW), Reply(json={})])
+    recorder = Recorder()
+    made = shell.client(container=with_hooks(LoggingHook(), recorder))
+    shell.run(made.get("/flaky", cast_to=dict))
+    messages = [r.getMessage() for r in caplog.records if r.name == "genai_base"]
+    requests = [m for m in messages if m.startswith("request GET")]
+    responses = [m for m in messages if m.startswith("response GET")]
+    assert [" attempt=1 " in requests[0], " attempt=2 " in requests[1]] == [True, True], requests
+    assert " status=503 " in responses[0] and " attempt=1 " in responses[0]
+    assert " status=200 " in responses[1] and " attempt=2 " in responses[1]
+    retry = next(m for m in messages if m.startswith("retrying GET"))
+    assert "(attempt 1 failed: " in retry, retry
+    # The records themselves keep counting from 0 (the x-genai-retry-count header's numbering).
+    assert [e.attempt for kind, e in recorder.events if kind == "request"] == [0, 1]
+
+
 def test_logging_hook_is_the_default_and_can_be_turned_off(monkeypatch: pytest.MonkeyPatch) -> None:
     made = SyncAPIClient(version="1", base_url="http://127.0.0.1:9")
     assert [type(h) for h in made._hooks.hooks] == [LoggingHook]

@@ -23,6 +23,7 @@ from genai_base import (
     StreamInterruptedError,
     SyncAPIClient,
 )
+from genai_base._transports.base import MAX_RESPONSE_HEADERS
 from genai_base.testing import RawSocketServer, ReadRequest, Reply
 
 from .conftest import Shell
@@ -101,6 +102,32 @@ def test_both_shells_take_header_lines_up_to_64_kib_and_refuse_longer(shell: She
     with RawSocketServer([ReadRequest(), response(headers=too_long, close=True)]) as server:
         with pytest.raises(APIConnectionError):
             get(shell, server)
+
+
+def _head(count: int) -> str:
+    """``count`` header lines in all: Content-Type and Content-Length (from ``response``) and fillers."""
+    return "".join(f"X-Filler-{i}: v\r\n" for i in range(count - 2))
+
+
+def test_both_shells_take_the_same_number_of_response_headers_and_name_the_limit(shell: Shell) -> None:
+    # One limit for both: aiohttp's own default took 128, http.client 99.
+    with RawSocketServer([ReadRequest(), response(headers=_head(MAX_RESPONSE_HEADERS))]) as server:
+        client = shell.client(base_url=server.url, max_retries=0)
+        raw = shell.run(client.get("/x", cast_to=APIResponse[dict]))
+        assert len(raw.headers) == MAX_RESPONSE_HEADERS
+    for count in (MAX_RESPONSE_HEADERS + 1, 128):
+        with RawSocketServer([ReadRequest(), response(headers=_head(count))]) as server:
+            with pytest.raises(APIConnectionError) as info:
+                get(shell, server)
+        assert f"more than MAX_RESPONSE_HEADERS ({MAX_RESPONSE_HEADERS}) response headers" in str(info.value)
+
+
+def test_the_header_limit_applies_to_each_head_not_to_an_informational_one_and_the_final_one_together(
+    shell: Shell,
+) -> None:
+    hints = "HTTP/1.1 103 Early Hints\r\n" + "".join(f"Link: </a{i}.css>\r\n" for i in range(60)) + "\r\n"
+    with RawSocketServer([ReadRequest(), hints.encode(), response(headers=_head(60))]) as server:
+        assert get(shell, server) == {}
 
 
 # -- bad framing ------------------------------------------------------------------------------------

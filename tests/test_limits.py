@@ -167,6 +167,18 @@ def test_a_stalled_upload_fails_as_a_write_timeout(shell: Shell) -> None:
         assert server.connections == 1
 
 
+@pytest.mark.parametrize("size", [1, 16 * 1024, 64 * 1024 - 1])
+def test_a_small_upload_the_server_never_reads_is_bounded_by_the_read_timeout(shell: Shell, size: int) -> None:
+    # A body under 64 KiB goes into the socket's buffers at once on both shells, so no write waits for the
+    # server; the wait that follows is for the response, which the read timeout bounds (see TIMED_BODY_MIN).
+    with RawSocketServer([ReadHead(), Hold(5)]) as server:
+        client = shell.client(base_url=server.url, max_retries=0, timeout=Timeout(5, read=0.3, write=0.3))
+        started = time.monotonic()
+        with pytest.raises(APITimeoutError, match="read timed out"):
+            shell.run(client.post("/upload", cast_to=dict, content=b"u" * size))
+        assert time.monotonic() - started < 2
+
+
 def test_a_stalled_upload_on_a_kept_alive_connection_is_a_write_timeout(shell: Shell) -> None:
     ok = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
     with RawSocketServer([ReadRequest(), ok, ReadHead(), Hold(5)]) as server:

@@ -39,8 +39,11 @@ DIFFERENCES = {
     "tuple's filename as given",
     "platform and retry headers": "DESIGN: X-Genai-* platform headers and x-genai-retry-count on every attempt; "
     "the seed's base client sends its own names (or none)",
-    "Content-Type on GET": "not decided by DESIGN.md: genai_base sends its default Content-Type on a GET too (one "
-    "default header set for every request); the seed drops it. Open",
+    "Content-Type without a body": "issue 16 review: genai_base sends no Content-Type on any request without a body "
+    "unless the call sets one; the seed drops it on a GET even when the call sets it, and keeps it on a bodiless "
+    "POST or DELETE",
+    "omitted Accept": "issue 16 review: an omitted header is not sent at all; the seed's transport (httpx) puts "
+    "Accept: */* back",
 }
 
 #: Request headers that are the transports' own business (connection handling, compression).
@@ -161,7 +164,7 @@ def test_headers_merge_alike(shell: Shell, seed: Any) -> None:
     custom = {"X-Tenant": "t1", "X-Override-Me": "client"}
     client = shell.client(custom_headers=custom)
     theirs = seed(custom_headers=custom)
-    # omit removes a default (not Accept: both transports put "*/*" back when it is missing)
+    # omit removes a default (not Accept here: see DIFFERENCES["omitted Accept"])
     extra = {"x-override-me": "call", "X-Tenant": omit, "X-Call": "1", "X-Skip": NOT_GIVEN}
     mine, seeds = both(
         shell,
@@ -182,6 +185,15 @@ def test_headers_merge_alike(shell: Shell, seed: Any) -> None:
     }
     expected_agent = f"{'Async' if shell.is_async else 'Sync'}APIClient/Python 1.0.0"  # the class name, as the seed
     assert (mine.headers["user-agent"], seeds.headers["user-agent"]) == (expected_agent, "QS/Python 1.0.0")
+
+
+def test_a_get_without_a_body_carries_no_content_type_alike(shell: Shell, seed: Any) -> None:
+    client, theirs = shell.client(), seed()
+    mine, seeds = both(
+        shell, lambda: client.get("/echo", cast_to=dict), lambda: theirs.get("/echo", cast_to=object)
+    )
+    assert "content-type" not in mine.headers and "content-type" not in seeds.headers
+    assert caller_headers(mine) == caller_headers(seeds) == {"accept": "application/json"}
 
 
 def test_idempotency_key_header_alike(shell: Shell, seed: Any) -> None:

@@ -29,7 +29,7 @@ from genai_base import (
     read_feedback,
 )
 from genai_base._config_report import describe
-from genai_base._engine import FEEDBACK, LIMIT, READ, SEND, SLEEP, Call, FlowRunner
+from genai_base._engine import EXCHANGE, FEEDBACK, LIMIT, READ, SEND, SLEEP, Call, FlowRunner
 from genai_base._options import FinalRequestOptions
 from genai_base._ratelimit import parse_duration
 from genai_base.testing import FakeAPIServer, Reply
@@ -393,5 +393,5 @@ def test_no_limiter_no_steps() -> None:
     made.close()
     assert made._engine.rate_limited is False
     runner = FlowRunner(Call(made._engine, FinalRequestOptions(method="get", url="/x"), dict).flow())
-    assert runner.step is not None and runner.step[0] is SEND
+    assert runner.step is not None and runner.step[0] is EXCHANGE  # straight to the exchange: no LIMIT step
     runner.close()

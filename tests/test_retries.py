@@ -153,6 +153,16 @@ def test_retry_count_header_on_a_call_that_fails_for_good(shell: Shell) -> None:
     assert all(r.json() == {"a": 1} for r in shell.server.requests_to("/f"))
 
 
+def test_a_retry_count_the_call_sets_is_counted_on_from(shell: Shell) -> None:
+    # What a stream's reconnect relies on: the retries go on from the count the request was built with
+    # (a caller's own x-genai-retry-count once restarted at 1 on the first retry).
+    shell.server.script("/f", [Reply(status=503), Reply(status=503), Reply(json={})])
+    client = fast_client(shell)
+    options = make_request_options(extra_headers={"X-Genai-Retry-Count": "5"})
+    shell.run(client.get("/f", cast_to=dict, options=options))
+    assert retry_counts(shell, "/f") == ["5", "6", "7"]
+
+
 def test_should_retry_header_overrides_the_status_rule(shell: Shell) -> None:
     shell.server.script("/yes", Reply(status=400, headers={"x-should-retry": "true"}))
     shell.server.script("/no", Reply(status=503, headers={"x-should-retry": "false"}))

@@ -31,6 +31,7 @@ from genai_base import (
     PaginationError,
     SyncAPIClient,
 )
+from genai_base._engine import EXCHANGE
 from genai_base.testing import FakeAPIServer, RawSocketServer, ReadRequest, Reply, Tunnel
 
 from .conftest import Shell, attempts, closed_port
@@ -95,6 +96,22 @@ def test_every_secret_header_is_dropped_on_a_redirect_to_another_origin(shell: S
     assert SECRET not in str(echo["headers"])
     same = shell.run(client.get("/stay", cast_to=dict, options=options))  # kept on the same origin
     assert same["headers"]["x-goog-api-key"] == SECRET and same["headers"]["x-api-key"] == SECRET
+
+
+def test_a_scheme_relative_location_takes_the_current_scheme_and_strips_credentials_off_origin(shell: Shell) -> None:
+    # ``Location: //host/path`` is resolved as browsers and requests do: the current URL's scheme, that host.
+    here = shell.server.url.split("://", 1)[1]
+    other = here.replace("127.0.0.1", "localhost")  # the same server under another origin
+    shell.server.script("/same", Reply(status=302, headers={"Location": f"//{here}/echo?hop=same"}))
+    shell.server.script("/other", Reply(status=307, headers={"Location": f"//{other}/echo?hop=other"}))
+    client = shell.client(max_retries=0, auth=BearerAuth(SECRET), custom_headers={"X-Api-Key": SECRET})
+    same = shell.run(client.get("/same", cast_to=dict))
+    assert (same["path"], same["query"]) == ("/echo", {"hop": ["same"]})
+    assert same["headers"]["authorization"] == f"Bearer {SECRET}" and same["headers"]["x-api-key"] == SECRET
+    moved = shell.run(client.get("/other", cast_to=dict))
+    assert (moved["path"], moved["query"], moved["headers"]["host"]) == ("/echo", {"hop": ["other"]}, other)
+    assert SECRET not in str(moved["headers"])
+    assert [len(shell.server.requests_to(p)) for p in ("/same", "/other")] == [1, 1]  # no loop
 
 
 # -- a password in the URL --------------------------------------------------------------------------
@@ -262,7 +279,7 @@ def test_the_per_origin_environment_cache_stays_bounded(shell: Shell) -> None:
     for host in range(300):  # 127.0.0.x: every one a new origin, each refused at once
         with pytest.raises(APIConnectionError):
             shell.run(client.get(f"http://127.0.{host // 250}.{host % 250 + 1}:{port}/x", cast_to=dict))
-    transport = client._shared.current[1] if shell.is_async else client._shared.for_this_process()
+    transport = client._shared.current[1][EXCHANGE].__self__ if shell.is_async else client._shared.for_this_process()
     assert 0 < len(transport._env_by_origin) <= 256
 
 

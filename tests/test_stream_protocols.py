@@ -306,19 +306,40 @@ def test_a_protocol_attribute_that_is_not_a_protocol_is_refused() -> None:
     assert isinstance(ByObject.protocol, StreamProtocol)
 
 
-def test_a_misnamed_class_protocol_fails_the_call_and_frees_the_connection(shell: Shell) -> None:
-    class Typo(Stream[dict]):  # type: ignore[type-arg]
-        protocol = "anthropc"
+@pytest.mark.parametrize("base", [Stream, AsyncStream])
+def test_a_misnamed_class_protocol_fails_when_the_class_is_made(base: Any) -> None:
+    with pytest.raises(TypeError) as raised:
 
-    class AsyncTypo(AsyncStream[dict]):  # type: ignore[type-arg]
-        protocol = "anthropc"
+        class Typo(base[dict]):  # type: ignore[misc,valid-type]
+            protocol = "anthropc"
+
+    message = str(raised.value)
+    assert "Typo.protocol = 'anthropc' names no installed stream protocol; " in message
+    assert "genai_base.stream_protocols offers: " in message
+    assert all(name in message for name in ("anthropic", "openai", "raw"))
+
+    class ByDistribution(base[dict]):  # type: ignore[misc,valid-type]
+        protocol = "genai-base:anthropic"  # distribution:name is a known protocol too
+
+    assert ByDistribution.protocol == "genai-base:anthropic"
+
+
+def test_a_class_protocol_disabled_at_call_time_fails_the_call_and_frees_the_connection(
+    shell: Shell, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class Named(Stream[dict]):  # type: ignore[type-arg]
+        protocol = "anthropic"
+
+    class AsyncNamed(AsyncStream[dict]):  # type: ignore[type-arg]
+        protocol = "anthropic"
 
     container = ClientContainer()
     container.config.from_dict({"pool_size": 1})
     client = shell.client(container=container, timeout=Timeout(5, pool=1))
+    monkeypatch.setenv("GENAI_BASE_DISABLE_PLUGINS", "stream_protocols:anthropic")
     for _ in range(3):  # a connection left open would block the second call on the one-connection pool
-        with pytest.raises(PluginNotFoundError, match=r"'anthropc' in group genai_base\.stream_protocols.*anthropic"):
-            stream(shell, client, "/sse?count=50", cls=pick(shell, Typo, AsyncTypo))
+        with pytest.raises(PluginNotFoundError, match=r"'anthropic' in group genai_base\.stream_protocols.*disabled"):
+            stream(shell, client, "/sse?count=50", cls=pick(shell, Named, AsyncNamed))
     assert shell.run(client.get("/echo", cast_to=dict))["method"] == "GET"
 
 

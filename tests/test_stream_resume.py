@@ -170,18 +170,33 @@ def test_the_resumed_request_is_signed_and_hooked_like_any_other(shell: Shell) -
     assert [v for k, v in resumed.header_items if k.lower() == "last-event-id"] == ["0"]
 
 
-def test_a_reconnect_that_fails_is_retried_by_the_client_and_counted(shell: Shell) -> None:
+@pytest.mark.parametrize("deadline", [None, 30.0], ids=["no-deadline", "deadline"])
+def test_a_reconnect_that_fails_is_retried_by_the_client_and_counted(shell: Shell, deadline: Any) -> None:
+    # With a deadline every attempt's request is rebuilt: the reconnect's first attempt still says 1, not 0.
     events = numbered(3)
     shell.server.script("/f", [
         Reply(events=events, cut_after=1),
         Reply(status=503, json={"error": {"message": "busy"}}, headers={"retry-after-ms": "1"}),
         Reply(events=events),
     ])
-    items, stream = read_all(shell, shell.client(container=container()), "/f")
+    options = make_request_options() if deadline is None else make_request_options(deadline=deadline)
+    items, stream = read_all(shell, shell.client(container=container()), "/f", options=options)
     assert [i["n"] for i in items] == [0, 1, 2]
-    assert [r.headers[COUNT_HEADER] for r in shell.server.requests_to("/f")] == ["0", "1", "1"]
+    # The count goes on across the reconnect: the reconnect is the stream's first retry, its retry the second.
+    assert [r.headers[COUNT_HEADER] for r in shell.server.requests_to("/f")] == ["0", "1", "2"]
     assert stream.response.retries_taken == 2  # the reconnect, and the retry of the reconnect
     assert stream.reconnects == 1
+
+
+def test_the_resume_retry_event_carries_the_broken_calls_id(shell: Shell) -> None:
+    recorder = Recorder()
+    shell.server.fail_stream("/sse", cut_after=2, times=2)
+    client = shell.client(container=container(hooks=[recorder]))
+    read_all(shell, client, "/sse?count=7&ids=1&retry_ms=0")
+    calls = [e.call_id for e in recorder.requests]
+    assert len(calls) == 3 and all(calls) and len(set(calls)) == 3  # the first call, then each reconnect's
+    # Each resume is a retry of the call whose stream broke: the first call, then the first reconnect.
+    assert [e.call_id for e in recorder.retries] == calls[:2]
 
 
 def test_a_reconnect_answered_with_an_error_status_raises_it(shell: Shell) -> None:

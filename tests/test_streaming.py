@@ -21,7 +21,7 @@ from genai_base import (
     Timeout,
 )
 from genai_base.models import Model
-from genai_base.testing import Reply
+from genai_base.testing import RawSocketServer, ReadRequest, Reply
 
 from .conftest import Shell
 
@@ -81,6 +81,25 @@ def test_error_event_raises_api_error_with_the_message(shell: Shell) -> None:
                 seen.append(event)
     assert [e["index"] for e in seen] == [0, 1]
     assert info.value.body == {"error": {"message": "boom at 2"}}
+
+
+def test_items_before_an_error_event_in_the_same_chunk_are_yielded_first(shell: Shell) -> None:
+    # The whole response goes out in one write, so the client reads the three events as one chunk.
+    body = b'data: {"n": 1}\n\ndata: {"n": 2}\n\nevent: error\ndata: {"error": {"message": "late"}}\n\n'
+    head = f"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Length: {len(body)}\r\n\r\n"
+    with RawSocketServer([ReadRequest(), head.encode() + body]) as server:
+        stream = stream_of(shell, shell.client(base_url=server.url, max_retries=0), "/one-chunk")
+        if shell.is_async:
+            iterator = stream.__aiter__()
+            taken = [shell.run(iterator.__anext__()), shell.run(iterator.__anext__())]
+            with pytest.raises(APIError, match="late"):
+                shell.run(iterator.__anext__())
+        else:
+            iterator = iter(stream)
+            taken = [next(iterator), next(iterator)]
+            with pytest.raises(APIError, match="late"):
+                next(iterator)
+        assert taken == [{"n": 1}, {"n": 2}]
 
 
 def test_error_object_in_data_raises(shell: Shell) -> None:

@@ -34,7 +34,7 @@ from .._redact import redact_url
 from .._request import PreparedRequest, origin_key
 from .aiohttp_body import TIMED_BODY_MIN, TimedBody, WriteTimeoutError
 from .aiohttp_cookies import OriginCookieJar
-from .base import MAX_HEADER_LINE, too_large, warn_if_unverified
+from .base import MAX_HEADER_LINE, MAX_RESPONSE_HEADERS, TOO_MANY_HEADERS, too_large, warn_if_unverified
 from .environment import OriginEnvironment, environment_for, netrc_file, split_userinfo
 
 __all__ = [
@@ -93,6 +93,7 @@ def aiohttp_session_factory(settings: Any) -> aiohttp.ClientSession:
         # The same limit as the requests transport (http.client's), not aiohttp's 8190 bytes.
         max_line_size=MAX_HEADER_LINE,
         max_field_size=MAX_HEADER_LINE,
+        max_headers=MAX_RESPONSE_HEADERS,  # aiohttp's own is 128: one limit for both shells
     )
     disable_hidden_retry(session)
     return session
@@ -129,7 +130,8 @@ def map_aiohttp_error(exc: BaseException, request: PreparedRequest) -> APIError:
     elif isinstance(exc, (aiohttp.ClientPayloadError, aiohttp.ServerDisconnectedError)):
         error = StreamInterruptedError(f"the response was cut off: {_reason(exc)} {where}", request=request)
     elif isinstance(exc, aiohttp.ClientResponseError):  # the response parser refused what it read
-        error = APIConnectionError(f"the server sent a malformed response: {exc.message} {where}", request=request)
+        said = TOO_MANY_HEADERS if exc.message == "Too many headers received" else exc.message  # aiohttp's words
+        error = APIConnectionError(f"the server sent a malformed response: {said} {where}", request=request)
     elif isinstance(exc, aiohttp.ClientConnectorError):
         try:
             os_error: Optional[BaseException] = exc.os_error
@@ -367,6 +369,25 @@ class _Chunks:
 # -- sending -------------------------------------------------------------------------
 
 
+# aiohttp adds these when a request has none (a Content-Type to every POST, PUT and PATCH, and to any body).
+_AUTO_HEADERS = ("Accept", "User-Agent", "Content-Type")
+_TYPED_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+
+def auto_header_skips(headers: Any, method: str, has_body: bool) -> Optional[tuple[str, ...]]:
+    """The headers aiohttp would add that this request leaves out on purpose (``None``: none).
+
+    The library sends its own Accept, User-Agent and (with a body) Content-Type;
+    one missing was omitted by the caller, or the request has no body. Passed
+    per request: a session-wide ``skip_auto_headers`` costs every request a
+    copy of its headers inside aiohttp.
+    """
+    missing = tuple(name for name in _AUTO_HEADERS if name not in headers)  # case-insensitive mappings
+    if missing and missing[-1] == "Content-Type" and not has_body and method not in _TYPED_METHODS:
+        missing = missing[:-1]  # aiohttp adds none here
+    return missing or None
+
+
 def _body(request: PreparedRequest) -> Any:
     """What aiohttp is given to send: big bodies and files go through the write timeout."""
     content = request.content
@@ -391,10 +412,27 @@ class AiohttpTransport:
         self._timeouts: tuple[Optional[Timeout], Any] = (None, None)
         # aiohttp turns a dict of headers into a CIMultiDict on every request: hand it one made
         # once for the headers most requests carry (it never changes it).
-        self._default_headers = (default_headers, CIMultiDictProxy(CIMultiDict(default_headers)))
+        bodyless = {name: value for name, value in default_headers.items() if name.lower() != "content-type"}
+        self._templates = tuple(
+            (
+                made,
+                CIMultiDictProxy(CIMultiDict(made)),
+                # What aiohttp must not add: to a GET (say), and to a POST or a body.
+                (auto_header_skips(made_ci, "GET", False), auto_header_skips(made_ci, "POST", True)),
+            )
+            for made, made_ci in ((made, CIMultiDict(made)) for made in (default_headers, bodyless))
+        )
 
     async def send(self, request: PreparedRequest) -> AiohttpResponse:
         """Send ``request`` (no redirects followed) and return its response head."""
+        return await self._open(request, False)  # type: ignore[no-any-return]
+
+    async def exchange(self, request: PreparedRequest) -> tuple[AiohttpResponse, bytes]:
+        """Send ``request`` (no redirects followed) and read its whole body: the response and the body."""
+        return await self._open(request, True)  # type: ignore[no-any-return]
+
+    async def _open(self, request: PreparedRequest, read: bool) -> Any:
+        # One coroutine for the send and the read of an exchange: every await passes through it.
         headers: Any = request.headers.to_dict()
         check_sent_headers(headers)  # auth, policies and _prepare_request added headers after the builder
         slots = self._slots
@@ -423,13 +461,21 @@ class AiohttpTransport:
                 url, credentials = split_userinfo(url)
                 if credentials is not None and "authorization" not in request.headers:
                     headers["Authorization"] = credentials
+            body = _body(request)
             if env.headers:  # netrc / proxy credentials for this origin, unless the request has its own
                 present = {name.lower() for name in headers}
                 for name, value in env.headers.items():
                     if name.lower() not in present:
                         headers[name] = value
-            elif headers == self._default_headers[0]:  # most requests: the defaults as built
-                headers = self._default_headers[1]
+                skips = auto_header_skips(request.headers, request.method, body is not None)
+            else:
+                for template, prebuilt, template_skips in self._templates:
+                    if headers == template:  # most requests: the defaults as built (with or without a body)
+                        headers = prebuilt
+                        skips = template_skips[body is not None or request.method in _TYPED_METHODS]
+                        break
+                else:
+                    skips = auto_header_skips(request.headers, request.method, body is not None)
             timeout = request.timeout
             if timeout is not self._timeouts[0]:  # the same Timeout object on most calls
                 self._timeouts = (timeout, client_timeout(timeout))
@@ -437,7 +483,8 @@ class AiohttpTransport:
                 request.method,
                 url,
                 headers=headers,
-                data=_body(request),
+                skip_auto_headers=skips,
+                data=body,
                 timeout=self._timeouts[1],
                 allow_redirects=False,
                 proxy=env.proxy,
@@ -449,7 +496,10 @@ class AiohttpTransport:
         except BaseException:
             slots.release()
             raise
-        return AiohttpResponse(raw, request, slots, self.max_response_size)
+        response = AiohttpResponse(raw, request, slots, self.max_response_size)
+        if not read:
+            return response
+        return response, await response.read()
 
     async def _environment(self, url: str) -> OriginEnvironment:
         """The environment's proxy and netrc credentials for ``url``'s origin, looked up once (in a thread)."""

@@ -24,7 +24,10 @@ __all__ = ["TIMED_BODY_MIN", "TimedBody", "WriteTimeoutError"]
 
 
 #: Bodies at least this big are sent through :class:`TimedBody`; smaller ones fit the socket's
-#: buffers at once (aiohttp only waits for the peer past 64 KiB of unsent data).
+#: buffers at once (aiohttp only waits for the peer past 64 KiB of unsent data). So a small body
+#: needs no write timeout: no write of it ever waits for the server, and a server that never reads
+#: it leaves the client waiting for the response, which ``Timeout.read`` bounds (the sync shell's
+#: small sends behave the same; tests/test_limits.py checks both).
 TIMED_BODY_MIN = 64 * 1024
 _PIECE = 64 * 1024
 

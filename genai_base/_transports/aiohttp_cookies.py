@@ -49,7 +49,7 @@ class OriginCookieJar(aiohttp.CookieJar):
     def update_cookies_from_headers(self, headers: Sequence[str], response_url: URL) -> None:
         # aiohttp >= 3.12 stores cookies from the raw Set-Cookie headers through this method.
         if headers:
-            self._jar_for(response_url).update_cookies_from_headers(headers, response_url)  # type: ignore[attr-defined]
+            self._jar_for(response_url).update_cookies_from_headers(headers, response_url)
 
     def filter_cookies(self, request_url: URL = _NO_URL) -> "BaseCookie[str]":
         jar = self._by_origin.get(_origin(request_url))

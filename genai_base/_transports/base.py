@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MAX_HEADER_LINE",
+    "MAX_RESPONSE_HEADERS",
+    "TOO_MANY_HEADERS",
     "AsyncResponse",
     "AsyncSessionFactory",
     "AsyncTransport",
@@ -38,6 +40,11 @@ _warned_unverified = False
 
 #: The longest response status or header line either transport accepts (http.client's own limit).
 MAX_HEADER_LINE = 65536
+#: The most header fields a response head may hold, on both transports: http.client refuses a 100th
+#: (it counts the blank line ending the head among its 100 lines), and aiohttp is given the same limit.
+MAX_RESPONSE_HEADERS = 99
+#: What either transport says of a head past that limit.
+TOO_MANY_HEADERS = f"more than MAX_RESPONSE_HEADERS ({MAX_RESPONSE_HEADERS}) response headers"
 
 
 def warn_if_unverified(verify: Any) -> None:

@@ -11,7 +11,6 @@ mapped in :mod:`.requests_errors`.
 from __future__ import annotations
 
 import logging
-import os
 import re
 import threading
 import time
@@ -19,6 +18,7 @@ from typing import Any, Optional
 
 import requests
 import requests.utils
+import urllib3.util
 from requests.structures import CaseInsensitiveDict
 
 from .._errors import APIConnectionError
@@ -97,6 +97,9 @@ install_urllib3_log_filter()
 def requests_session_factory(settings: Any) -> requests.Session:
     """A ``requests.Session`` with the pool size, proxies, TLS and ``trust_env`` settings."""
     session = requests.Session()
+    # The library sends its own Accept and User-Agent: a request without one had it omitted by the caller.
+    for name in ("Accept", "User-Agent"):
+        session.headers.pop(name, None)
     session.cookies.set_policy(OriginCookiePolicy())  # cookies go back only to the origin that set them
     adapter = BlockingPoolAdapter(pool_connections=settings["pool_keepalive"] or 1, pool_maxsize=settings["pool_size"])
     session.mount("http://", adapter)
@@ -128,12 +131,14 @@ class RequestsTransport:
         self.max_response_size = max_response_size
         self._env_by_origin: dict[str, dict[str, Any]] = {}
         self._env_lock = threading.Lock()
-        self._pid = os.getpid()
+
 
     def send(self, request: PreparedRequest) -> RequestsResponse:
         """Send ``request`` (no redirects followed) and return its response head."""
         headers = request.headers.to_dict()
         check_sent_headers(headers)  # auth, policies and _prepare_request added headers after the builder
+        if "user-agent" not in request.headers:  # omitted by the caller: urllib3 would send its own
+            headers["User-Agent"] = urllib3.util.SKIP_HEADER
         timeout = request.timeout
         attempt_timeout.set(timeout)
         ends = None if timeout.total is None else time.monotonic() + timeout.total
@@ -153,6 +158,11 @@ class RequestsTransport:
                 request=request,
             )
         return RequestsResponse(raw, request, self.max_response_size, ends)
+
+    def exchange(self, request: PreparedRequest) -> tuple[RequestsResponse, bytes]:
+        """Send ``request`` (no redirects followed) and read its whole body: the response and the body."""
+        response = self.send(request)
+        return response, response.read()
 
     def _send(self, request: PreparedRequest, own: dict[str, str]) -> requests.Response:
         session = self.session
@@ -187,7 +197,7 @@ class RequestsTransport:
         if auth is None and not session.cookies and (body is None or type(body) is bytes):
             prepared.method = request.method
             prepared.url = _prepared_url(url)
-            headers: CaseInsensitiveDict[Any] = CaseInsensitiveDict(session.headers)  # type: ignore[arg-type]
+            headers: CaseInsensitiveDict[Any] = CaseInsensitiveDict(session.headers)
             headers.update(own)
             if body is not None:
                 headers["Content-Length"] = str(len(body))

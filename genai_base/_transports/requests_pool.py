@@ -15,8 +15,9 @@ connection's ``response_class``):
   the final one is skipped, as aiohttp does (http.client skips only ``100``);
 - a response line holding a bare CR or a NUL is refused (http.client's
   header parser would split a header at a bare CR, letting a value inject
-  another header), and a line is at most :data:`MAX_HEADER_LINE` bytes, the
-  same limit the aiohttp transport is given.
+  another header), a line is at most :data:`MAX_HEADER_LINE` bytes and a head
+  holds at most :data:`MAX_RESPONSE_HEADERS` headers, the limits the aiohttp
+  transport is given.
 
 The attempt's timeouts reach the pool and the connection in a context
 variable: ``requests`` has no way to pass them through ``Session.send``.
@@ -35,7 +36,7 @@ import urllib3.connection
 from requests.adapters import HTTPAdapter
 
 from .._options import Timeout
-from .base import MAX_HEADER_LINE
+from .base import MAX_HEADER_LINE, MAX_RESPONSE_HEADERS, TOO_MANY_HEADERS
 
 __all__ = [
     "MAX_HEADER_LINE",
@@ -74,10 +75,11 @@ class UnsafeResponseError(http.client.HTTPException):
 class _HeaderLines:
     """The response's file while http.client reads the status and header lines: each line checked."""
 
-    __slots__ = ("_raw",)
+    __slots__ = ("_lines", "_raw")
 
     def __init__(self, raw: Any) -> None:
         self._raw = raw
+        self._lines = 0  # of the head being read: its status line, then its header lines
 
     def readline(self, limit: int = -1) -> bytes:
         line: bytes = self._raw.readline(limit)
@@ -87,6 +89,12 @@ class _HeaderLines:
             raise UnsafeResponseError(f"the server sent a response header line with {what} in it")
         if len(text) > MAX_HEADER_LINE:
             raise UnsafeResponseError(f"the server sent a response header line longer than {MAX_HEADER_LINE} bytes")
+        if not text:
+            self._lines = 0  # the blank line ending a head (an informational response's, or the final one's)
+        else:
+            self._lines += 1
+            if self._lines > MAX_RESPONSE_HEADERS + 1:
+                raise UnsafeResponseError(TOO_MANY_HEADERS)
         return line
 
     def __getattr__(self, name: str) -> Any:
@@ -101,12 +109,12 @@ class _GuardedResponse(http.client.HTTPResponse):
             return
         raw = self.fp
         guard = _HeaderLines(raw)
-        self.fp = guard  # type: ignore[assignment]
+        self.fp = guard
         try:
             super().begin()
             # 101 ends HTTP on this connection; 100 is skipped by http.client itself.
             while 100 < self.status < 200 and self.status != 101:
-                self.headers = self.msg = None  # type: ignore[assignment]  # lets begin() read the next head
+                self.headers = self.msg = None  # lets begin() read the next head
                 super().begin()
         finally:
             if self.fp is guard:

@@ -1,35 +1,22 @@
-"""What the commands share: usage errors, optional features, JSON output and error lines."""
+"""What the commands share: usage errors, JSON output and error lines."""
 
 from __future__ import annotations
 
-import importlib
 import json
 from typing import Any, Optional
 
 from .._errors import APIStatusError
-from .._request import redact_url
+from .._redact import redact_url
 
 __all__ = [
     "PROG",
     "UsageError",
     "one_line",
-    "missing_feature",
-    "NOT_AVAILABLE_ERRORS",
     "to_json",
     "describe_error",
 ]
 
 PROG = "genai-base"
-
-# What a feature that has not landed yet raises when used: its module or a name in it is missing.
-NOT_AVAILABLE_ERRORS = (ImportError, AttributeError)
-
-# Each optional feature: the module and the names the clients import from it.
-_FEATURES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "streaming": ("genai_base._streaming", ("Stream", "AsyncStream")),
-    "pagination": ("genai_base._pagination", ("SyncPage", "AsyncPager")),
-}
-
 
 # An error body quoted in an error line is cut to this many characters.
 _BODY_CHARS = 1000
@@ -52,19 +39,6 @@ class UsageError(Exception):
 def one_line(text: str) -> str:
     """``text`` with its lines joined, so an error stays on one line."""
     return " ".join(part.strip() for part in text.splitlines() if part.strip())
-
-
-def missing_feature(feature: str) -> Optional[str]:
-    """Why ``feature`` ("streaming", "pagination") can't be used yet, or ``None`` when it can."""
-    module_name, names = _FEATURES[feature]
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as exc:
-        return f"{module_name} is missing ({exc})"
-    absent = [name for name in names if not hasattr(module, name)]
-    if absent:
-        return f"{module_name} has no {', '.join(absent)}"
-    return None
 
 
 def to_json(data: Any, *, indent: Optional[int] = 2) -> str:

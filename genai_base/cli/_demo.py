@@ -18,7 +18,7 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional, TextIO
 
-from ._common import NOT_AVAILABLE_ERRORS, PROG, describe_error, one_line
+from ._common import PROG, describe_error
 from ._term import Progress, Terminal
 
 __all__ = ["add_parser", "run", "run_demo", "DemoHook", "Stats", "SECTIONS"]
@@ -128,17 +128,12 @@ class DemoHook:
 
 
 class NotAvailable(Exception):
-    """A part the demo cannot show here: a feature not landed yet, or a plugin not installed."""
+    """A part the demo cannot show here: its plugin is not installed, disabled, or not usable."""
 
 
-def _fail(ui: UI, stats: Stats, name: str, exc: BaseException, feature: Optional[str], debug: bool) -> None:
+def _fail(ui: UI, stats: Stats, name: str, exc: BaseException, debug: bool) -> None:
     if isinstance(exc, NotAvailable):
         ui.line(str(exc), style="yellow")
-        stats.skipped.append(name)
-        return
-    if feature is not None and isinstance(exc, NOT_AVAILABLE_ERRORS):
-        ui.line(f"not available yet: {feature} has not landed ({type(exc).__name__}: {one_line(str(exc))})",
-                style="yellow")
         stats.skipped.append(name)
         return
     if debug:
@@ -147,28 +142,28 @@ def _fail(ui: UI, stats: Stats, name: str, exc: BaseException, feature: Optional
     stats.failed.append(name)
 
 
-# One demo part: (section number, detail line, the feature it needs or None, the code to run).
-Part = tuple[int, str, Optional[str], Callable[[], Any]]
+# One demo part: (section number, detail line, the code to run).
+Part = tuple[int, str, Callable[[], Any]]
 
 
 def run_parts(ui: UI, stats: Stats, shell: str, parts: list[Part], debug: bool) -> None:
     """Run the sync parts, each on its own: one failing does not stop the others."""
-    for number, detail, feature, fn in parts:
+    for number, detail, fn in parts:
         ui.section(number, detail)
         try:
             fn()
         except Exception as exc:
-            _fail(ui, stats, f"{shell}: {SECTIONS[number - 1]}", exc, feature, debug)
+            _fail(ui, stats, f"{shell}: {SECTIONS[number - 1]}", exc, debug)
 
 
 async def run_async_parts(ui: UI, stats: Stats, shell: str, parts: list[Part], debug: bool) -> None:
     """Like :func:`run_parts` for coroutine functions."""
-    for number, detail, feature, fn in parts:
+    for number, detail, fn in parts:
         ui.section(number, detail)
         try:
             await fn()
         except Exception as exc:
-            _fail(ui, stats, f"{shell}: {SECTIONS[number - 1]}", exc, feature, debug)
+            _fail(ui, stats, f"{shell}: {SECTIONS[number - 1]}", exc, debug)
 
 
 def demo_container(hook: DemoHook, extra: Optional[dict[str, Any]] = None) -> Any:

@@ -7,7 +7,7 @@ import json
 import time
 from typing import Any
 
-from ._common import missing_feature, to_json
+from ._common import to_json
 from ._demo import UI, DemoHook, NotAvailable, Part, Stats, demo_container, run_async_parts, run_parts
 
 __all__ = ["run_sync", "run_async", "FLAKY", "SSE", "LISTING", "LISTING_TOTAL", "PLUGIN", "PLUGIN_DISTRIBUTION"]
@@ -39,12 +39,6 @@ def _client_kwargs(server: Any, container: Any) -> dict[str, Any]:
     from .._version import __version__
 
     return {"version": __version__, "base_url": server.url, "container": container}
-
-
-def _require(feature: str) -> None:
-    reason = missing_feature(feature)
-    if reason is not None:
-        raise NotAvailable(f"not available yet: {feature} has not landed ({reason})")
 
 
 def _millis(seconds: float) -> str:
@@ -83,7 +77,6 @@ class _ListingTally:
     """What both demo listings do per item and at the end; the loops differ only by ``async for``."""
 
     def __init__(self, ui: UI, stats: Stats) -> None:
-        _require("pagination")
         self.ui, self.stats = ui, stats
         self.started, self.calls_before, self.count = time.monotonic(), stats.calls, 0
         self.progress = ui.progress("items", LISTING_TOTAL)
@@ -170,11 +163,11 @@ def run_sync(ui: UI, stats: Stats, server: Any, hook: DemoHook, debug: bool) -> 
 
     with SyncAPIClient(**_client_kwargs(server, demo_container(hook))) as client:
         parts: list[Part] = [
-            (1, "GET /echo", None, lambda: _plain(ui, client)),
-            (2, f"GET {FLAKY} answers 503, 503, then 200", None, lambda: _retried(ui, server, hook, client)),
-            (3, f"GET {SSE}, printed as it arrives", "streaming", lambda: _streamed(ui, stats, client)),
-            (4, f"GET {LISTING} with the cursor paginator", "pagination", lambda: _listing(ui, stats, client)),
-            (5, f"the {PLUGIN!r} serializer", None, lambda: _plugin(ui, server, hook)),
+            (1, "GET /echo", lambda: _plain(ui, client)),
+            (2, f"GET {FLAKY} answers 503, 503, then 200", lambda: _retried(ui, server, hook, client)),
+            (3, f"GET {SSE}, printed as it arrives", lambda: _streamed(ui, stats, client)),
+            (4, f"GET {LISTING} with the cursor paginator", lambda: _listing(ui, stats, client)),
+            (5, f"the {PLUGIN!r} serializer", lambda: _plugin(ui, server, hook)),
         ]
         run_parts(ui, stats, "sync", parts, debug)
 
@@ -182,7 +175,7 @@ def run_sync(ui: UI, stats: Stats, server: Any, hook: DemoHook, debug: bool) -> 
 def _plain(ui: UI, client: Any) -> None:
     from .._response import APIResponse
 
-    response = client.get("/echo", cast_to=APIResponse[dict])
+    response = client.get("/echo", cast_to=APIResponse[dict[str, Any]])
     _report_plain(ui, response, response.parse())
 
 
@@ -192,14 +185,13 @@ def _retried(ui: UI, server: Any, hook: DemoHook, client: Any) -> None:
     server.script(FLAKY, _flaky_replies())
     hook.narrate = True
     try:
-        response = client.get(FLAKY, cast_to=APIResponse[dict])
+        response = client.get(FLAKY, cast_to=APIResponse[dict[str, Any]])
     finally:
         hook.narrate = False
     _report_retried(ui, response, response.parse())
 
 
 def _streamed(ui: UI, stats: Stats, client: Any) -> None:
-    _require("streaming")
     started = time.monotonic()
     stream = client.get(SSE, cast_to=dict, stream=True)
     count = 0
@@ -242,11 +234,11 @@ async def run_async(ui: UI, stats: Stats, server: Any, hook: DemoHook, debug: bo
 
     async with AsyncAPIClient(**_client_kwargs(server, demo_container(hook))) as client:
         parts: list[Part] = [
-            (1, f"GET /echo, then {CONCURRENT} at once", None, lambda: _aplain(ui, client)),
-            (2, f"GET {FLAKY} answers 503, 503, then 200", None, lambda: _aretried(ui, server, hook, client)),
-            (3, f"GET {SSE}, printed as it arrives", "streaming", lambda: _astreamed(ui, stats, client)),
-            (4, f"GET {LISTING} with the cursor paginator", "pagination", lambda: _alisting(ui, stats, client)),
-            (5, f"the {PLUGIN!r} serializer", None, lambda: _aplugin(ui, server, hook)),
+            (1, f"GET /echo, then {CONCURRENT} at once", lambda: _aplain(ui, client)),
+            (2, f"GET {FLAKY} answers 503, 503, then 200", lambda: _aretried(ui, server, hook, client)),
+            (3, f"GET {SSE}, printed as it arrives", lambda: _astreamed(ui, stats, client)),
+            (4, f"GET {LISTING} with the cursor paginator", lambda: _alisting(ui, stats, client)),
+            (5, f"the {PLUGIN!r} serializer", lambda: _aplugin(ui, server, hook)),
         ]
         await run_async_parts(ui, stats, "async", parts, debug)
 
@@ -255,7 +247,7 @@ async def _aplain(ui: UI, client: Any) -> None:
     from .._options import make_request_options
     from .._response import APIResponse
 
-    response = await client.get("/echo", cast_to=APIResponse[dict])
+    response = await client.get("/echo", cast_to=APIResponse[dict[str, Any]])
     _report_plain(ui, response, await response.parse())
     started = time.monotonic()
     answers = await asyncio.gather(
@@ -276,14 +268,13 @@ async def _aretried(ui: UI, server: Any, hook: DemoHook, client: Any) -> None:
     server.script(FLAKY, _flaky_replies())
     hook.narrate = True
     try:
-        response = await client.get(FLAKY, cast_to=APIResponse[dict])
+        response = await client.get(FLAKY, cast_to=APIResponse[dict[str, Any]])
     finally:
         hook.narrate = False
     _report_retried(ui, response, await response.parse())
 
 
 async def _astreamed(ui: UI, stats: Stats, client: Any) -> None:
-    _require("streaming")
     started = time.monotonic()
     stream = await client.get(SSE, cast_to=dict, stream=True)
     count = 0

@@ -13,7 +13,7 @@ from .._options import FinalRequestOptions
 from .._response import APIResponse
 from .._sync import SyncAPIClient
 from .._version import __version__
-from ._common import PROG, UsageError, missing_feature, to_json
+from ._common import PROG, UsageError, to_json
 from ._narrate import CommandHook
 from ._url import parse_target, shown
 
@@ -168,10 +168,6 @@ def run(args: argparse.Namespace) -> int:
                              _USAGE_PROG)
         headers["Authorization"] = target.authorization
     body = _body(args.data, headers)
-    if args.stream:
-        reason = missing_feature("streaming")
-        if reason is not None:
-            raise RuntimeError(f"--stream is not available yet in this genai_base: {reason}")
     # Imported here: dependency_injector is not needed for "genai-base --help" (genai_base loads it lazily too).
     from .._container import ClientContainer
 

@@ -21,7 +21,7 @@ import itertools
 from collections.abc import Callable
 from typing import Any
 
-from ._fields import FieldDecl, ModelInfo
+from ._fields import LOCK, FieldDecl, ModelInfo
 from ._instances import NEW, SET_DICT, SET_EXTRA, SET_FIELDS_SET
 from ._nodes import ModelRoot, TypeNode, json_value
 
@@ -30,11 +30,14 @@ __all__ = [
     "KEEP_KINDS",
     "Source",
     "Unsure",
+    "compiled_once",
     "default_code",
     "fields_set_maker",
+    "identity",
     "instance_tail",
     "lazy_model_fn",
     "literal",
+    "node_function",
     "refused_types",
     "type_test",
     "value_table",
@@ -65,6 +68,7 @@ _BUILTINS = {
     for b in (len, list, map, type, float, int, str, bool, dict, OverflowError, TypeError, AttributeError, ValueError)
 } | {"Exception": Exception}
 _counter = itertools.count()
+_ABSENT: Any = object()  # "key not in the data": the generated code's M
 
 
 class Unsure(Exception):
@@ -84,6 +88,7 @@ class Source:
         self.ns: dict[str, Any] = {
             "__builtins__": _BUILTINS,
             "Unsure": Unsure,
+            "M": _ABSENT,
             "NEW": NEW,
             "SET_DICT": SET_DICT,
             "SET_EXTRA": SET_EXTRA,
@@ -107,6 +112,38 @@ class Source:
         exec(code, self.ns)  # the source is generated from the model's declarations (see the module doc)
         fn: Callable[..., Any] = self.ns[name]
         return fn
+
+
+def compiled_once(
+    holder: Any, attr: str, unset: Any, compile_fn: Callable[..., Callable[..., Any]], *args: Any
+) -> Callable[..., Any]:
+    """``holder.<attr>``, set to ``compile_fn(*args)`` under the models' lock if it is still ``unset``.
+
+    The callers read the attribute first themselves: this is the slow path,
+    taken once per model class or type node and mode.
+    """
+    fn: Callable[..., Any] = getattr(holder, attr)
+    if fn is unset:
+        with LOCK:
+            fn = getattr(holder, attr)
+            if fn is unset:
+                fn = compile_fn(*args)
+                setattr(holder, attr, fn)
+    return fn
+
+
+def identity(value: Any) -> Any:
+    """A value's loader where the value is taken as it is."""
+    return value
+
+
+def node_function(mode: str, node: TypeNode, emitter: Callable[[Source], Any], name: str) -> Callable[[Any], Any]:
+    """A generated function ``name(v)`` returning what ``emitter(source).value`` writes for one value of ``node``."""
+    source = Source(f"{mode} {node.display}")
+    source.line(0, f"def {name}(v):")
+    emitter(source).value(node, "v", "r", 1)
+    source.line(1, "return r")
+    return source.build(name)
 
 
 def lazy_model_fn(

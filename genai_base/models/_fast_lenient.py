@@ -20,50 +20,36 @@ from ._compile import (
     KEEP_KINDS,
     Source,
     Unsure,
+    compiled_once,
     default_code,
+    identity,
     instance_tail,
     lazy_model_fn,
     literal,
+    node_function,
     refused_types,
     type_test,
     value_table,
 )
 from ._fast_strict import strict_node_fn
-from ._fields import LOCK, ModelInfo, discriminator, model_info
+from ._fields import ModelInfo, discriminator, model_info
 from ._lenient import construct, shape_fits
 from ._ma_fields import ISO_DATE, ISO_DATETIME, utc_z
-from ._nodes import UNSET, ModelRoot, TypeNode, tag_key
+from ._nodes import UNSET, ModelRoot, TypeNode, lookup_tag
 
 __all__ = ["lenient_model_fn", "lenient_node_fn"]
-
-_ABSENT: Any = object()  # "key not in the data", as the generated code's M
 
 
 def lenient_model_fn(cls: type[ModelRoot]) -> Callable[[dict[Any, Any]], Any]:
     """The compiled lenient builder of ``cls``: takes a ``dict``, returns an instance, never raises for data."""
     info = model_info(cls)
-    fn = info.lenient
-    if fn is None:
-        with LOCK:
-            fn = info.lenient
-            if fn is None:
-                fn = info.lenient = _compile_model(cls, info)
-    return fn  # type: ignore[no-any-return]
+    return info.lenient or compiled_once(info, "lenient", None, _compile_model, cls, info)
 
 
 def lenient_node_fn(node: TypeNode) -> Callable[[Any], Any]:
     """The compiled lenient builder of one value of ``node``: ``construct(node, value)``, faster."""
     fn = node.lenient_fn
-    if fn is UNSET:
-        with LOCK:
-            fn = node.lenient_fn
-            if fn is UNSET:
-                fn = node.lenient_fn = _compile_node(node)
-    return fn  # type: ignore[no-any-return]
-
-
-def _identity(value: Any) -> Any:
-    return value
+    return fn if fn is not UNSET else compiled_once(node, "lenient_fn", UNSET, _compile_node, node)
 
 
 class _Emitter:
@@ -138,7 +124,6 @@ class _Emitter:
 
 def _compile_model(cls: type[ModelRoot], info: ModelInfo) -> Callable[[dict[Any, Any]], Any]:
     s = Source(f"lenient {cls.__qualname__}")
-    s.ns["M"] = _ABSENT
     emit = _Emitter(s)
     s.line(0, "def build(d):")
     s.line(1, "get = d.get")
@@ -159,13 +144,8 @@ def _compile_node(node: TypeNode) -> Callable[[Any], Any]:
     if node.kind == "union":
         return _union_fn(node)
     if node.kind in KEEP_KINDS:
-        return _identity
-    s = Source(f"lenient {node.display}")
-    s.ns["M"] = _ABSENT
-    s.line(0, "def build(v):")
-    _Emitter(s).value(node, "v", "r", 1)
-    s.line(1, "return r")
-    return s.build("build")
+        return identity
+    return node_function("lenient", node, _Emitter, "build")
 
 
 def _union_fn(node: TypeNode) -> Callable[[Any], Any]:
@@ -187,10 +167,7 @@ def _union_fn(node: TypeNode) -> Callable[[Any], Any]:
                 prepared.extend(prepare())
             tag_field, by_tag, validated, shaped = prepared
             if by_tag is not None and isinstance(value, Mapping):
-                try:
-                    fn = by_tag.get(tag_key(value.get(tag_field)))
-                except TypeError:  # an unhashable tag matches no member
-                    fn = None
+                fn = lookup_tag(by_tag, value.get(tag_field))
                 if fn is not None:
                     return fn(value)
             kind = type(value)

@@ -23,45 +23,35 @@ from ._compile import (
     BULK_TYPES,
     Source,
     Unsure,
+    compiled_once,
     default_code,
+    identity,
     instance_tail,
     lazy_model_fn,
     literal,
+    node_function,
     refused_types,
     type_test,
     value_table,
 )
-from ._fields import LOCK, ModelInfo, discriminator, model_info
+from ._fields import ModelInfo, discriminator, model_info
 from ._ma_fields import ISO_DATE, ISO_DATETIME, utc_z
-from ._nodes import UNSET, ModelRoot, TypeNode, tag_key
+from ._nodes import UNSET, ModelRoot, TypeNode, lookup_tag
 from ._schema import field_for
 
 __all__ = ["strict_model_fn", "strict_node_fn"]
-
-_ABSENT: Any = object()  # "key not in the data", as the generated code's M
 
 
 def strict_model_fn(cls: type[ModelRoot]) -> Callable[[dict[Any, Any]], Any]:
     """The compiled strict loader of ``cls``: takes a ``dict``, returns an instance or raises ``Unsure``."""
     info = model_info(cls)
-    fn = info.strict
-    if fn is None:
-        with LOCK:
-            fn = info.strict
-            if fn is None:
-                fn = info.strict = _compile_model(cls, info)
-    return fn  # type: ignore[no-any-return]
+    return info.strict or compiled_once(info, "strict", None, _compile_model, cls, info)
 
 
 def strict_node_fn(node: TypeNode) -> Callable[[Any], Any]:
     """The compiled strict loader of one value of ``node`` (``None`` included)."""
     fn = node.strict_fn
-    if fn is UNSET:
-        with LOCK:
-            fn = node.strict_fn
-            if fn is UNSET:
-                fn = node.strict_fn = _compile_node(node)
-    return fn  # type: ignore[no-any-return]
+    return fn if fn is not UNSET else compiled_once(node, "strict_fn", UNSET, _compile_node, node)
 
 
 def _slow(node: TypeNode) -> Callable[[Any], Any]:
@@ -74,10 +64,6 @@ def _slow(node: TypeNode) -> Callable[[Any], Any]:
             raise Unsure from None
 
     return slow
-
-
-def _identity(value: Any) -> Any:
-    return value
 
 
 class _Emitter:
@@ -209,7 +195,6 @@ class _Emitter:
 
 def _compile_model(cls: type[ModelRoot], info: ModelInfo) -> Callable[[dict[Any, Any]], Any]:
     s = Source(f"strict {cls.__qualname__}")
-    s.ns["M"] = _ABSENT
     emit = _Emitter(s)
     optional = [f for f in info.fields if not f.required]
     bit = {f.name: 1 << i for i, f in enumerate(optional)}
@@ -239,13 +224,8 @@ def _compile_node(node: TypeNode) -> Callable[[Any], Any]:
     if node.kind == "union":
         return _union_fn(node)
     if node.kind == "any":
-        return _identity
-    s = Source(f"strict {node.display}")
-    s.ns["M"] = _ABSENT
-    s.line(0, "def load(v):")
-    _Emitter(s).value(node, "v", "r", 1)
-    s.line(1, "return r")
-    return s.build("load")
+        return identity
+    return node_function("strict", node, _Emitter, "load")
 
 
 def _union_fn(node: TypeNode) -> Callable[[Any], Any]:
@@ -270,10 +250,7 @@ def _union_fn(node: TypeNode) -> Callable[[Any], Any]:
         if type(value) is not dict and isinstance(value, Mapping):
             return slow(value)  # the schema's own handling of other mappings
         if by_tag is not None and type(value) is dict:
-            try:
-                fn = by_tag.get(tag_key(value.get(tag_field)))
-            except TypeError:  # an unhashable tag matches no member
-                fn = None
+            fn = lookup_tag(by_tag, value.get(tag_field))
             if fn is not None:
                 return fn(value)
             if tag_only:

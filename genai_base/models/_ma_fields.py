@@ -11,13 +11,20 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from marshmallow import ValidationError
 from marshmallow import fields as ma
 
 from ._fields import discriminator, model_field_nodes
 from ._nodes import TypeNode, json_value, lookup_tag
+
+if TYPE_CHECKING:  # marshmallow 4's fields are generic in their value; marshmallow 3's (the floor) are not
+    _AnyField = ma.Field[Any]
+    _AnyEnum = ma.Enum[Any]
+else:
+    _AnyField = ma.Field
+    _AnyEnum = ma.Enum
 
 __all__ = [
     "ISO_DATE",
@@ -37,7 +44,7 @@ def utc_z(value: str) -> str:
     return value[:-1] + "+00:00" if value[-1:] in ("Z", "z") else value
 
 
-def _iso_parser(field_cls: type[ma.Field], fallback: Callable[[str], Any]) -> Callable[[str], Any]:
+def _iso_parser(field_cls: type[ma.Field[Any]], fallback: Callable[[str], Any]) -> Callable[[str], Any]:
     # marshmallow's own ISO parser for the field class (marshmallow 3 and 4 differ), so that
     # the fast path parses a string exactly as the field does.
     funcs = getattr(field_cls, "DESERIALIZATION_FUNCS", None)
@@ -77,7 +84,7 @@ class DateTimeField(ma.DateTime):
         return super()._deserialize(value, attr, data, **kwargs)
 
 
-class EnumField(ma.Enum):
+class EnumField(_AnyEnum):
     """Enum by value that does not take ``True`` for a member whose value is 1."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> Any:
@@ -86,7 +93,7 @@ class EnumField(ma.Enum):
         return super()._deserialize(value, attr, data, **kwargs)
 
 
-class LiteralField(ma.Field):
+class LiteralField(_AnyField):
     """Accepts exactly one of the ``Literal`` choices (same JSON type, same value)."""
 
     default_error_messages = {"invalid": "Must be one of: {choices}."}
@@ -120,7 +127,7 @@ def _closeness(member: TypeNode, error: ValidationError, value: Mapping[Any, Any
     return (-sum(1 for key in value if key in known), _count_messages(error.messages))
 
 
-class UnionField(ma.Field):
+class UnionField(_AnyField):
     """A ``Union[...]``: chosen by discriminator when there is one, else first member that loads."""
 
     default_error_messages = {
@@ -128,7 +135,7 @@ class UnionField(ma.Field):
         "tag": "Must be one of: {choices}.",
     }
 
-    def __init__(self, node: TypeNode, member_fields: Sequence[ma.Field], **kwargs: Any) -> None:
+    def __init__(self, node: TypeNode, member_fields: Sequence[ma.Field[Any]], **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.node = node
         # One standalone field per member, in member order (``_schema.field_for`` builds them).

@@ -22,7 +22,7 @@ import enum
 import types
 import typing
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 __all__ = ["UNSET", "ModelRoot", "TypeNode", "annotation_node", "json_value", "lookup_tag", "tag_key"]
 
@@ -62,13 +62,16 @@ def json_value(choice: Any) -> Any:
     return choice.value if isinstance(choice, enum.Enum) else choice
 
 
+_Member = TypeVar("_Member")
+
+
 def tag_key(value: Any) -> tuple[type, Any]:
     """A lookup key that keeps ``True`` and ``1`` apart (they are equal in Python)."""
     return (type(value), value)
 
 
-def lookup_tag(by_tag: dict[tuple[type, Any], TypeNode], tag: Any) -> TypeNode | None:
-    """The union member whose discriminator accepts ``tag`` (``None`` if none does)."""
+def lookup_tag(by_tag: dict[tuple[type, Any], _Member], tag: Any) -> _Member | None:
+    """The union member (its node, or its loader) whose discriminator accepts ``tag`` (``None`` if none does)."""
     try:
         return by_tag.get(tag_key(tag))
     except TypeError:  # an unhashable tag (a list or dict from the wire) matches nothing

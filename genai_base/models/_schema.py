@@ -38,12 +38,12 @@ def model_schema(cls: type[ModelRoot]) -> Schema:
     return typing.cast(Schema, schema)
 
 
-def field_for(node: TypeNode) -> ma.Field:
+def field_for(node: TypeNode) -> ma.Field[Any]:
     """A standalone (unbound) marshmallow field for ``node``, built once and kept in the node."""
     found = node.ma_field
     if found is UNSET:
         found = node.ma_field = make_field(node)
-    return typing.cast(ma.Field, found)
+    return typing.cast("ma.Field[Any]", found)
 
 
 class _ModelSchema(Schema):
@@ -112,7 +112,7 @@ def _schema_of(model: type[ModelRoot], *, many: bool = False) -> Any:
     return schema
 
 
-def make_field(node: TypeNode, **kwargs: Any) -> ma.Field:
+def make_field(node: TypeNode, **kwargs: Any) -> ma.Field[Any]:
     """Build a marshmallow field for ``node``; ``kwargs`` go to the field (``data_key``, ...)."""
     kwargs["allow_none"] = node.nullable
     kind = node.kind

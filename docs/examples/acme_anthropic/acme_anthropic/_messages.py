@@ -1,7 +1,7 @@
 """``client.messages``: ``create`` a message, or ``stream`` its named events."""
 
 from functools import cached_property
-from typing import AsyncIterator, Iterable, Iterator, Mapping, Optional, Union, cast
+from typing import AsyncIterator, Iterable, Iterator, Mapping, Optional, Union
 
 from genai_base import (
     AsyncAPIResource,
@@ -21,8 +21,6 @@ __all__ = ["Messages", "AsyncMessages", "MessageStream", "AsyncMessageStream"]
 Headers = Optional[Mapping[str, Union[str, Omit]]]
 Turns = Iterable[Mapping[str, object]]
 
-# A union is not a class: the verbs take it as the item type all the same (the models layer loads unions).
-_EVENT = cast("type[object]", MessageStreamEvent)
 
 
 def _body(model: str, max_tokens: int, messages: Turns, system: Optional[str], stream: bool) -> dict[str, object]:
@@ -86,7 +84,7 @@ class Messages(SyncAPIResource):
     ) -> MessageStream:
         """The model's next message as named events (:data:`~acme_anthropic.MessageStreamEvent`)."""
         return self._post(
-            "/messages", cast_to=_EVENT, body=_body(model, max_tokens, messages, system, True),
+            "/messages", cast_to=MessageStreamEvent, body=_body(model, max_tokens, messages, system, True),
             options=make_request_options(extra_headers=extra_headers), stream=True, stream_cls=MessageStream,
         )
 
@@ -115,7 +113,7 @@ class AsyncMessages(AsyncAPIResource):
     ) -> AsyncMessageStream:
         """The model's next message as named events."""
         return await self._post(
-            "/messages", cast_to=_EVENT, body=_body(model, max_tokens, messages, system, True),
+            "/messages", cast_to=MessageStreamEvent, body=_body(model, max_tokens, messages, system, True),
             options=make_request_options(extra_headers=extra_headers), stream=True, stream_cls=AsyncMessageStream,
         )
 

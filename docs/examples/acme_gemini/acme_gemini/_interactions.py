@@ -1,7 +1,7 @@
 """``client.interactions``: create, get, cancel, delete, stream and wait for interactions."""
 
 import time
-from typing import Any, Iterable, Mapping, Optional, Union, cast
+from typing import Any, Iterable, Mapping, Optional, Union
 
 from genai_base import (
     AsyncAPIResource,
@@ -22,8 +22,6 @@ __all__ = ["Interactions", "AsyncInteractions", "InteractionStream", "AsyncInter
 
 Headers = Optional[Mapping[str, Union[str, Omit]]]
 Input = Union[str, Iterable[Mapping[str, object]]]
-
-_EVENT = cast("type[object]", InteractionEvent)
 
 
 def _body(model: str, input: Input, background: bool, stream: bool) -> dict[str, Any]:
@@ -78,7 +76,7 @@ class Interactions(SyncAPIResource):
     def stream(self, *, model: str, input: Input, extra_headers: Headers = None) -> InteractionStream:
         """Start an interaction and stream its events (:data:`~acme_gemini.InteractionEvent`)."""
         return self._post(
-            "/interactions", cast_to=_EVENT, body=_body(model, input, False, True),
+            "/interactions", cast_to=InteractionEvent, body=_body(model, input, False, True),
             options=make_request_options(extra_headers=extra_headers), stream=True, stream_cls=InteractionStream,
         )
 
@@ -129,7 +127,7 @@ class AsyncInteractions(AsyncAPIResource):
     async def stream(self, *, model: str, input: Input, extra_headers: Headers = None) -> AsyncInteractionStream:
         """Start an interaction and stream its events."""
         return await self._post(
-            "/interactions", cast_to=_EVENT, body=_body(model, input, False, True),
+            "/interactions", cast_to=InteractionEvent, body=_body(model, input, False, True),
             options=make_request_options(extra_headers=extra_headers), stream=True,
             stream_cls=AsyncInteractionStream,
         )

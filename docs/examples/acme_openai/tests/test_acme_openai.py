@@ -18,8 +18,18 @@ from acme_openai import (
     FileObject,
     ModelInfo,
 )
+from acme_openai.resources.models import PAGINATOR
 
-from genai_base import APIResponse, AsyncStream, Stream, to_raw_response_wrapper
+from genai_base import (
+    APIResponse,
+    AsyncAPIResponse,
+    AsyncPage,
+    AsyncStream,
+    Stream,
+    SyncPage,
+    make_request_options,
+    to_raw_response_wrapper,
+)
 from genai_base.testing import FakeAPIServer, Reply
 
 COMPLETION = {
@@ -132,12 +142,66 @@ def test_raw_responses(client: AcmeOpenAI, fake_api: FakeAPIServer, tmp_path: Pa
     assert [c.choices[0].delta.content for c in raw_stream.parse()] == ["a", "b"]
 
 
-@pytest.mark.xfail(strict=True, reason="library: get_api_list ignores the raw-response marker (returns the page)")
 def test_raw_response_of_a_listing(client: AcmeOpenAI, fake_api: FakeAPIServer) -> None:
     model_pages(fake_api)
     raw_page = to_raw_response_wrapper(client.models.list)()
     assert isinstance(raw_page, APIResponse)
     assert [m.id for m in raw_page.parse()] == ["m1", "m2", "m3"]
+
+
+def test_raw_listing_parses_to_the_page_and_pages_on(client: AcmeOpenAI, fake_api: FakeAPIServer) -> None:
+    fake_api.script("/v1/models", [
+        Reply(json={"data": [{"id": "m1"}, {"id": "m2"}], "next_cursor": "m2"}, headers={"x-request-id": "r1"}),
+        Reply(json={"data": [{"id": "m3"}], "next_cursor": None}),
+    ])
+    raw = client.models.with_raw_response.list(limit=2)
+    assert isinstance(raw, APIResponse)
+    assert (raw.status_code, raw.headers["x-request-id"], raw.method) == (200, "r1", "GET")
+    page = raw.parse()
+    assert isinstance(page, SyncPage) and raw.parse() is page  # parsed once
+    assert all(isinstance(m, ModelInfo) for m in page.items) and [m.id for m in page.items] == ["m1", "m2"]
+    assert page.response is raw and page.has_next_page()
+    second = page.get_next_page()
+    assert [m.id for m in second.items] == ["m3"] and not second.has_next_page()
+    assert isinstance(second.response, APIResponse)
+    first_sent, second_sent = fake_api.requests_to("/v1/models")
+    assert second_sent.query_dict() == {"limit": ["2"], "after": ["m2"]}
+    assert all("x-genai-base-raw-response" not in r.headers for r in (first_sent, second_sent))
+    assert raw.json()["next_cursor"] == "m2"  # the body itself, as of any raw response
+
+
+def test_streamed_listing_reads_the_first_page_on_parse(client: AcmeOpenAI, fake_api: FakeAPIServer) -> None:
+    model_pages(fake_api)
+    with client.models.with_streaming_response.list() as response:
+        assert isinstance(response, APIResponse) and not response.is_closed
+        page = response.parse()
+        assert [m.id for m in page.items] == ["m1", "m2"]
+    assert response.is_closed
+    assert [m.id for m in page] == ["m1", "m2", "m3"]  # paging on after the first response is closed
+    assert len(fake_api.requests_to("/v1/models")) == 2
+
+    model_pages(fake_api)
+    with client.models.with_streaming_response.list() as response:
+        assert '"next_cursor": "m2"' in "".join(response.iter_text())
+    assert response.is_closed
+
+
+def test_a_listing_post_parser_still_sees_the_body_first(client: AcmeOpenAI, fake_api: FakeAPIServer) -> None:
+    model_pages(fake_api)
+    seen: list[object] = []
+
+    def spy(data: object) -> object:
+        seen.append(data)
+        return data
+
+    def listing(*, extra_headers: dict[str, str] | None = None) -> SyncPage[ModelInfo]:
+        options = make_request_options(post_parser=spy, extra_headers=extra_headers)
+        return client.get_api_list("/models", model=ModelInfo, paginator=PAGINATOR, options=options)
+
+    raw = to_raw_response_wrapper(listing)()
+    assert isinstance(raw, APIResponse)
+    assert [m.id for m in raw.parse()] == ["m1", "m2", "m3"]
+    assert [d["data"][0]["id"] for d in seen] == ["m1", "m3"]  # type: ignore[index]
 
 
 def test_streaming_responses(client: AcmeOpenAI, fake_api: FakeAPIServer, tmp_path: Path) -> None:
@@ -242,3 +306,28 @@ async def test_async_client(fake_api: FakeAPIServer, tmp_path: Path) -> None:
             assert isinstance(await response.parse(), ModelInfo)
     fake_api.script("/v1/models/m1", Reply(json={"id": "m1"}))
     assert all(r.headers["authorization"] == "Bearer sk-async" for r in fake_api.requests_to("/v1/models/m1"))
+
+
+async def test_async_raw_and_streamed_listings(fake_api: FakeAPIServer) -> None:
+    async with AsyncAcmeOpenAI(api_key="sk-async", base_url=fake_api.url + "/v1", max_retries=0) as client:
+        model_pages(fake_api)
+        raw = await client.models.with_raw_response.list(limit=2)
+        assert isinstance(raw, AsyncAPIResponse) and raw.status_code == 200
+        page = await raw.parse()
+        assert isinstance(page, AsyncPage) and await raw.parse() is page
+        assert [m.id for m in page.items] == ["m1", "m2"] and page.response is raw
+        assert [m.id async for m in page] == ["m1", "m2", "m3"]
+        second = fake_api.requests_to("/v1/models")[1]
+        assert second.query_dict() == {"limit": ["2"], "after": ["m2"]}
+        assert "x-genai-base-raw-response" not in second.headers
+
+        model_pages(fake_api)
+        async with client.models.with_streaming_response.list() as response:
+            assert isinstance(response, AsyncAPIResponse) and not response.is_closed
+            page = await response.parse()
+        assert response.is_closed
+        next_page = await page.get_next_page()
+        assert [m.id for m in next_page.items] == ["m3"] and not next_page.has_next_page()
+
+        model_pages(fake_api)  # the plain forms are unchanged
+        assert [m.id async for m in client.models.list()] == ["m1", "m2", "m3"]

@@ -36,7 +36,7 @@ class Models(SyncAPIResource):
 
     @cached_property
     def with_raw_response(self) -> "ModelsWithRawResponse":
-        """These methods returning the raw response (not ``list``: pages do not come raw yet)."""
+        """These methods returning the raw response (``list``: the first page's, whose ``parse()`` gives the page)."""
         return ModelsWithRawResponse(self)
 
     @cached_property
@@ -89,6 +89,7 @@ class ModelsWithRawResponse:
     """``client.models.with_raw_response``."""
 
     def __init__(self, models: Models) -> None:
+        self.list = to_raw_response_wrapper(models.list)
         self.retrieve = to_raw_response_wrapper(models.retrieve)
 
 
@@ -96,6 +97,7 @@ class AsyncModelsWithRawResponse:
     """``client.models.with_raw_response`` on the async client."""
 
     def __init__(self, models: AsyncModels) -> None:
+        self.list = async_to_raw_response_wrapper(models.list)
         self.retrieve = async_to_raw_response_wrapper(models.retrieve)
 
 
@@ -103,6 +105,7 @@ class ModelsWithStreamingResponse:
     """``client.models.with_streaming_response``."""
 
     def __init__(self, models: Models) -> None:
+        self.list = to_streamed_response_wrapper(models.list)
         self.retrieve = to_streamed_response_wrapper(models.retrieve)
 
 
@@ -110,4 +113,5 @@ class AsyncModelsWithStreamingResponse:
     """``client.models.with_streaming_response`` on the async client."""
 
     def __init__(self, models: AsyncModels) -> None:
+        self.list = async_to_streamed_response_wrapper(models.list)
         self.retrieve = async_to_streamed_response_wrapper(models.retrieve)
