@@ -26,11 +26,13 @@ class Headers(MutableMapping[str, str]):
     """
 
     # ``_store``: lower-cased name -> (name as first given, value or values joined by ", ");
-    # ``_lists``: only for names seen more than once, every value in order.
-    __slots__ = ("_lists", "_store")
+    # ``_lists``: only for names seen more than once, every value in order;
+    # ``_shared``: the store is another Headers' (a template's), copied before the first change.
+    __slots__ = ("_lists", "_shared", "_store")
 
     def __init__(self, headers: Optional[HeadersLike] = None) -> None:
         self._lists: Optional[dict[str, list[str]]] = None
+        self._shared = False
         if headers is None:
             self._store: dict[str, tuple[str, str]] = {}
         elif isinstance(headers, Headers):
@@ -67,9 +69,17 @@ class Headers(MutableMapping[str, str]):
         headers = cls.__new__(cls)
         headers._store = store
         headers._lists = None
+        headers._shared = False
         return headers
 
+    def _own(self) -> None:
+        """Copy a shared store before the first change (the template it came from never changes)."""
+        self._store = self._store.copy()
+        self._shared = False
+
     def _append(self, lower: str, name: str, value: str) -> None:
+        if self._shared:
+            self._own()
         first_name, joined = self._store[lower]
         if self._lists is None:
             self._lists = {}
@@ -84,12 +94,16 @@ class Headers(MutableMapping[str, str]):
 
     def __setitem__(self, name: str, value: str) -> None:
         lower = name.lower()
+        if self._shared:
+            self._own()
         if self._lists is not None:
             self._lists.pop(lower, None)
         self._store[lower] = (name, value)
 
     def __delitem__(self, name: str) -> None:
         lower = name.lower()
+        if self._shared:
+            self._own()
         del self._store[lower]
         if self._lists is not None:
             self._lists.pop(lower, None)
@@ -116,6 +130,8 @@ class Headers(MutableMapping[str, str]):
 
     def pop_all(self, names: Iterable[str]) -> None:
         """Remove every header whose lower-cased name is in ``names``."""
+        if self._shared:
+            self._own()
         for lower in [n.lower() for n in names]:
             if lower in self._store:
                 del self._store[lower]
@@ -130,6 +146,8 @@ class Headers(MutableMapping[str, str]):
         if lower in self._store:
             self._append(lower, name, value)
         else:
+            if self._shared:
+                self._own()
             self._store[lower] = (name, value)
 
     def get_list(self, name: str) -> list[str]:
@@ -161,7 +179,27 @@ class Headers(MutableMapping[str, str]):
         copy = Headers.__new__(Headers)
         copy._store = self._store.copy()
         copy._lists = None
+        copy._shared = False
         return copy
+
+    def template_copy(self) -> "Headers":
+        """A copy that shares this one's storage until it is changed (copy on write).
+
+        For headers that never change themselves (a client's defaults): most
+        requests send them as they are, and :meth:`is_copy_of` tells a
+        transport so without comparing them.
+        """
+        if self._lists:
+            return self.copy()
+        copy = Headers.__new__(Headers)
+        copy._store = self._store
+        copy._lists = None
+        copy._shared = True
+        return copy
+
+    def is_copy_of(self, template: "Headers") -> bool:
+        """True while this :meth:`template_copy` of ``template`` is unchanged."""
+        return self._store is template._store
 
     def redacted(self, secret: Iterable[str] = SECRET_HEADERS) -> "Headers":
         """A copy whose credential values (names in ``secret``, lower case) read ``<redacted>``."""

@@ -309,6 +309,15 @@ class RequestBuilder:
         )
 
     @property
+    def templates(self) -> tuple[Headers, Headers]:
+        """The default headers of a request with a body and of one without (no Content-Type).
+
+        Requests built from them share their storage until changed
+        (:meth:`Headers.template_copy`); neither is ever changed itself.
+        """
+        return self._template, self._bodyless_template
+
+    @property
     def default_headers(self) -> dict[str, str]:
         """The headers every request starts with (the retry count header included)."""
         return self._template.to_dict()
@@ -368,7 +377,7 @@ class RequestBuilder:
             # Most calls: a path under the base URL, the default headers, no body, no query.
             method = _METHODS.get(options.method)
             if method is not None and (method == "GET" or self.idempotency_header is None):
-                headers = self._bodyless_template.copy()
+                headers = self._bodyless_template.template_copy()
                 return PreparedRequest(method, self.base_url + url.lstrip("/"), headers, None, None, None, timeout)
         method = _METHODS.get(options.method) or options.method.upper()
         params = options.params
@@ -410,7 +419,7 @@ class RequestBuilder:
         if merged is None:
             if content_type is None:  # most calls: the defaults as they are
                 template = self._template if request.content is not None else self._bodyless_template
-                request.headers = template.copy()
+                request.headers = template.template_copy()
                 return request
             merged = dict(self._headers)
         if content_type is not None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from genai_base import Headers
@@ -59,3 +61,35 @@ def test_responses_on_both_shells_carry_headers_of_this_type(shell: Shell, name:
     assert response.headers.get("CONTENT-TYPE", "").startswith("application/json")
     assert isinstance(response.http_request.headers, Headers)
     assert response.headers.get_list(name) == response.headers.get_list(name.lower())
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda h: h.__setitem__("X-New", "1"),
+        lambda h: h.__setitem__("accept", "text/plain"),
+        lambda h: h.__delitem__("Accept"),
+        lambda h: h.pop_all(["accept"]),
+        lambda h: h.add("Accept", "text/plain"),
+        lambda h: h.add("X-New", "1"),
+        lambda h: h.update({"X-New": "1"}),
+        lambda h: h.pop("Accept"),
+        lambda h: h.clear(),
+    ],
+)
+def test_a_template_copy_is_copied_on_its_first_change_and_the_template_never_changes(change: Any) -> None:
+    template = Headers({"Accept": "application/json", "User-Agent": "sdk/1"})
+    before = template.to_dict()
+    copy = template.template_copy()
+    assert copy.is_copy_of(template) and copy == template
+    change(copy)
+    assert not copy.is_copy_of(template)
+    assert template.to_dict() == before  # the template is as it was
+    other = template.template_copy()
+    assert other.to_dict() == before and other.is_copy_of(template)
+
+
+def test_a_plain_copy_is_no_template_copy() -> None:
+    template = Headers({"Accept": "application/json"})
+    assert not template.copy().is_copy_of(template)
+    assert not Headers(template).is_copy_of(template)

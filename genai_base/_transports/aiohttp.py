@@ -20,7 +20,7 @@ import collections
 import functools
 import logging
 import ssl
-from typing import Any, AsyncIterator, Optional
+from typing import Any, AsyncIterator, Optional, Sequence
 
 import aiohttp
 import aiohttp.http_exceptions
@@ -401,7 +401,7 @@ def _body(request: PreparedRequest) -> Any:
 class AiohttpTransport:
     """Sends prepared requests on one ``aiohttp.ClientSession``, bound to the loop it was made in."""
 
-    def __init__(self, session: aiohttp.ClientSession, settings: Any, default_headers: dict[str, str]) -> None:
+    def __init__(self, session: aiohttp.ClientSession, settings: Any, templates: Sequence[Headers] = ()) -> None:
         self.session = session
         self._settings = settings
         #: The bound on every response body read (``None``: no bound).
@@ -410,17 +410,19 @@ class AiohttpTransport:
         self._env_by_origin: dict[str, OriginEnvironment] = {}
         self._last_origin: tuple[str, OriginEnvironment] = ("\x00", OriginEnvironment())
         self._timeouts: tuple[Optional[Timeout], Any] = (None, None)
-        # aiohttp turns a dict of headers into a CIMultiDict on every request: hand it one made
-        # once for the headers most requests carry (it never changes it).
-        bodyless = {name: value for name, value in default_headers.items() if name.lower() != "content-type"}
+        # aiohttp turns a dict of headers into a CIMultiDict on every request: hand it one made once
+        # for each set of default headers most requests carry as they are (it never changes it).
+        # ``templates`` are the request builder's (checked when it was made); a request whose
+        # headers are still a copy of one is sent with its prebuilt form, or one equal to one.
         self._templates = tuple(
             (
-                made,
-                CIMultiDictProxy(CIMultiDict(made)),
+                template,
+                template.to_dict(),
+                CIMultiDictProxy(CIMultiDict(template.multi_items())),
                 # What aiohttp must not add: to a GET (say), and to a POST or a body.
-                (auto_header_skips(made_ci, "GET", False), auto_header_skips(made_ci, "POST", True)),
+                (auto_header_skips(template, "GET", False), auto_header_skips(template, "POST", True)),
             )
-            for made, made_ci in ((made, CIMultiDict(made)) for made in (default_headers, bodyless))
+            for template in templates
         )
 
     async def send(self, request: PreparedRequest) -> AiohttpResponse:
@@ -433,8 +435,16 @@ class AiohttpTransport:
 
     async def _open(self, request: PreparedRequest, read: bool) -> Any:
         # One coroutine for the send and the read of an exchange: every await passes through it.
-        headers: Any = request.headers.to_dict()
-        check_sent_headers(headers)  # auth, policies and _prepare_request added headers after the builder
+        sent = request.headers
+        typed = request.content is not None or request.method in _TYPED_METHODS
+        prebuilt: Any = None
+        template_skips: Any = None
+        for template, _, made, made_skips in self._templates:
+            if sent.is_copy_of(template):  # most requests: the defaults as built, checked then
+                prebuilt, template_skips = made, made_skips
+                break
+        else:
+            check_sent_headers(sent)  # auth, policies and _prepare_request added headers after the builder
         slots = self._slots
         if slots.free > 0:
             slots.free -= 1
@@ -451,31 +461,33 @@ class AiohttpTransport:
             if not url.startswith(last_prefix):  # most requests go to one origin: no need to cut it out
                 env = self._env_by_origin.get(origin_key(url)) or await self._environment(url)
                 self._last_origin = (origin_key(url) + "/", env)
-            proxy_headers = env.proxy_headers or None
-            if env.proxy is not None and "proxy-authorization" in request.headers and url[:6].lower() == "https:":
-                # The proxy reads it in the CONNECT; inside the tunnel it would go to the origin.
-                name = next(k for k in headers if k.lower() == "proxy-authorization")
-                credentials = headers.pop(name)
-                proxy_headers = {**(proxy_headers or {}), "Proxy-Authorization": credentials}
-            if "@" in self._last_origin[0]:  # user:password@ in the URL (its origin): Basic auth
-                url, credentials = split_userinfo(url)
-                if credentials is not None and "authorization" not in request.headers:
-                    headers["Authorization"] = credentials
             body = _body(request)
-            if env.headers:  # netrc / proxy credentials for this origin, unless the request has its own
-                present = {name.lower() for name in headers}
-                for name, value in env.headers.items():
-                    if name.lower() not in present:
-                        headers[name] = value
-                skips = auto_header_skips(request.headers, request.method, body is not None)
+            proxy_headers = env.proxy_headers or None
+            headers: Any
+            if prebuilt is not None and not env.headers and env.proxy is None and "@" not in self._last_origin[0]:
+                headers, skips = prebuilt, template_skips[typed]
             else:
-                for template, prebuilt, template_skips in self._templates:
-                    if headers == template:  # most requests: the defaults as built (with or without a body)
-                        headers = prebuilt
-                        skips = template_skips[body is not None or request.method in _TYPED_METHODS]
-                        break
+                headers = sent.to_dict()
+                if env.proxy is not None and "proxy-authorization" in sent and url[:6].lower() == "https:":
+                    # The proxy reads it in the CONNECT; inside the tunnel it would go to the origin.
+                    name = next(k for k in headers if k.lower() == "proxy-authorization")
+                    credentials = headers.pop(name)
+                    proxy_headers = {**(proxy_headers or {}), "Proxy-Authorization": credentials}
+                if "@" in self._last_origin[0]:  # user:password@ in the URL (its origin): Basic auth
+                    url, credentials = split_userinfo(url)
+                    if credentials is not None and "authorization" not in sent:
+                        headers["Authorization"] = credentials
+                skips = auto_header_skips(sent, request.method, body is not None)
+                if env.headers:  # netrc / proxy credentials for this origin, unless the request has its own
+                    present = {name.lower() for name in headers}
+                    for name, value in env.headers.items():
+                        if name.lower() not in present:
+                            headers[name] = value
                 else:
-                    skips = auto_header_skips(request.headers, request.method, body is not None)
+                    for _, equal, made, made_skips in self._templates:
+                        if headers == equal:  # the defaults again (an SDK's copy, a policy that changed nothing)
+                            headers, skips = made, made_skips[typed]
+                            break
             timeout = request.timeout
             if timeout is not self._timeouts[0]:  # the same Timeout object on most calls
                 self._timeouts = (timeout, client_timeout(timeout))
