@@ -25,6 +25,7 @@ SCRIPTS = {
     "memory": "bench_memory.py",
     "import": "bench_import.py",
     "models": "bench_models.py",
+    "instructions": "bench_instructions.py",  # needs valgrind (says so without it)
 }
 LIMIT_SECONDS = 600
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, AsyncGenerator, Callable, Generator, Iterator, Optional
+from typing import Any, AsyncGenerator, Callable, Generator, Optional
 from urllib.parse import parse_qsl, urlencode, urljoin
 
 from ._auth import NoAuth, ResponseHead
@@ -122,7 +122,7 @@ class FlowRunner:
     :meth:`answer` step it by hand, as a scripted driver does.)
     """
 
-    __slots__ = ("_flow", "attempt", "result", "step")
+    __slots__ = ("_asked", "_flow", "attempt", "result", "step")
 
     def __init__(self, flow: Flow) -> None:
         self._flow = flow
@@ -130,20 +130,25 @@ class FlowRunner:
         #: The answer to the step just performed (set by the driver).
         self.result: Any = None
         self.step: Optional[Action] = None
+        self._asked = False  # a step was handed out and waits for its result
         self.answer(None)
 
-    def __iter__(self) -> Iterator[Action]:
-        flow = self._flow
+    # An iterator of its own rather than a generator: no frame is held per call in flight.
+    def __iter__(self) -> "FlowRunner":
+        return self
+
+    def __next__(self) -> Action:
+        if self._asked:
+            result = self.result
+            try:
+                self.step = self._flow.throw(result) if isinstance(result, APIError) else self._flow.send(result)
+            except StopIteration as done:
+                self.step, self.attempt = None, done.value
         step = self.step
         if step is None:
-            return
-        try:
-            while True:
-                yield step
-                result = self.result
-                step = flow.throw(result) if isinstance(result, APIError) else flow.send(result)
-        except StopIteration as done:
-            self.step, self.attempt = None, done.value
+            raise StopIteration
+        self._asked = True
+        return step
 
     def answer(self, result: Any) -> None:
         """Hand ``result`` (or an error to raise there) back to the flow; sets the next ``step``."""
