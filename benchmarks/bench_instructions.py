@@ -10,7 +10,7 @@ is counted (the loopback server is another process).
 
 Needs ``valgrind`` on PATH (the script says so and exits 0 without it); the
 seed rows need an interpreter with ``google.genai`` (as the other scripts).
-Run: ``python benchmarks/bench_instructions.py [--quick]`` (~3 minutes;
+Run: ``python benchmarks/bench_instructions.py [--quick]`` (~8 minutes;
 ``--quick`` uses fewer requests).
 """
 
@@ -51,7 +51,7 @@ def instructions(python: str, contender: str, n: int, url: str) -> int:
 
 def per_request(python: str, contender: str, url: str) -> float:
     """Instructions per request: the difference of a short and a long run."""
-    few, many = (100, 600) if quick() else (200, 1200)
+    few, many = (50, 300) if quick() else (100, 600)
     return (instructions(python, contender, many, url) - instructions(python, contender, few, url)) / (many - few)
 
 

@@ -24,7 +24,10 @@ StreamT = TypeVar("StreamT", bound=AsyncStream[Any])
 
 
 class AsyncVerbs:
-    """``get/post/put/patch/delete`` of AsyncAPIClient, each a call of its ``request()``."""
+    """``get/post/put/patch/delete`` of AsyncAPIClient, each a call of its ``request()``.
+
+    Each verb hands out ``request()``'s coroutine itself (awaited as any ``async def``): no
+    frame of the verb's own is held while the call is in flight."""
 
     if TYPE_CHECKING:  # the client's own (overloaded there; the verbs pass their arguments through)
         request: Callable[..., Any]
@@ -85,7 +88,7 @@ class AsyncVerbs:
         stream_cls: Optional[type[StreamT]] = None,
     ) -> Union[ResponseT, StreamT, AsyncStream[ResponseT]]: ...
 
-    async def get(
+    def get(
         self,
         path: str,
         *,
@@ -95,7 +98,7 @@ class AsyncVerbs:
         stream_cls: Optional[type[Any]] = None,
     ) -> Any:
         """``GET path``; ``stream=True`` (with a ``stream_cls``) streams."""
-        return await self.request(
+        return self.request(
             cast_to,
             FinalRequestOptions(method="get", url=path, **options),
             stream=stream,
@@ -172,7 +175,7 @@ class AsyncVerbs:
         stream_cls: Optional[type[StreamT]] = None,
     ) -> Union[ResponseT, StreamT, AsyncStream[ResponseT]]: ...
 
-    async def post(
+    def post(
         self,
         path: str,
         *,
@@ -185,7 +188,7 @@ class AsyncVerbs:
         stream_cls: Optional[type[Any]] = None,
     ) -> Any:
         """``POST path``: a JSON ``body``, raw ``content`` or multipart ``files``; ``stream=True`` streams."""
-        return await self.request(
+        return self.request(
             cast_to,
             self._verb_options("post", path, body, content, files, options),
             stream=stream,
@@ -262,7 +265,7 @@ class AsyncVerbs:
         stream_cls: Optional[type[StreamT]] = None,
     ) -> Union[ResponseT, StreamT, AsyncStream[ResponseT]]: ...
 
-    async def put(
+    def put(
         self,
         path: str,
         *,
@@ -275,7 +278,7 @@ class AsyncVerbs:
         stream_cls: Optional[type[Any]] = None,
     ) -> Any:
         """``PUT path``: a JSON ``body``, raw ``content`` or multipart ``files``; ``stream=True`` streams."""
-        return await self.request(
+        return self.request(
             cast_to,
             self._verb_options("put", path, body, content, files, options),
             stream=stream,
@@ -352,7 +355,7 @@ class AsyncVerbs:
         stream_cls: Optional[type[StreamT]] = None,
     ) -> Union[ResponseT, StreamT, AsyncStream[ResponseT]]: ...
 
-    async def patch(
+    def patch(
         self,
         path: str,
         *,
@@ -365,7 +368,7 @@ class AsyncVerbs:
         stream_cls: Optional[type[Any]] = None,
     ) -> Any:
         """``PATCH path``: a JSON ``body``, raw ``content`` or multipart ``files``; ``stream=True`` streams."""
-        return await self.request(
+        return self.request(
             cast_to,
             self._verb_options("patch", path, body, content, files, options),
             stream=stream,
@@ -437,7 +440,7 @@ class AsyncVerbs:
         stream_cls: Optional[type[StreamT]] = None,
     ) -> Union[ResponseT, StreamT, AsyncStream[ResponseT]]: ...
 
-    async def delete(
+    def delete(
         self,
         path: str,
         *,
@@ -449,7 +452,7 @@ class AsyncVerbs:
         stream_cls: Optional[type[Any]] = None,
     ) -> Any:
         """``DELETE path`` with a JSON ``body`` or raw ``content``; ``stream=True`` streams."""
-        return await self.request(
+        return self.request(
             cast_to,
             self._verb_options("delete", path, body, content, None, options),
             stream=stream,

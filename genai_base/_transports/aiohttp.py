@@ -20,7 +20,7 @@ import collections
 import functools
 import logging
 import ssl
-from typing import Any, AsyncIterator, Optional, Sequence
+from typing import Any, AsyncIterator, Coroutine, Optional, Sequence
 
 import aiohttp
 import aiohttp.http_exceptions
@@ -425,13 +425,15 @@ class AiohttpTransport:
             for template in templates
         )
 
-    async def send(self, request: PreparedRequest) -> AiohttpResponse:
-        """Send ``request`` (no redirects followed) and return its response head."""
-        return await self._open(request, False)  # type: ignore[no-any-return]
+    # ``send`` and ``exchange`` hand out the coroutine of ``_open`` itself: no frame of their own is
+    # held while the request is in flight.
+    def send(self, request: PreparedRequest) -> Coroutine[Any, Any, AiohttpResponse]:
+        """Send ``request`` (no redirects followed); awaited, its response head."""
+        return self._open(request, False)
 
-    async def exchange(self, request: PreparedRequest) -> tuple[AiohttpResponse, bytes]:
-        """Send ``request`` (no redirects followed) and read its whole body: the response and the body."""
-        return await self._open(request, True)  # type: ignore[no-any-return]
+    def exchange(self, request: PreparedRequest) -> Coroutine[Any, Any, tuple[AiohttpResponse, bytes]]:
+        """Send ``request`` (no redirects followed) and read its whole body; awaited, the response and the body."""
+        return self._open(request, True)
 
     async def _open(self, request: PreparedRequest, read: bool) -> Any:
         # One coroutine for the send and the read of an exchange: every await passes through it.
