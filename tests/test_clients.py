@@ -350,3 +350,23 @@ def test_environment_proxy_credentials_go_in_proxy_authorization(
     echo = shell.run(client.get("/echo", cast_to=dict))
     assert echo["headers"]["host"] == "api.invalid"
     assert echo["headers"]["proxy-authorization"] == "Basic " + base64.b64encode(b"bob:pw").decode()
+
+
+def test_async_verbs_hand_out_a_coroutine_that_is_awaited_once(fake_api: Any) -> None:
+    import asyncio
+    import inspect
+
+    from genai_base import AsyncAPIClient
+
+    fake_api.script("/items", [Reply(json={"n": 1}), Reply(json={"n": 2})])
+
+    async def main() -> list[Any]:
+        async with AsyncAPIClient(version="1", base_url=fake_api.url, max_retries=0) as client:
+            pending = [client.get("/items", cast_to=dict), client.post("/items", cast_to=dict, body={"a": 1})]
+            assert all(inspect.iscoroutine(each) for each in pending)
+            assert fake_api.requests_to("/items") == []  # nothing is sent before a coroutine runs
+            return list(await asyncio.gather(*pending))
+
+    results = asyncio.run(main())
+    assert sorted(result["n"] for result in results) == [1, 2]
+    assert sorted(r.method for r in fake_api.requests_to("/items")) == ["GET", "POST"]
