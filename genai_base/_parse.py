@@ -15,7 +15,7 @@ from .models._fields import node_for  # annotations to type nodes: no marshmallo
 
 __all__ = [
     "charset_of",
-    "check_cast_to",
+    "checked_cast",
     "decode_error_body",
     "decode_text",
     "is_raw_response_type",
@@ -92,27 +92,14 @@ def _raw_response_type(cast_to: Any) -> bool:
 
 
 _AS_IS = (str, bytes, object, dict, list)
-_CHECKED: set[Any] = set()  # cast_to values known good (bounded)
-
-
-def check_cast_to(cast_to: Any) -> None:
-    """Raise ``TypeError`` (before anything is sent) for a ``cast_to`` the client cannot produce."""
-    try:
-        if cast_to in _CHECKED:
-            return
-    except TypeError:  # unhashable: check it every time
-        _check_cast_to(cast_to)
-        return
-    _check_cast_to(cast_to)
-    if len(_CHECKED) < 1024:
-        _CHECKED.add(cast_to)
 
 
 _RAW_BY_CAST: dict[Any, bool] = {}  # cast_to values known good -> whether they ask for the raw response (bounded)
 
 
 def checked_cast(cast_to: Any) -> bool:
-    """:func:`check_cast_to`, then whether ``cast_to`` asks for the raw response (one lookup per call)."""
+    """Raise ``TypeError`` (before anything is sent) for a ``cast_to`` the client cannot produce; else
+    whether it asks for the raw response. Known values take one lookup."""
     try:
         return _RAW_BY_CAST[cast_to]
     except KeyError:

@@ -140,7 +140,7 @@ class SyncAPIClient(BaseClient, SyncVerbs):
             options = self._prepare_options(options)
         call = self._start(options, cast_to, stream)
         shared = self._shared
-        perform = shared.performers if shared._generation == PROCESS.generation else shared.performers_here()
+        perform = shared.performers_here()
         with FlowRunner(call.flow()) as runner:  # closes the flow (and the response it holds) if interrupted
             for kind, arg in runner:  # perform each step the flow asks for
                 try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 from typing import Any
 
 import pytest
@@ -12,6 +14,7 @@ from genai_base import (
     APIResponse,
     APIStatusError,
     APITimeoutError,
+    AsyncAPIClient,
     AuthenticationError,
     BadRequestError,
     ConflictError,
@@ -25,7 +28,7 @@ from genai_base import (
     make_request_options,
     omit,
 )
-from genai_base.testing import Reply
+from genai_base.testing import FakeAPIServer, Reply
 
 from .conftest import Shell, closed_port
 
@@ -352,12 +355,7 @@ def test_environment_proxy_credentials_go_in_proxy_authorization(
     assert echo["headers"]["proxy-authorization"] == "Basic " + base64.b64encode(b"bob:pw").decode()
 
 
-def test_async_verbs_hand_out_a_coroutine_that_is_awaited_once(fake_api: Any) -> None:
-    import asyncio
-    import inspect
-
-    from genai_base import AsyncAPIClient
-
+def test_async_verbs_hand_out_a_coroutine_that_is_awaited_once(fake_api: FakeAPIServer) -> None:
     fake_api.script("/items", [Reply(json={"n": 1}), Reply(json={"n": 2})])
 
     async def main() -> list[Any]:

@@ -41,6 +41,7 @@ __all__ = [
     "AiohttpResponse",
     "AiohttpTransport",
     "aiohttp_session_factory",
+    "auto_header_skips",
     "client_timeout",
     "disable_hidden_retry",
     "map_aiohttp_error",
