@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, AsyncIterator, Awaitable, Callable, Liter
 
 from ._async_verbs import AsyncVerbs
 from ._base import BaseClient, Self, _default
-from ._engine import AUTH, AWAIT, EXCHANGE, FEEDBACK, LIMIT, READ, SEND, SLEEP, AsyncAuthStep, FlowRunner
+from ._engine import AUTH, AWAIT, EXCHANGE, FEEDBACK, LIMIT, READ, SEND, SLEEP, AsyncAuthStep
 from ._errors import APIError
 from ._multipart import files_need_reading, read_files
 from ._options import FinalRequestOptions, RequestOptions
@@ -196,13 +196,16 @@ class AsyncAPIClient(BaseClient, AsyncVerbs):
         key, perform = shared.current
         if perform is None or key[0] is not loop or key[1] != PROCESS.generation:
             perform = await shared.performers_for(loop, self._make_transport)
-        with FlowRunner(call.flow()) as runner:  # closes the flow (and the response it holds) if interrupted
-            for kind, arg in runner:  # await each step the flow asks for
+        flow = call.flow()
+        try:
+            for kind, arg in flow:  # await each step the flow asks for; the flow reads the answer from the call
                 try:
-                    runner.result = await perform[kind](arg)
+                    call.answer = await perform[kind](arg)
                 except APIError as exc:
-                    runner.result = exc
-        return self._conclude(call, runner.attempt, AsyncAPIResponse, stream_cls, AsyncStream)
+                    call.failure = exc
+        finally:
+            flow.close()  # interrupted: the flow releases the response it holds
+        return self._conclude(call, call.last_attempt, AsyncAPIResponse, stream_cls, AsyncStream)
 
     def get_api_list(
         self,

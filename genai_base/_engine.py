@@ -2,10 +2,11 @@
 
 :meth:`Call.flow` is a generator. It yields what it needs done — send a
 request, read a body, sleep (the ``SEND``, ``READ``, ``SLEEP`` and ``AUTH``
-steps below) — and receives the result (or has the transport's
-:class:`~genai_base.APIError` thrown in).
-It returns the last :class:`Attempt`; :meth:`Call.conclude` turns that into
-what the call returns. No I/O happens here and time is read through the
+steps below) — and, resumed, takes the result from :attr:`Call.answer` (or
+raises, where the step was asked, the transport's
+:class:`~genai_base.APIError` the driver put in :attr:`Call.failure`).
+It leaves the last :class:`Attempt` in :attr:`Call.last_attempt`;
+:meth:`Call.conclude` turns that into what the call returns. No I/O happens here and time is read through the
 clock the engine is given, so a scripted driver can run a call with no
 sockets at all. The sync client drives the flow with blocking calls, the
 async client with ``await``; neither makes a decision of its own.
@@ -74,7 +75,10 @@ _BODY_HEADERS = ("content-type", "content-length", "transfer-encoding")
 # -- what the flow asks of its driver --------------------------------------------------
 #
 # The flow yields ``(kind, argument)`` pairs (plain tuples: one is made per step of
-# every request) and is answered with the result:
+# every request); the driver puts the result in ``Call.answer`` (an APIError in
+# ``Call.failure``) and asks for the next step. Answers go by the call rather than by
+# ``generator.send``, so a driver steps the flow with a plain ``for`` loop: no frame and
+# no exception of its own per step.
 
 #: ``(SEND, request)``: send the request (no redirects followed); answer with the response head.
 SEND = "send"
@@ -107,69 +111,41 @@ class AsyncAuthStep:
 
 
 Action = tuple[str, Any]
-Flow = Generator[Action, Any, "Attempt"]
+Flow = Generator[Action, None, None]
 
 
 class FlowRunner:
-    """Steps a call's flow for a driver.
+    """Steps a call's flow by hand, as a scripted driver does.
 
-    ``for kind, arg in runner`` gives each step the flow asks for; the driver
-    performs it and sets :attr:`result` to the answer, or to the
-    :class:`~genai_base.APIError` the transport raised (it is thrown into the
-    flow). As a context manager it closes the flow if the driver is
-    interrupted, and the flow releases the response it holds. When the steps
-    run out, :attr:`attempt` holds the flow's last attempt. (:attr:`step` and
-    :meth:`answer` step it by hand, as a scripted driver does.)
+    :attr:`step` is what the flow asks now (``None`` once it is done);
+    :meth:`answer` hands back the result (an :class:`~genai_base.APIError`
+    to raise there) and moves to the next step; :attr:`attempt` is the last
+    attempt once done. The clients drive the same flow with a ``for`` loop.
     """
 
-    __slots__ = ("_asked", "_flow", "attempt", "result", "step")
+    __slots__ = ("_call", "_flow", "step")
 
-    def __init__(self, flow: Flow) -> None:
-        self._flow = flow
-        self.attempt: Optional[Attempt] = None
-        #: The answer to the step just performed (set by the driver).
-        self.result: Any = None
-        self.step: Optional[Action] = None
-        self._asked = False  # a step was handed out and waits for its result
-        self.answer(None)
+    def __init__(self, call: "Call") -> None:
+        self._call = call
+        self._flow = call.flow()
+        self.step: Optional[Action] = next(self._flow, None)
 
-    # An iterator of its own rather than a generator: no frame is held per call in flight.
-    def __iter__(self) -> "FlowRunner":
-        return self
-
-    def __next__(self) -> Action:
-        if self._asked:
-            result = self.result
-            try:
-                self.step = self._flow.throw(result) if isinstance(result, APIError) else self._flow.send(result)
-            except StopIteration as done:
-                self.step, self.attempt = None, done.value
-        step = self.step
-        if step is None:
-            raise StopIteration
-        self._asked = True
-        return step
+    @property
+    def attempt(self) -> Optional["Attempt"]:
+        """The flow's last attempt (``None`` until it is done)."""
+        return self._call.last_attempt
 
     def answer(self, result: Any) -> None:
         """Hand ``result`` (or an error to raise there) back to the flow; sets the next ``step``."""
-        try:
-            if isinstance(result, APIError):
-                self.step = self._flow.throw(result)
-            else:
-                self.step = self._flow.send(result)
-        except StopIteration as done:
-            self.step, self.attempt = None, done.value
+        if isinstance(result, APIError):
+            self._call.failure = result
+        else:
+            self._call.answer = result
+        self.step = next(self._flow, None)
 
     def close(self) -> None:
         """Stop the flow early (the driver was interrupted): it releases the response it holds."""
         self._flow.close()
-
-    def __enter__(self) -> "FlowRunner":
-        return self
-
-    def __exit__(self, kind: Optional[type[BaseException]], *rest: object) -> None:
-        if kind is not None:
-            self._flow.close()
 
 
 @dataclass
@@ -245,11 +221,14 @@ class Call:
         "_call_id",
         "_policy_context",
         "_retry_wait",
+        "answer",
         "cast_to",
         "config",
         "deadline",
         "deadline_passed",
+        "failure",
         "follow_redirects",
+        "last_attempt",
         "max_retries",
         "options",
         "raw_cast",
@@ -304,6 +283,18 @@ class Call:
         self.deadline_passed = False
         self._call_id: Optional[str] = None
         self._policy_context: Optional[PolicyContext] = None
+        #: The result of the step the flow asked last (set by the driver).
+        self.answer: Any = None
+        #: The transport's error for that step instead (set by the driver; raised in the flow).
+        self.failure: Optional[APIError] = None
+        #: The flow's last attempt, once it is done.
+        self.last_attempt: Optional[Attempt] = None
+
+    def _fail(self) -> Any:
+        """Raise, in the flow, the error the driver got for the step just asked."""
+        failure, self.failure = self.failure, None
+        assert failure is not None
+        raise failure
 
     @property
     def call_id(self) -> str:
@@ -315,7 +306,7 @@ class Call:
     # -- the flow --------------------------------------------------------------------
 
     def flow(self) -> Flow:
-        """Every attempt of the call, until one is accepted or no retry is left; returns the last."""
+        """Every attempt of the call, until one is accepted or no retry is left; the last in :attr:`last_attempt`."""
         config = self.config
         clock = config.clock
         # Every body read at once, nothing between the send and the read: one EXCHANGE step.
@@ -324,8 +315,11 @@ class Call:
             if config.rate_limited:
                 try:  # a slot before each attempt (and before its timeouts are cut to the deadline)
                     yield LIMIT, self._slot_timeout()
+                    if self.failure is not None:
+                        self._fail()
                 except APIError as exc:  # no slot in time, or the limiter is unavailable: nothing sent
-                    return self._failed(self.request, exc, clock())
+                    self.last_attempt = self._failed(self.request, exc, clock())
+                    return
             watched = config.hooks.watching_attempts()  # asked once per attempt (usually: no)
             request = self._next_request(watched)
             started = clock()
@@ -338,9 +332,11 @@ class Call:
                     if signing:
                         response = yield from self._send_signed(sent)
                     elif exchange:
-                        response, content = yield EXCHANGE, sent
+                        yield EXCHANGE, sent
+                        response, content = self.answer if self.failure is None else self._fail()
                     else:
-                        response = yield SEND, sent
+                        yield SEND, sent
+                        response = self.answer if self.failure is None else self._fail()
                     status = response.status_code
                     if status not in REDIRECT_STATUSES or not self.follow_redirects:
                         break
@@ -354,10 +350,13 @@ class Call:
                     response, content, sent = None, None, following
                 if config.rate_limited:
                     yield FEEDBACK, response  # a 429/503 retry-after or x-ratelimit-* reaches every sharer
+                    if self.failure is not None:
+                        self._fail()
                 accepted = 200 <= status < 300 or (self.raw_type and 300 <= status < 400)
                 if content is None and (not accepted or not self.stream):
                     # Read here, so a body cut off is retried like any failed attempt.
-                    content = yield READ, response
+                    yield READ, response
+                    content = self.answer if self.failure is None else self._fail()
             except APIError as exc:
                 if response is not None:
                     response.close()
@@ -369,23 +368,30 @@ class Call:
             else:
                 attempt = self._received(sent, response, content, accepted, started, watched)
                 if accepted:
-                    return attempt
+                    self.last_attempt = attempt
+                    return
             if not (yield from self._should_retry(attempt)):
-                return attempt
+                self.last_attempt = attempt
+                return
             wait = self._retry_wait
             self._before_retry(attempt, wait)
             if wait > 0:
                 yield SLEEP, wait
+                if self.failure is not None:
+                    self._fail()
 
-    def _send_signed(self, request: PreparedRequest) -> Generator[Action, Any, Any]:
+    def _send_signed(self, request: PreparedRequest) -> Generator[Action, None, Any]:
         """Send through the auth flow: sign, and re-send after a refresh if the flow asks to."""
         async_flow = self.config.async_auth_flow
         if async_flow is not None:
             aflow = async_flow(request)
-            signed = yield AUTH, AsyncAuthStep(aflow, None)
+            yield AUTH, AsyncAuthStep(aflow, None)
+            signed = self.answer if self.failure is None else self._fail()
             while True:
-                response = yield SEND, self._own_headers_over(signed)
-                following = yield AUTH, AsyncAuthStep(aflow, ResponseHead(response.status_code, response.headers))
+                yield SEND, self._own_headers_over(signed)
+                response = self.answer if self.failure is None else self._fail()
+                yield AUTH, AsyncAuthStep(aflow, ResponseHead(response.status_code, response.headers))
+                following = self.answer if self.failure is None else self._fail()
                 if following is None:
                     return response
                 response.close()
@@ -393,7 +399,8 @@ class Call:
         flow = self.config.auth.auth_flow(request)
         signed = next(flow)
         while True:
-            response = yield SEND, self._own_headers_over(signed)
+            yield SEND, self._own_headers_over(signed)
+            response = self.answer if self.failure is None else self._fail()
             try:
                 signed = flow.send(ResponseHead(response.status_code, response.headers))
             except StopIteration:
@@ -508,7 +515,7 @@ class Call:
             time_left=None if self.deadline is None else self.deadline - (self.config.clock() - self.started),
         )
 
-    def _should_retry(self, attempt: Attempt) -> Generator[Action, Any, bool]:
+    def _should_retry(self, attempt: Attempt) -> Generator[Action, None, bool]:
         """Whether to retry a failed attempt; the wait is kept in ``_retry_wait``.
 
         In order: a timeout once the deadline has passed ends the call; so do
@@ -525,7 +532,8 @@ class Call:
         outcome = self._outcome(attempt)
         try:
             if self.config.async_should_retry is not None:
-                verdict = yield AWAIT, self.config.async_should_retry(outcome)
+                yield AWAIT, self.config.async_should_retry(outcome)
+                verdict = self.answer if self.failure is None else self._fail()
             else:
                 verdict = policy.should_retry(outcome)
             if not verdict:

@@ -7,7 +7,7 @@ import time
 from typing import TYPE_CHECKING, Any, Callable, Literal, Optional, TypeVar, Union, overload
 
 from ._base import BaseClient, Self
-from ._engine import EXCHANGE, FEEDBACK, LIMIT, READ, SEND, SLEEP, FlowRunner
+from ._engine import EXCHANGE, FEEDBACK, LIMIT, READ, SEND, SLEEP
 from ._errors import APIError
 from ._options import FinalRequestOptions, RequestOptions
 from ._pagination import SyncPage
@@ -141,13 +141,16 @@ class SyncAPIClient(BaseClient, SyncVerbs):
         call = self._start(options, cast_to, stream)
         shared = self._shared
         perform = shared.performers_here()
-        with FlowRunner(call.flow()) as runner:  # closes the flow (and the response it holds) if interrupted
-            for kind, arg in runner:  # perform each step the flow asks for
+        flow = call.flow()
+        try:
+            for kind, arg in flow:  # perform each step the flow asks for; the flow reads the answer from the call
                 try:
-                    runner.result = perform[kind](arg)
+                    call.answer = perform[kind](arg)
                 except APIError as exc:
-                    runner.result = exc
-        return self._conclude(call, runner.attempt, APIResponse, stream_cls, Stream)
+                    call.failure = exc
+        finally:
+            flow.close()  # interrupted: the flow releases the response it holds
+        return self._conclude(call, call.last_attempt, APIResponse, stream_cls, Stream)
 
     def close(self) -> None:
         """Close the connection pool (shared with copies)."""

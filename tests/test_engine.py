@@ -81,7 +81,7 @@ class Script:
         self.asked_exchange = False
 
     def drive(self, call: Call) -> Any:
-        runner = FlowRunner(call.flow())
+        runner = FlowRunner(call)
         while runner.step is not None:
             kind, arg = runner.step
             result: Any = None
@@ -124,7 +124,7 @@ def test_a_plain_call_sends_once_and_loads_the_body() -> None:
 
 def test_a_plain_call_asks_one_exchange_step() -> None:
     call, script = make_call([ScriptedResponse(200, b'{"id": "a"}')])
-    runner = FlowRunner(call.flow())
+    runner = FlowRunner(call)
     assert runner.step is not None and runner.step[0] is EXCHANGE
     response = next(script.replies)
     assert isinstance(response, ScriptedResponse)
@@ -232,7 +232,7 @@ def test_auth_refresh_after_a_401_sends_the_new_token() -> None:
 
 def test_a_streamed_call_leaves_the_body_unread() -> None:
     call, script = make_call([ScriptedResponse(200, b"data: x\n\n")], stream=True)
-    runner = FlowRunner(call.flow())
+    runner = FlowRunner(call)
     asked = []
     while runner.step is not None:
         kind, arg = runner.step
@@ -245,7 +245,7 @@ def test_a_streamed_call_leaves_the_body_unread() -> None:
 def test_closing_an_interrupted_flow_releases_its_response() -> None:
     response = ScriptedResponse(500)
     call, _ = make_call([response], stream=True)  # a failed stream: sent, then its error body read
-    runner = FlowRunner(call.flow())
+    runner = FlowRunner(call)
     assert runner.step is not None and runner.step[0] is SEND
     runner.answer(response)
     assert runner.step is not None and runner.step[0] is READ

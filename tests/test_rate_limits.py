@@ -359,7 +359,7 @@ def test_the_flow_asks_for_a_slot_before_every_attempt_and_shows_every_response(
     call, now = _scripted_call(max_retries=1, deadline=10.0)
     replies = iter([_Head(503, {"retry-after": "0.5"}), _Head(200)])
     steps: list[tuple[str, Any]] = []
-    runner = FlowRunner(call.flow())
+    runner = FlowRunner(call)
     while runner.step is not None:
         kind, arg = runner.step
         steps.append((kind, arg))
@@ -379,7 +379,7 @@ def test_the_flow_asks_for_a_slot_before_every_attempt_and_shows_every_response(
 
 def test_a_limiter_error_ends_the_call_unsent_and_unretried() -> None:
     call, _ = _scripted_call(max_retries=3)
-    runner = FlowRunner(call.flow())
+    runner = FlowRunner(call)
     assert runner.step == (LIMIT, None)  # no deadline, no total timeout: no bound
     runner.answer(APITimeoutError("no free slot"))
     assert runner.step is None and runner.attempt is not None
@@ -392,6 +392,6 @@ def test_no_limiter_no_steps() -> None:
     made = SyncAPIClient(version="1", base_url="https://api.test/v1")
     made.close()
     assert made._engine.rate_limited is False
-    runner = FlowRunner(Call(made._engine, FinalRequestOptions(method="get", url="/x"), dict).flow())
+    runner = FlowRunner(Call(made._engine, FinalRequestOptions(method="get", url="/x"), dict))
     assert runner.step is not None and runner.step[0] is EXCHANGE  # straight to the exchange: no LIMIT step
     runner.close()
