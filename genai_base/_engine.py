@@ -638,7 +638,18 @@ class Call:
             if not attempt.ok:
                 raise self._final_error(attempt, response_cls)
             if not self.stream and not self.raw_type:
-                value = self._accepted_body(attempt, response_cls)
+                try:  # no response wrapper is made for a plain call; an error still carries one
+                    value = parse_body(
+                        self.cast_to,
+                        attempt.content,  # type: ignore[arg-type]  # read: the call is not streamed
+                        content_type=attempt.response.content_type,
+                        serializers=self.config.serializers,
+                        strict=self.config.strict,
+                    )
+                except APIResponseValidationError as exc:
+                    response = self.response(response_cls, attempt)
+                    exc.response, exc.status_code, exc.request = response, response.status_code, attempt.request
+                    raise
                 post_parser = self.options.post_parser
                 concluded = (value if post_parser is None else post_parser(value)), False
             else:
@@ -684,22 +695,6 @@ class Call:
             content=attempt.content,
             post_parser=self.options.post_parser,
         )
-
-    def _accepted_body(self, attempt: Attempt, response_cls: type) -> Any:
-        # No response wrapper is made for a plain call; an error still carries one.
-        config = self.config
-        try:
-            return parse_body(
-                self.cast_to,
-                attempt.content,  # type: ignore[arg-type]  # read: the call is not streamed
-                content_type=attempt.response.content_type,
-                serializers=config.serializers,
-                strict=config.strict,
-            )
-        except APIResponseValidationError as exc:
-            response = self.response(response_cls, attempt)
-            exc.response, exc.status_code, exc.request = response, response.status_code, attempt.request
-            raise
 
     def _final_error(self, attempt: Attempt, response_cls: type) -> APIError:
         error: APIError

@@ -269,9 +269,15 @@ class AiohttpResponse:
         """The whole body, then the connection is released."""
         if self.is_closed:
             raise StreamInterruptedError("the response was closed before its body was read", request=self.request)
+        raw, limit = self._raw, self._limit
         try:
-            if self._fits():
-                return await self._raw.read()  # a known length within the bound: read at once
+            if limit is None:
+                return await raw.read()
+            length = raw.content_length
+            if length is not None and "Content-Encoding" not in raw.headers:  # no decoding can grow it
+                if length > limit:
+                    raise too_large(self.request, limit, declared=length)
+                return await raw.read()  # a known length within the bound: read at once
             return b"".join([piece async for piece in _Chunks(self, None)])
         except _TRANSPORT_ERRORS as exc:
             self._release(broken=True)
@@ -287,18 +293,6 @@ class AiohttpResponse:
         if self.is_closed:
             raise StreamInterruptedError("the response was closed before its body was read", request=self.request)
         return _Chunks(self, chunk_size)
-
-    def _fits(self) -> bool:
-        """True when the declared length is within the bound and no decoding can grow it."""
-        if self._limit is None:
-            return True
-        raw = self._raw
-        length = raw.content_length
-        if length is None or "Content-Encoding" in raw.headers:
-            return False
-        if length > self._limit:
-            raise too_large(self.request, self._limit, declared=length)
-        return True
 
     def close(self) -> None:
         """Release the connection without reading the rest (idempotent)."""
