@@ -9,6 +9,9 @@ from typing import Any
 
 import aiohttp
 import pytest
+import requests
+import requests.cookies
+from requests.structures import CaseInsensitiveDict
 
 from genai_base import (
     APIResponse,
@@ -19,8 +22,9 @@ from genai_base import (
     Timeout,
     make_request_options,
 )
+from genai_base._transports import requests as requests_transport
 from genai_base._transports.aiohttp import aiohttp_session_factory, disable_hidden_retry
-from genai_base.testing import FakeAPIServer
+from genai_base.testing import FakeAPIServer, Reply
 
 from .conftest import Shell, attempts
 
@@ -132,3 +136,41 @@ def test_sync_client_in_a_forked_child_gets_its_own_pool(fake_api: FakeAPIServer
     assert os.read(read, 1) == b"1"
     assert all(answers) and client._shared.transport is parent_transport
     client.close()
+
+
+# -- requests: an empty cookie jar attached without its policy pass (probed) ------------------------
+
+
+def test_the_empty_jar_probe_holds_on_this_requests() -> None:
+    assert requests_transport.empty_jar_shortcut_supported()
+
+
+def test_the_empty_jar_probe_refuses_a_requests_that_keeps_the_jar_elsewhere() -> None:
+    class KeepsItElsewhere(requests.PreparedRequest):
+        def prepare_cookies(self, cookies: Any) -> None:
+            self.jar = cookies  # what a release that renamed the attribute would look like to the probe
+
+    assert not requests_transport.empty_jar_shortcut_supported(KeepsItElsewhere)
+
+
+@pytest.mark.parametrize("shortcut", [True, False])
+def test_both_ways_of_attaching_an_empty_jar_prepare_the_same_request(shortcut: bool) -> None:
+    jar = requests.cookies.RequestsCookieJar()
+    prepared = requests.PreparedRequest()
+    prepared.url, prepared.headers = "http://127.0.0.1/", CaseInsensitiveDict({"Accept": "application/json"})
+    requests_transport.attach_empty_jar(prepared, jar, shortcut)
+    assert prepared._cookies is jar  # type: ignore[attr-defined]  # what requests reads back for a redirect
+    assert dict(prepared.headers) == {"Accept": "application/json"}  # no Cookie header
+
+
+@pytest.mark.parametrize("shortcut", [True, False])
+def test_sync_redirects_and_cookies_work_with_and_without_the_shortcut(
+    fake_api: FakeAPIServer, monkeypatch: pytest.MonkeyPatch, shortcut: bool
+) -> None:
+    monkeypatch.setattr(requests_transport, "_EMPTY_JAR_SHORTCUT", shortcut)
+    fake_api.script("/login", Reply(302, headers={"Set-Cookie": "sid=abc; Path=/", "Location": "/echo"}))
+    with SyncAPIClient(version="1", base_url=fake_api.url, max_retries=0) as client:
+        assert "cookie" not in client.get("/echo", cast_to=dict)["headers"]  # an empty jar: nothing sent
+        followed = client.post("/login", cast_to=dict)  # a redirect answered while the jar was empty
+        assert followed["method"] == "GET" and followed["headers"].get("cookie") == "sid=abc"
+        assert client.get("/echo", cast_to=dict)["headers"].get("cookie") == "sid=abc"

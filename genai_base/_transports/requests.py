@@ -14,14 +14,16 @@ import logging
 import re
 import threading
 import time
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
 import requests
+import requests.cookies
 import requests.utils
 import urllib3.util
 from requests.structures import CaseInsensitiveDict
 
 from .._errors import APIConnectionError
+from .._headers import Headers
 from .._headers_check import check_sent_headers
 from .._options import DEFAULT_MAX_RESPONSE_SIZE, Timeout
 from .._redact import REDACTED, redact_text, redact_url
@@ -125,18 +127,30 @@ class RequestsTransport:
     """
 
     def __init__(
-        self, session: requests.Session, *, max_response_size: Optional[int] = DEFAULT_MAX_RESPONSE_SIZE
+        self,
+        session: requests.Session,
+        *,
+        max_response_size: Optional[int] = DEFAULT_MAX_RESPONSE_SIZE,
+        templates: Sequence[Headers] = (),
     ) -> None:
         self.session = session
         self.max_response_size = max_response_size
+        # The request builder's default headers (checked when it was made): a request whose headers
+        # are still a copy of one is not checked again.
+        self._templates = tuple(templates)
         self._env_by_origin: dict[str, dict[str, Any]] = {}
         self._env_lock = threading.Lock()
 
 
     def send(self, request: PreparedRequest) -> RequestsResponse:
         """Send ``request`` (no redirects followed) and return its response head."""
-        headers = request.headers.to_dict()
-        check_sent_headers(headers)  # auth, policies and _prepare_request added headers after the builder
+        sent = request.headers
+        headers = sent.to_dict()
+        for template in self._templates:
+            if sent.is_copy_of(template):  # most requests: the defaults as built, checked then
+                break
+        else:
+            check_sent_headers(headers)  # auth, policies and _prepare_request added headers after the builder
         if "user-agent" not in request.headers:  # omitted by the caller: urllib3 would send its own
             headers["User-Agent"] = urllib3.util.SKIP_HEADER
         timeout = request.timeout
@@ -205,7 +219,7 @@ class RequestsTransport:
                 headers["Content-Length"] = "0"
             prepared.headers = headers
             prepared.body = body
-            prepared.prepare_cookies(session.cookies)  # empty, but a redirect reads the jar back
+            attach_empty_jar(prepared, session.cookies)  # a redirect's next request reads it back
             prepared.hooks = session.hooks
         else:
             has_own = any(name.lower() == "authorization" for name in own)
@@ -253,6 +267,43 @@ class RequestsTransport:
     def close(self) -> None:
         """Close the session's pools."""
         self.session.close()
+
+
+_ABSENT = object()
+
+
+def empty_jar_shortcut_supported(prepared_class: type[requests.PreparedRequest] = requests.PreparedRequest) -> bool:
+    """Probe: does ``PreparedRequest.prepare_cookies`` keep the jar in ``_cookies``, adding nothing for an empty one?
+
+    requests reads that attribute back when it works out a redirect's next
+    request (``Session.send`` does so even with ``allow_redirects=False``).
+    """
+    try:
+        prepared = prepared_class()
+        if getattr(prepared, "_cookies", _ABSENT) is not None:
+            return False
+        prepared.url, prepared.headers = "http://probe.invalid/", CaseInsensitiveDict()
+        jar = requests.cookies.RequestsCookieJar()
+        prepared.prepare_cookies(jar)
+        return getattr(prepared, "_cookies", None) is jar and not prepared.headers
+    except Exception:  # a requests that prepares differently: use its public method
+        return False
+
+
+_EMPTY_JAR_SHORTCUT = empty_jar_shortcut_supported()
+
+
+def attach_empty_jar(prepared: requests.PreparedRequest, jar: Any, shortcut: Optional[bool] = None) -> None:
+    """What ``prepared.prepare_cookies(jar)`` does for an empty ``jar``, without its cookie-policy pass.
+
+    That pass (a mock request, the jar's lock, expiry sweeps) costs a few per cent of a request and
+    finds nothing in an empty jar. Without the probe's say-so (``shortcut``: the probe), the public
+    method runs.
+    """
+    if _EMPTY_JAR_SHORTCUT if shortcut is None else shortcut:
+        prepared._cookies = jar  # type: ignore[attr-defined]  # as prepare_cookies sets it (probed)
+    else:
+        prepared.prepare_cookies(jar)
 
 
 _PREPARED_URLS: dict[str, str] = {}
