@@ -6,10 +6,11 @@ steps below) — and, resumed, takes the result from :attr:`Call.answer` (or
 raises, where the step was asked, the transport's
 :class:`~genai_base.APIError` the driver put in :attr:`Call.failure`).
 It leaves the last :class:`Attempt` in :attr:`Call.last_attempt`;
-:meth:`Call.conclude` turns that into what the call returns. No I/O happens here and time is read through the
-clock the engine is given, so a scripted driver can run a call with no
-sockets at all. The sync client drives the flow with blocking calls, the
-async client with ``await``; neither makes a decision of its own.
+:meth:`Call.conclude` turns that into what the call returns. No I/O
+happens here and time is read through the clock the engine is given, so a
+scripted driver can run a call with no sockets at all. The sync client
+drives the flow with blocking calls, the async client with ``await``;
+neither makes a decision of its own.
 """
 
 from __future__ import annotations
