@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, AsyncGenerator, Callable, Generator, Optional
+from typing import Any, AsyncGenerator, Callable, Generator, NoReturn, Optional
 from urllib.parse import parse_qsl, urlencode, urljoin
 
 from ._auth import NoAuth, ResponseHead
@@ -291,7 +291,9 @@ class Call:
         #: The flow's last attempt, once it is done.
         self.last_attempt: Optional[Attempt] = None
 
-    def _fail(self) -> Any:
+    # Each step's answer is read inline where the flow asked for it (``self.answer if self.failure
+    # is None else self._fail()``): a method for the read would put a call back on every step.
+    def _fail(self) -> NoReturn:
         """Raise, in the flow, the error the driver got for the step just asked."""
         failure, self.failure = self.failure, None
         assert failure is not None

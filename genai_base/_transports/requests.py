@@ -14,6 +14,7 @@ import logging
 import re
 import threading
 import time
+from http.cookiejar import CookieJar
 from typing import Any, Optional, Sequence
 
 import requests
@@ -293,12 +294,12 @@ def empty_jar_shortcut_supported(prepared_class: type[requests.PreparedRequest] 
 _EMPTY_JAR_SHORTCUT = empty_jar_shortcut_supported()
 
 
-def attach_empty_jar(prepared: requests.PreparedRequest, jar: Any, shortcut: Optional[bool] = None) -> None:
+def attach_empty_jar(prepared: requests.PreparedRequest, jar: CookieJar, shortcut: Optional[bool] = None) -> None:
     """What ``prepared.prepare_cookies(jar)`` does for an empty ``jar``, without its cookie-policy pass.
 
-    That pass (a mock request, the jar's lock, expiry sweeps) costs a few per cent of a request and
-    finds nothing in an empty jar. Without the probe's say-so (``shortcut``: the probe), the public
-    method runs.
+    That pass (a mock request, the jar's lock, an expiry sweep) finds nothing
+    in an empty jar. Without the probe's say-so (``shortcut``, by default the
+    probe's answer), the public method runs.
     """
     if _EMPTY_JAR_SHORTCUT if shortcut is None else shortcut:
         prepared._cookies = jar  # type: ignore[attr-defined]  # as prepare_cookies sets it (probed)
