@@ -253,6 +253,8 @@ ENTRY_PARSERS: dict[str, Optional[dict[str, Callable[[Any], Any]]]] = {
         "url": _text,
         "fail_open": _bool,
         "redis_timeout": _positive_seconds,
+        "lease": _int(0),
+        "lease_window": _positive_seconds,
     },
 }
 # Entries whose values are URLs that may carry a password: shown with the user info redacted.

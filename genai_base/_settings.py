@@ -63,7 +63,10 @@ DEFAULTS: dict[str, Any] = {
     "retry_budget": {"capacity": 500, "retry_cost": 5, "timeout_retry_cost": 10, "success_refund": 1},
     "rate_limiter": "none",
     # rps: requests per second (None: the limiter says it needs one); key None: the base URL's origin.
-    "rate_limit": {"rps": None, "burst": 1, "key": None, "url": None, "fail_open": True, "redis_timeout": 0.1},
+    "rate_limit": {
+        "rps": None, "burst": 1, "key": None, "url": None, "fail_open": True, "redis_timeout": 0.1,
+        "lease": 8, "lease_window": 0.002,
+    },
 }
 # Mapping-valued keys whose entries merge across sources (an entry's own source is kept).
 MERGED_KEYS = frozenset({"retry_budget", "auth_options", "rate_limit"})

@@ -271,7 +271,7 @@ def test_settings_defaults_and_sources(monkeypatch: pytest.MonkeyPatch) -> None:
     settings = ClientContainer().settings()
     assert settings["rate_limiter"] == "none"
     assert settings["rate_limit"] == {"rps": None, "burst": 1, "key": None, "url": None, "fail_open": True,
-                                      "redis_timeout": 0.1}
+                                      "redis_timeout": 0.1, "lease": 8, "lease_window": 0.002}
     monkeypatch.setenv("GENAI_BASE_RATE_LIMIT__RPS", "12.5")
     monkeypatch.setenv("GENAI_BASE_RATE_LIMIT__FAIL_OPEN", "false")
     container = ClientContainer()
@@ -291,6 +291,8 @@ def test_settings_defaults_and_sources(monkeypatch: pytest.MonkeyPatch) -> None:
         ("RATE_LIMIT__BURST", "0", r"'rate_limit.burst'.*must be >= 1"),
         ("RATE_LIMIT__FAIL_OPEN", "perhaps", r"'rate_limit.fail_open'.*boolean"),
         ("RATE_LIMIT__REDIS_TIMEOUT", "0", r"'rate_limit.redis_timeout'.*more than 0"),
+        ("RATE_LIMIT__LEASE", "-1", r"'rate_limit.lease'.*must be >= 0"),
+        ("RATE_LIMIT__LEASE_WINDOW", "0", r"'rate_limit.lease_window'.*more than 0"),
         ("RATE_LIMIT__RPM", "5", r"'rate_limit.rpm'.*unknown entry; known: rps, burst"),
         ("RATE_LIMITER", "leaky", r"no plugin named 'leaky' in group genai_base.rate_limiters.*local, none"),
     ],

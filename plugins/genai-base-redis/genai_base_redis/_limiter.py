@@ -10,6 +10,7 @@ from typing import Any, Mapping, Optional
 
 from genai_base import APITimeoutError, ConfigurationError, ServerFeedback, read_feedback
 
+from ._lease import Leases
 from ._scripts import RATE_FEED, RATE_TAKE
 from ._store import FAILURES, RedisStore, cut_short, reject_cluster
 from ._wire import pack, within
@@ -18,6 +19,8 @@ __all__ = ["RedisRateLimiter", "make_rate_limiter", "KEY_PREFIX"]
 
 KEY_PREFIX = "genai_base:rate:"
 _RETRY_AFTER_CEILING = 60.0
+DEFAULT_LEASE = 8
+DEFAULT_LEASE_WINDOW = 0.002
 _DOWN = object()  # a queued caller's answer when Redis failed its batch
 # When the current call's attempt must be done (monotonic; None: no bound), set by ``acquire``: the
 # feedback that follows in the same thread or task bounds its Redis command by it too.
@@ -49,6 +52,11 @@ class RedisRateLimiter:
     the shared schedule, pausing every sharer. Every process sharing a key
     should use the same ``rps`` and ``burst``.
 
+    A round trip also leases up to ``lease`` further slots that come within
+    ``lease_window`` seconds; this process uses them without asking Redis,
+    each no earlier than its time and no later than the window allows (see
+    ``genai_base_redis._lease``). ``lease=0`` asks Redis for every call.
+
     When Redis is down, slow (past ``timeout``) or restarting, ``fail_open``
     decides: calls go through (one warning per outage) or raise
     :class:`~genai_base.RateLimiterUnavailableError`; Redis is asked again
@@ -66,11 +74,17 @@ class RedisRateLimiter:
         timeout: float = 0.1,
         recheck: float = 1.0,
         retry_after_ceiling: float = _RETRY_AFTER_CEILING,
+        lease: int = DEFAULT_LEASE,
+        lease_window: float = DEFAULT_LEASE_WINDOW,
     ) -> None:
         self.rps = _positive("rps", rps)
         if isinstance(burst, bool) or not isinstance(burst, int) or burst < 1:
             raise ValueError(f"burst must be a whole number >= 1, got {burst!r}")
+        if isinstance(lease, bool) or not isinstance(lease, int) or lease < 0:
+            raise ValueError(f"lease must be a whole number >= 0, got {lease!r}")
         self.burst = burst
+        self.lease = lease
+        self.leases = Leases(_positive("lease_window", lease_window))
         self.key = key
         self.retry_after_ceiling = retry_after_ceiling
         self._interval = 1.0 / self.rps
@@ -81,7 +95,8 @@ class RedisRateLimiter:
         self.store.register("feed", RATE_FEED)
         self._script = RATE_TAKE
         fixed = [b"%r" % self._interval, b"%d" % burst]
-        self._take = self.store.command("take", [self._redis_key.encode()], fixed)  # + one max_wait per caller
+        leasing = [b"%d" % lease, b"%r" % self.leases.window]
+        self._take = self.store.command("take", [self._redis_key.encode()], [*fixed, *leasing])  # + max_waits
         self._feed = self.store.command("feed", [self._redis_key.encode()], fixed)  # + pause, remaining
 
     # -- slots ---------------------------------------------------------------------------------
@@ -97,11 +112,20 @@ class RedisRateLimiter:
             )
         return wait
 
+    def _keep(self, reply: Any, asked: float) -> None:
+        """Keep the slots a take's ``reply`` leased (its last two words: how many, the first one's time)."""
+        if reply is not None and reply[-2]:
+            self.leases.add(int(reply[-2]), float(reply[-1]), self._interval, asked, time.monotonic())
+
     def acquire(self, timeout: Optional[float]) -> None:
-        """Take the next shared slot (one Redis round trip, within ``timeout``) and sleep until it comes."""
-        _CALL_DEADLINE.set(None if timeout is None else time.monotonic() + timeout)
-        reply = self.store.run("take", [*self._take, _max_wait(timeout)], timeout)
-        wait = self._wait(reply, timeout)
+        """Take the next shared slot (leased, or in one round trip within ``timeout``) and sleep until it comes."""
+        asked = time.monotonic()
+        _CALL_DEADLINE.set(None if timeout is None else asked + timeout)
+        wait: Optional[float] = self.leases.take(timeout)
+        if wait is None:
+            reply = self.store.run("take", [*self._take, _max_wait(timeout)], timeout)
+            self._keep(reply, asked)
+            wait = self._wait(reply, timeout)
         if wait > 0:
             time.sleep(wait)
 
@@ -113,20 +137,22 @@ class RedisRateLimiter:
         """
         now = time.monotonic()
         _CALL_DEADLINE.set(None if timeout is None else now + timeout)
-        store = self.store
-        if not store.asking():
-            reply = store.unavailable(None)
-        else:
-            state = await store.loop_state()
-            if state.wire.busy:
-                reply = await self._behind(state, timeout, now)
+        wait: Optional[float] = self.leases.take(timeout)
+        if wait is None:
+            store = self.store
+            if not store.asking():
+                reply = store.unavailable(None)
             else:
-                reply = await self._first(state, timeout)
-        wait = self._wait(reply, timeout)
+                state = await store.loop_state()
+                if state.wire.busy:
+                    reply = await self._behind(state, timeout, now)
+                else:
+                    reply = await self._first(state, timeout, now)
+            wait = self._wait(reply, timeout)
         if wait > 0:
             await asyncio.sleep(wait)
 
-    async def _first(self, state: Any, timeout: Optional[float]) -> Optional[Any]:
+    async def _first(self, state: Any, timeout: Optional[float], asked: float) -> Optional[Any]:
         """Ask for this caller's slot at once (nothing else is in flight on this loop)."""
         store, wire = self.store, state.wire
         wire.busy = True
@@ -138,6 +164,7 @@ class RedisRateLimiter:
                 reject_cluster(exc, store)
                 return store.unavailable(exc, cut=cut_short(exc, timeout, limit < store.timeout))
             store.reachable()
+            self._keep(reply, asked)
             return reply
         finally:
             self._next_batch(state)
@@ -176,6 +203,7 @@ class RedisRateLimiter:
                 return
             now = time.monotonic()
             args = [_max_wait(None if deadline is None else deadline - now) for _, deadline in batch]
+            reply: Any
             try:
                 reply = await within(store.timeout, wire.call(pack([*self._take, *args]), self._script))
             except (*FAILURES, asyncio.TimeoutError) as exc:
@@ -191,6 +219,7 @@ class RedisRateLimiter:
                 reply = None
             else:
                 store.reachable()
+                self._keep(reply, now)
             for index, (future, _) in enumerate(batch):
                 if not future.done():
                     future.set_result(_DOWN if reply is None else (reply[2 * index], reply[2 * index + 1]))
@@ -212,6 +241,7 @@ class RedisRateLimiter:
         remaining = found.remaining if found.remaining is not None and found.remaining < self.burst else None
         if found.pause is None and remaining is None:
             return None  # more left than a burst: nothing to correct, no round trip
+        self.leases.clear()  # the schedule moves later: slots taken ahead may no longer be free
         pause = b"-1" if found.pause is None else b"%.6f" % found.pause
         return [*self._feed, pause, b"-1" if remaining is None else b"%d" % remaining]
 
@@ -244,11 +274,13 @@ class RedisRateLimiter:
         await self.store.aclose()
 
     def __repr__(self) -> str:
-        return f"RedisRateLimiter({self.store.shown_url!r}, rps={self.rps:g}, burst={self.burst}, key={self.key!r})"
+        return (f"RedisRateLimiter({self.store.shown_url!r}, rps={self.rps:g}, burst={self.burst}, key={self.key!r}, "
+                f"lease={self.lease})")
 
 
 def make_rate_limiter(settings: Any, key: Optional[str] = None) -> RedisRateLimiter:
-    """Factory for the ``redis`` entry point: ``rate_limit.url``, ``.rps``, ``.burst``, ``.key``, ``.fail_open``."""
+    """Factory for the ``redis`` entry point: ``rate_limit.url``, ``.rps``, ``.burst``, ``.key``, ``.fail_open``,
+    ``.redis_timeout``, ``.lease`` and ``.lease_window``."""
     options = settings["rate_limit"]
     if options.get("rps") is None:
         raise ConfigurationError(
@@ -263,4 +295,6 @@ def make_rate_limiter(settings: Any, key: Optional[str] = None) -> RedisRateLimi
         fail_open=options.get("fail_open", True),
         timeout=options.get("redis_timeout", 0.1),
         retry_after_ceiling=settings["retry_after_ceiling"],
+        lease=options.get("lease", DEFAULT_LEASE),
+        lease_window=options.get("lease_window", DEFAULT_LEASE_WINDOW),
     )

@@ -12,25 +12,32 @@ __all__ = ["RATE_TAKE", "RATE_FEED", "BUDGET"]
 
 # GCRA slots, by the rules of genai_base's local limiter: KEYS[1] holds the theoretical
 # arrival time of the next request; a request may go (burst - 1) intervals before it.
-# ARGV: interval (s), burst, then one max_wait (s; negative: no bound) per caller, in order:
-# the callers of one process that arrived together are served by one call.
-# Returns {taken, wait} per caller: taken 1: its slot is `wait` s from now; 0: none within its
-# max_wait, nothing taken for it.
+# ARGV: interval (s), burst, lease (the most slots to lease besides the callers'), lease window (s),
+# then one max_wait (s; negative: no bound) per caller, in order: the callers of one process that
+# arrived together are served by one call.
+# Returns {taken, wait} per caller (taken 1: its slot is `wait` s from now; 0: none within its
+# max_wait, nothing taken for it), then {leased, first}: once every caller is served, up to `lease`
+# further slots that come within the window, for the process to use without asking again; the
+# i-th (from 0) is max(first + i * interval, 0) s from now.
 RATE_TAKE = """
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
 local interval = tonumber(ARGV[1])
 local tolerance = (tonumber(ARGV[2]) - 1) * interval
+local lease = tonumber(ARGV[3])
+local window = tonumber(ARGV[4])
 local tat = tonumber(redis.call('GET', KEYS[1]) or 0)
 if tat < now then tat = now end
 local taken = false
+local refused = false
 local out = {}
-for i = 3, #ARGV do
+for i = 5, #ARGV do
   local max_wait = tonumber(ARGV[i])
   local wait = tat - tolerance - now
   if wait < 0 then wait = 0 end
   if max_wait >= 0 and wait > max_wait then
     out[#out + 1] = 0
+    refused = true
   else
     out[#out + 1] = 1
     tat = tat + interval
@@ -38,6 +45,17 @@ for i = 3, #ARGV do
   end
   out[#out + 1] = string.format('%.6f', wait)
 end
+local first = tat - tolerance - now
+local leased = 0
+if not refused then
+  while leased < lease and tat - tolerance - now <= window do
+    tat = tat + interval
+    leased = leased + 1
+  end
+end
+if leased > 0 then taken = true end
+out[#out + 1] = leased
+out[#out + 1] = string.format('%.9f', first)
 if taken then
   -- Kept only while it says something: once tat has passed, a missing key means the same (a full bucket).
   redis.call('SET', KEYS[1], string.format('%.17g', tat), 'PX', math.ceil((tat - now) * 1000) + 1000)

@@ -83,7 +83,7 @@ def test_timeout_steps_fit_in_half_of_what_is_left() -> None:
 
 
 def test_sync_acquire_is_bounded_by_what_the_call_has_left(redis_server: RedisServer) -> None:
-    limiter = RedisRateLimiter(redis_server.url, rps=1000, key="k", timeout=1.0, fail_open=False)
+    limiter = RedisRateLimiter(redis_server.url, rps=1000, lease=0, key="k", timeout=1.0, fail_open=False)
     limiter.acquire(None)  # connected before the pause
     with Paused(redis_server):
         started = time.monotonic()
@@ -112,7 +112,7 @@ def test_sync_client_call_ends_within_its_deadline_on_a_paused_redis(redis_serve
                                                                     fake_api: FakeAPIServer) -> None:
     container = ClientContainer()
     container.config.from_dict({"rate_limiter": "redis", "rate_limit": {
-        "url": redis_server.url, "rps": 1000, "redis_timeout": 2.0, "fail_open": True}})
+        "url": redis_server.url, "rps": 1000, "redis_timeout": 2.0, "fail_open": True, "lease": 0}})
     with SyncAPIClient(version="1", base_url=fake_api.url, container=container, deadline=0.3) as client:
         client.get("/echo", cast_to=dict)
         with Paused(redis_server, 3000):
@@ -124,7 +124,7 @@ def test_sync_client_call_ends_within_its_deadline_on_a_paused_redis(redis_serve
 
 
 def test_less_than_two_ms_left_does_not_ask_redis(redis_server: RedisServer) -> None:
-    limiter = RedisRateLimiter(redis_server.url, rps=1000, key="k", fail_open=False)
+    limiter = RedisRateLimiter(redis_server.url, rps=1000, lease=0, key="k", fail_open=False)
     with redis_server.client() as admin:
         before = admin.info("commandstats").get("cmdstat_evalsha", {}).get("calls", 0)
         with pytest.raises(RateLimiterUnavailableError, match="the call had left"):
@@ -134,7 +134,7 @@ def test_less_than_two_ms_left_does_not_ask_redis(redis_server: RedisServer) -> 
 
 
 def test_sync_feedback_is_bounded_by_the_deadline_its_acquire_saw(redis_server: RedisServer) -> None:
-    limiter = RedisRateLimiter(redis_server.url, rps=1000, key="k", timeout=1.0)
+    limiter = RedisRateLimiter(redis_server.url, rps=1000, lease=0, key="k", timeout=1.0)
     started = time.monotonic()
     limiter.acquire(0.2)
     with Paused(redis_server):
@@ -287,7 +287,7 @@ def test_concurrent_async_callers_are_served_by_few_commands_in_order(redis_serv
 
 
 def test_a_queued_caller_gives_up_at_its_own_deadline(redis_server: RedisServer) -> None:
-    limiter = RedisRateLimiter(redis_server.url, rps=1000, key="k", timeout=1.0, fail_open=False)
+    limiter = RedisRateLimiter(redis_server.url, rps=1000, lease=0, key="k", timeout=1.0, fail_open=False)
 
     async def main() -> tuple[BaseException, float]:
         await limiter.acquire_async(None)
@@ -402,7 +402,7 @@ def test_one_command_per_attempt_and_none_for_silent_feedback(kind: str, redis_s
                                                              fake_api: FakeAPIServer) -> None:
     container = ClientContainer()
     container.config.from_dict({"rate_limiter": "redis", "rate_limit": {"url": redis_server.url, "rps": 1000,
-                                                                       "burst": 100}})
+                                                                       "burst": 100, "lease": 0}})
     with redis_server.client() as admin:
         if kind == "sync":
             with SyncAPIClient(version="1", base_url=fake_api.url, container=container) as client:

@@ -252,7 +252,7 @@ def test_redis_down_fail_closed_raises_and_sends_nothing(kind: str, fake_api: Fa
 def test_a_slow_redis_never_holds_a_call_past_its_timeout(
     kind: str, redis_server: RedisServer, fake_api: FakeAPIServer
 ) -> None:
-    limiter = RedisRateLimiter(redis_server.url, rps=1000, key="slow", timeout=0.1)
+    limiter = RedisRateLimiter(redis_server.url, rps=1000, lease=0, key="slow", timeout=0.1)
     containers = [with_limiter(limiter)]
     with redis_server.client() as admin:
         admin.execute_command("CLIENT", "PAUSE", "1000", "WRITE")
@@ -267,7 +267,7 @@ def test_a_slow_redis_never_holds_a_call_past_its_timeout(
 
 
 def test_async_deadline_cuts_a_slow_redis_shorter(redis_server: RedisServer) -> None:
-    limiter = RedisRateLimiter(redis_server.url, rps=1000, key="k", timeout=1.0, fail_open=False)
+    limiter = RedisRateLimiter(redis_server.url, rps=1000, lease=0, key="k", timeout=1.0, fail_open=False)
 
     async def main() -> float:
         await limiter.acquire_async(None)  # connected before the pause
@@ -329,7 +329,7 @@ def test_redis_restarted_mid_run(redis_server: RedisServer, fake_api: FakeAPISer
 
 
 def test_the_async_client_of_each_loop_is_closed_with_its_loop(redis_server: RedisServer) -> None:
-    limiter = RedisRateLimiter(redis_server.url, rps=1000, key="loops")
+    limiter = RedisRateLimiter(redis_server.url, rps=1000, lease=0, key="loops")
 
     async def once() -> None:
         await limiter.acquire_async(None)

@@ -1,0 +1,252 @@
+"""Leased slots: a round trip takes slots ahead for this process, never early, never stale, never shared."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import signal
+import time
+from typing import Any, Iterator
+
+import pytest
+from conftest import RedisServer
+from genai_base_redis import RedisRateLimiter
+from genai_base_redis._scripts import RATE_TAKE
+
+from genai_base import APITimeoutError, AsyncAPIClient, ClientContainer, RateLimitError, SyncAPIClient
+from genai_base.testing import FakeAPIServer, Reply
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    for name in list(os.environ):
+        if name.startswith("GENAI_BASE_"):
+            monkeypatch.delenv(name)
+    yield
+
+
+@pytest.fixture(params=["sync", "async"])
+def kind(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def takes(admin: Any) -> int:
+    """How many take (or feed) scripts Redis ran since its stats were reset."""
+    return int(admin.info("commandstats").get("cmdstat_evalsha", {}).get("calls", 0))
+
+
+def limiter_for(url: str, **options: Any) -> RedisRateLimiter:
+    return RedisRateLimiter(url, key="lease", fail_open=False, **options)
+
+
+def acquire_times(kind: str, limiter: RedisRateLimiter, count: int, timeout: float = 5.0) -> list[float]:
+    """When each of ``count`` back-to-back acquires returned (monotonic)."""
+    if kind == "sync":
+        out = []
+        for _ in range(count):
+            limiter.acquire(timeout)
+            out.append(time.monotonic())
+        return out
+
+    async def main() -> list[float]:
+        out = []
+        try:
+            for _ in range(count):
+                await limiter.acquire_async(timeout)
+                out.append(time.monotonic())
+        finally:
+            await limiter.aclose()
+        return out
+
+    return asyncio.run(main())
+
+
+# -- fewer round trips -----------------------------------------------------------------------------
+
+
+def test_one_round_trip_serves_the_caller_and_the_lease(kind: str, redis_server: RedisServer,
+                                                         fake_api: FakeAPIServer) -> None:
+    container = ClientContainer()
+    container.config.from_dict({"rate_limiter": "redis", "rate_limit": {
+        "url": redis_server.url, "rps": 1e6, "lease": 8, "lease_window": 1.0}})
+    with redis_server.client() as admin:
+        admin.script_load(RATE_TAKE)  # as if an earlier call had: the first take is not asked twice
+        if kind == "sync":
+            with SyncAPIClient(version="1", base_url=fake_api.url, container=container) as client:
+                admin.config_resetstat()
+                for _ in range(18):
+                    client.get("/echo", cast_to=dict)
+        else:
+            async def main() -> None:
+                async with AsyncAPIClient(version="1", base_url=fake_api.url, container=container) as client:
+                    admin.config_resetstat()
+                    for _ in range(18):
+                        await client.get("/echo", cast_to=dict)
+
+            asyncio.run(main())
+        assert takes(admin) == 2  # each round trip: the caller's slot and 8 leased ones
+    assert len(fake_api.requests) == 18
+
+
+def test_lease_zero_asks_redis_every_time(kind: str, redis_server: RedisServer) -> None:
+    limiter = limiter_for(redis_server.url, rps=1e6, lease=0)
+    with redis_server.client() as admin:
+        admin.config_resetstat()
+        acquire_times(kind, limiter, 6)
+        assert takes(admin) == 6
+    assert len(limiter.leases) == 0
+    limiter.close()
+
+
+def test_the_lease_comes_from_the_shared_schedule(redis_server: RedisServer) -> None:
+    # 8 slots leased by one limiter are gone from the schedule every sharer draws from.
+    first = limiter_for(redis_server.url, rps=10, burst=9, lease=8, lease_window=1.0)
+    other = limiter_for(redis_server.url, rps=10, burst=9, lease=0)
+    first.acquire(1.0)
+    assert len(first.leases) == 8
+    started = time.monotonic()
+    other.acquire(1.0)  # the burst of 9 is spent: the next slot is one interval away
+    assert time.monotonic() - started >= 0.09
+    first.close()
+    other.close()
+
+
+# -- never early, never stale ------------------------------------------------------------------------
+
+
+def test_a_leased_slot_is_used_no_earlier_than_its_time(kind: str, redis_server: RedisServer) -> None:
+    # 100/s, no burst: the slots leased within 55 ms are 10, 20, 30, 40 and 50 ms away.
+    limiter = limiter_for(redis_server.url, rps=100, lease=8, lease_window=0.055)
+    with redis_server.client() as admin:
+        admin.config_resetstat()
+        times = acquire_times(kind, limiter, 6)
+        assert takes(admin) == 1
+    gaps = [b - a for a, b in itertools.pairwise(times)]
+    assert all(gap >= 0.0095 for gap in gaps), gaps
+    limiter.close()
+
+
+def test_no_lease_when_no_slot_comes_within_the_window(kind: str, redis_server: RedisServer) -> None:
+    # 100/s: the next slot is 10 ms away, past a 2 ms window: every call asks, as without leases.
+    limiter = limiter_for(redis_server.url, rps=100, lease=8, lease_window=0.002)
+    with redis_server.client() as admin:
+        admin.config_resetstat()
+        acquire_times(kind, limiter, 3)
+        assert takes(admin) == 3
+    assert len(limiter.leases) == 0
+    limiter.close()
+
+
+def test_leased_slots_lapse_after_the_window(kind: str, redis_server: RedisServer) -> None:
+    limiter = limiter_for(redis_server.url, rps=1e6, lease=8, lease_window=0.03)
+    with redis_server.client() as admin:
+        acquire_times(kind, limiter, 1)
+        assert len(limiter.leases) == 8
+        time.sleep(0.04)
+        admin.config_resetstat()
+        acquire_times(kind, limiter, 1)  # the 8 are stale: dropped, and Redis asked again
+        assert takes(admin) == 1
+    assert len(limiter.leases) == 8  # a fresh lease
+    limiter.close()
+
+
+def test_a_leased_slot_past_the_time_left_is_not_used(redis_server: RedisServer) -> None:
+    # 10/s: leased slots at 100, 200 and 300 ms. A call with 50 ms left can use none of them, nor the
+    # schedule's next slot (400 ms away): it fails at once, and the lease is still there for others.
+    limiter = limiter_for(redis_server.url, rps=10, lease=8, lease_window=0.35)
+    limiter.acquire(1.0)
+    assert len(limiter.leases) == 3
+    started = time.monotonic()
+    with pytest.raises(APITimeoutError, match="no free slot within"):
+        limiter.acquire(0.05)
+    assert time.monotonic() - started < 0.05
+    assert len(limiter.leases) == 3
+    limiter.close()
+
+
+# -- this process's own ------------------------------------------------------------------------------
+
+
+def test_a_pause_from_the_server_drops_the_lease(kind: str, redis_server: RedisServer,
+                                                  fake_api: FakeAPIServer) -> None:
+    fake_api.script("/busy", [Reply(json={}), Reply(status=429, headers={"retry-after": "0.3"}, json={})])
+    limiter = limiter_for(redis_server.url, rps=1e6, lease=8, lease_window=5.0)
+    container = ClientContainer()
+    container.rate_limiter.override(limiter)
+
+    def sync_work() -> float:
+        with SyncAPIClient(version="1", base_url=fake_api.url, container=container, max_retries=0) as client:
+            client.get("/busy", cast_to=dict)
+            assert len(limiter.leases) == 8
+            with pytest.raises(RateLimitError):
+                client.get("/busy", cast_to=dict)
+            assert len(limiter.leases) == 0
+            started = time.monotonic()
+            client.get("/echo", cast_to=dict)  # waits out the pause: no leased slot jumps it
+            return time.monotonic() - started
+
+    async def async_work() -> float:
+        async with AsyncAPIClient(version="1", base_url=fake_api.url, container=container, max_retries=0) as client:
+            await client.get("/busy", cast_to=dict)
+            assert len(limiter.leases) == 8
+            with pytest.raises(RateLimitError):
+                await client.get("/busy", cast_to=dict)
+            assert len(limiter.leases) == 0
+            started = time.monotonic()
+            await client.get("/echo", cast_to=dict)
+            return time.monotonic() - started
+
+    waited = sync_work() if kind == "sync" else asyncio.run(async_work())
+    assert 0.2 <= waited < 0.8
+    limiter.close()
+
+
+def test_a_forked_child_starts_with_no_lease(redis_server: RedisServer) -> None:
+    limiter = limiter_for(redis_server.url, rps=1e6, lease=8, lease_window=30.0)
+    limiter.acquire(1.0)
+    assert len(limiter.leases) == 8
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os._exit(0 if len(limiter.leases) == 0 else 3)
+        except BaseException:
+            os._exit(4)
+    give_up = time.monotonic() + 20
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        if time.monotonic() > give_up:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            pytest.fail("the forked child did not finish")
+        time.sleep(0.01)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert len(limiter.leases) == 8  # the parent keeps its own
+    limiter.close()
+
+
+# -- settings ------------------------------------------------------------------------------------------
+
+
+def test_the_settings_reach_the_limiter(redis_server: RedisServer, fake_api: FakeAPIServer) -> None:
+    container = ClientContainer()
+    container.config.from_dict({"rate_limiter": "redis", "rate_limit": {
+        "url": redis_server.url, "rps": 50, "lease": 3, "lease_window": 0.25}})
+    with SyncAPIClient(version="1", base_url=fake_api.url, container=container) as client:
+        limiter = container.rate_limiter()
+        assert (limiter.lease, limiter.leases.window) == (3, 0.25)
+        assert "lease=3" in repr(limiter)
+        client.get("/echo", cast_to=dict)
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"lease": -1}, "lease must be a whole number >= 0, got -1"),
+    ({"lease": True}, "lease must be a whole number >= 0, got True"),
+    ({"lease": 2.5}, "lease must be a whole number >= 0, got 2.5"),
+    ({"lease_window": 0}, "lease_window must be a positive finite number, got 0"),
+])
+def test_bad_lease_options_are_refused(redis_server: RedisServer, options: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        RedisRateLimiter(redis_server.url, rps=10, key="k", **options)
