@@ -5,7 +5,8 @@ A loopback HTTP server (``_server.py``, its own process) and a throwaway
 threads, ``AsyncAPIClient`` in tasks) and each concurrency (1 and 16), the
 same ``client.get("/small")`` loop runs with the default limiter ``none``,
 with the ``redis`` limiter of ``genai-base-redis`` (a limit so high that
-nobody waits: what is measured is the limiter's work, not its waiting), and
+nobody waits: what is measured is the limiter's work, not its waiting; as
+configured by default, and with ``lease: 0``, one round trip per call), and
 with ``none`` plus one bare redis-py ``PING`` per call (the floor: what any
 Redis round trip next to each HTTP call costs on this machine), in
 alternating rounds so that drift on a shared machine hits all alike.
@@ -38,9 +39,10 @@ from _redis import RedisProcess
 from _server import LoopbackServer
 
 PATH = "/small"
-#: The same client.get loop: the default, with the redis limiter, and with one bare redis-py PING
-#: per call (the floor: what any Redis round trip next to each HTTP call costs on this machine).
-CONTENDERS = ("none", "redis", "none + PING")
+#: The same client.get loop: the default, with the redis limiter (as configured by default, and with
+#: leasing off: one round trip per call), and with one bare redis-py PING per call (the floor: what
+#: any Redis round trip next to each HTTP call costs on this machine).
+CONTENDERS = ("none", "redis", "redis, lease 0", "none + PING")
 NOTHING: dict[str, str] = {}
 
 
@@ -123,7 +125,7 @@ def _rows(label: str, samples: dict[str, list[tuple[float, float, float]]]) -> l
             continue
         added = (mine[0] - none[0], mine[1] - none[1])
         text = f"{added[0]:+.0f} / {added[1]:+.0f}"
-        rows.append([label, f"`{name}`" if name == "redis" else name, _fmt(mine[:2]),
+        rows.append([label, f"`{name}`" if name.startswith("redis") else name, _fmt(mine[:2]),
                      f"**{text}**" if name == "redis" else text, f"{mine[2] - none[2]:.0f}"])
     return rows
 
@@ -132,11 +134,12 @@ def client_rows(url: str, server: RedisProcess, calls: int, rounds: int) -> list
     """``none`` against ``redis`` on the same client loop, both shells, concurrency 1 and 16."""
     from genai_base import AsyncAPIClient, ClientContainer, SyncAPIClient
 
-    def container(limited: bool) -> Any:
+    def container(name: str) -> Any:
         made = ClientContainer()
-        if limited:
+        if name.startswith("redis"):
             made.config.from_dict({"rate_limiter": "redis", "rate_limit": {
-                "rps": 1e9, "burst": 1000, "url": server.url, "key": f"cost-{os.getpid()}"}})
+                "rps": 1e9, "burst": 1000, "url": server.url, "key": f"cost-{os.getpid()}",
+                **({"lease": 0} if name == "redis, lease 0" else {})}})
         return made
 
     import redis as redis_py
@@ -147,7 +150,7 @@ def client_rows(url: str, server: RedisProcess, calls: int, rounds: int) -> list
     bare = redis_py.Redis.from_url(server.url, max_connections=64)
     for concurrency in (1, 16):
         samples: dict[str, list[tuple[float, float, float]]] = {name: [] for name in CONTENDERS}
-        clients = {name: SyncAPIClient(version="1", base_url=url, container=container(name == "redis"))
+        clients = {name: SyncAPIClient(version="1", base_url=url, container=container(name))
                    for name in CONTENDERS}
 
         def call(name: str, clients: dict[str, Any] = clients) -> Callable[[], Any]:
@@ -173,7 +176,7 @@ def client_rows(url: str, server: RedisProcess, calls: int, rounds: int) -> list
         bare_async = redis.asyncio.Redis.from_url(server.url, max_connections=64)
         for concurrency in (1, 16):
             samples: dict[str, list[tuple[float, float, float]]] = {name: [] for name in CONTENDERS}
-            clients = {name: AsyncAPIClient(version="1", base_url=url, container=container(name == "redis"))
+            clients = {name: AsyncAPIClient(version="1", base_url=url, container=container(name))
                        for name in CONTENDERS}
 
             def call(name: str, clients: dict[str, Any] = clients) -> Callable[[], Awaitable[Any]]:
@@ -212,6 +215,8 @@ def alone_rows(server: RedisProcess, calls: int, rounds: int) -> list[list[Any]]
     limiters: dict[str, Any] = {
         "`local` acquire + feedback": LocalRateLimiter(1e9, 1000),
         "`redis` acquire + feedback": RedisRateLimiter(server.url, rps=1e9, burst=1000, key=f"alone-{os.getpid()}"),
+        "`redis`, lease 0, acquire + feedback": RedisRateLimiter(server.url, rps=1e9, burst=1000, lease=0,
+                                                                 key=f"alone0-{os.getpid()}"),
     }
     bare = redis_py.Redis.from_url(server.url)
     bare.ping()
@@ -286,7 +291,8 @@ def main() -> None:
         if redis_url is None:
             print("skipped: no redis-server on PATH (Debian: apt-get install redis-server)")
             return
-        notes = [f"{calls} calls x {rounds} rounds, medians, alternating `none`, `redis` and `none + PING`; "
+        notes = [f"{calls} calls x {rounds} rounds, medians, alternating `none`, `redis`, `redis, lease 0` and "
+                 "`none + PING`; "
                  "wall us per call is elapsed / calls (at 16, the cost in throughput); CPU is this process's; "
                  "the loopback server and redis-server run on the same machine. Target: `redis` adds <= 150 us."]
         if "clients" in opts.only:

@@ -2,13 +2,17 @@
 
 A Redis round trip per call is the limiter's whole cost when the limit is
 far above what a process sends. So, once the callers of a take are served,
-the script hands the process up to ``lease`` more slots whose time comes
-within ``lease_window`` seconds. Each is used no earlier than its time and
-no later than ``lease_window`` after it was taken, or dropped: over any
-``w`` seconds the fleet sends at most ``burst + rps * (w + lease_window)``
-requests, where ``burst + rps * w`` is the bound with no lease. Near the
-limit there is no slot to spare inside the window and every call asks
-Redis, as it would without leases.
+the script hands the process more slots whose time comes within
+``lease_window`` seconds: as many as the process's recent pace says it
+will start calls in that window, at most ``lease``. Each is used no earlier
+than its time and no later than ``lease_window`` after it, or dropped: over
+any ``w`` seconds the fleet sends at most
+``burst + rps * (w + lease_window)`` requests, where ``burst + rps * w`` is
+the bound with no lease. Sizing a lease by the pace keeps a slow process
+from leasing slots it would let lapse, which the rest of the fleet could
+have used. When the schedule is more than the window ahead (a fleet at its
+limit) no slot comes within it, and every call asks Redis, as it would
+without leases.
 
 Leases are this process's own: a forked child starts with none (the parent
 may still use them), and a server's pause or correction drops them.
@@ -29,11 +33,15 @@ __all__ = ["Leases"]
 class Leases:
     """The leased slots of one limiter in this process (shared by its threads and event loops)."""
 
-    __slots__ = ("__weakref__", "_lock", "_slots", "window")
+    __slots__ = ("__weakref__", "_gap", "_last", "_lock", "_slots", "most", "window")
 
-    def __init__(self, window: float) -> None:
+    def __init__(self, window: float, most: int) -> None:
         #: How long after it was asked for a leased slot may still be used (seconds).
         self.window = window
+        #: The most slots one round trip leases.
+        self.most = most
+        self._last = 0.0  # when the last acquire began (0: none yet)
+        self._gap = 0.0  # the recent time between acquires, smoothed (0: not known yet)
         # (usable from, usable until), monotonic, in schedule order.
         self._slots: "collections.deque[tuple[float, float]]" = collections.deque()
         self._lock = threading.Lock()
@@ -43,24 +51,40 @@ class Leases:
         """Keep ``count`` slots from a take asked at ``asked`` and answered at ``answered`` (monotonic).
 
         The i-th is ``max(first + i * interval, 0)`` seconds after Redis's
-        "now", which lies between the two: counted from ``answered`` it is
-        never early, and its end counted from ``asked`` is never late.
+        "now", which lies between the two: counted from ``answered`` its time
+        is never early, and the window after it, counted from ``asked``,
+        never ends late.
         """
-        until = asked + self.window
+        window = self.window
         with self._lock:
             append = self._slots.append
             for index in range(count):
-                start = answered + max(first + index * interval, 0.0)
-                if start > until:
-                    break
-                append((start, until))
+                due = first + index * interval
+                if due < 0.0:
+                    due = 0.0
+                append((answered + due, asked + due + window))
+
+    def wanted(self) -> int:
+        """How many slots to lease: the acquires the recent pace says will begin within the window."""
+        gap = self._gap
+        if gap <= 0.0:
+            return 0  # no pace known yet: a single call leases nothing it might let lapse
+        wanted = int(self.window / gap)
+        return wanted if wanted < self.most else self.most
 
     def take(self, timeout: Optional[float]) -> Optional[float]:
-        """The wait before the next leased slot, which is now this caller's; ``None``: none within ``timeout``."""
-        slots = self._slots
-        if not slots:
-            return None
+        """The wait before the next leased slot, which is now this caller's; ``None``: none within ``timeout``.
+
+        Called at the start of every acquire: it also keeps the pace.
+        """
         now = time.monotonic()
+        last, self._last = self._last, now
+        if last:  # unlocked: a lost update between threads only nudges the estimate
+            gap = self._gap
+            self._gap = now - last if gap <= 0.0 else (gap + now - last) / 2
+        slots = self._slots
+        if not slots or not self.most:
+            return None
         with self._lock:
             while slots and slots[0][1] < now:
                 slots.popleft()  # stale: its time has passed by more than the window allows

@@ -53,9 +53,10 @@ class RedisRateLimiter:
     should use the same ``rps`` and ``burst``.
 
     A round trip also leases up to ``lease`` further slots that come within
-    ``lease_window`` seconds; this process uses them without asking Redis,
-    each no earlier than its time and no later than the window allows (see
-    ``genai_base_redis._lease``). ``lease=0`` asks Redis for every call.
+    ``lease_window`` seconds, as many as this process's pace will use in
+    that window; it uses them without asking Redis, each no earlier than its
+    time and no later than the window allows (see ``genai_base_redis._lease``).
+    ``lease=0`` asks Redis for every call.
 
     When Redis is down, slow (past ``timeout``) or restarting, ``fail_open``
     decides: calls go through (one warning per outage) or raise
@@ -84,7 +85,7 @@ class RedisRateLimiter:
             raise ValueError(f"lease must be a whole number >= 0, got {lease!r}")
         self.burst = burst
         self.lease = lease
-        self.leases = Leases(_positive("lease_window", lease_window))
+        self.leases = Leases(_positive("lease_window", lease_window), lease)
         self.key = key
         self.retry_after_ceiling = retry_after_ceiling
         self._interval = 1.0 / self.rps
@@ -95,8 +96,8 @@ class RedisRateLimiter:
         self.store.register("feed", RATE_FEED)
         self._script = RATE_TAKE
         fixed = [b"%r" % self._interval, b"%d" % burst]
-        leasing = [b"%d" % lease, b"%r" % self.leases.window]
-        self._take = self.store.command("take", [self._redis_key.encode()], [*fixed, *leasing])  # + max_waits
+        # + how many to lease, and one max_wait per caller
+        self._take = self.store.command("take", [self._redis_key.encode()], [*fixed, b"%r" % self.leases.window])
         self._feed = self.store.command("feed", [self._redis_key.encode()], fixed)  # + pause, remaining
 
     # -- slots ---------------------------------------------------------------------------------
@@ -123,7 +124,8 @@ class RedisRateLimiter:
         _CALL_DEADLINE.set(None if timeout is None else asked + timeout)
         wait: Optional[float] = self.leases.take(timeout)
         if wait is None:
-            reply = self.store.run("take", [*self._take, _max_wait(timeout)], timeout)
+            words = [*self._take, b"%d" % self.leases.wanted(), _max_wait(timeout)]
+            reply = self.store.run("take", words, timeout)
             self._keep(reply, asked)
             wait = self._wait(reply, timeout)
         if wait > 0:
@@ -159,7 +161,8 @@ class RedisRateLimiter:
         try:
             limit = store.timeout if timeout is None else max(min(timeout, store.timeout), 0.0)
             try:
-                reply = await within(limit, wire.call(pack([*self._take, _max_wait(timeout)]), self._script))
+                words = [*self._take, b"%d" % self.leases.wanted(), _max_wait(timeout)]
+                reply = await within(limit, wire.call(pack(words), self._script))
             except (*FAILURES, asyncio.TimeoutError) as exc:
                 reject_cluster(exc, store)
                 return store.unavailable(exc, cut=cut_short(exc, timeout, limit < store.timeout))
@@ -205,7 +208,8 @@ class RedisRateLimiter:
             args = [_max_wait(None if deadline is None else deadline - now) for _, deadline in batch]
             reply: Any
             try:
-                reply = await within(store.timeout, wire.call(pack([*self._take, *args]), self._script))
+                words = [*self._take, b"%d" % self.leases.wanted(), *args]
+                reply = await within(store.timeout, wire.call(pack(words), self._script))
             except (*FAILURES, asyncio.TimeoutError) as exc:
                 try:
                     reject_cluster(exc, store)

@@ -12,7 +12,7 @@ __all__ = ["RATE_TAKE", "RATE_FEED", "BUDGET"]
 
 # GCRA slots, by the rules of genai_base's local limiter: KEYS[1] holds the theoretical
 # arrival time of the next request; a request may go (burst - 1) intervals before it.
-# ARGV: interval (s), burst, lease (the most slots to lease besides the callers'), lease window (s),
+# ARGV: interval (s), burst, lease window (s), lease (how many slots to lease besides the callers'),
 # then one max_wait (s; negative: no bound) per caller, in order: the callers of one process that
 # arrived together are served by one call.
 # Returns {taken, wait} per caller (taken 1: its slot is `wait` s from now; 0: none within its
@@ -24,8 +24,8 @@ local clock = redis.call('TIME')
 local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
 local interval = tonumber(ARGV[1])
 local tolerance = (tonumber(ARGV[2]) - 1) * interval
-local lease = tonumber(ARGV[3])
-local window = tonumber(ARGV[4])
+local window = tonumber(ARGV[3])
+local lease = tonumber(ARGV[4])
 local tat = tonumber(redis.call('GET', KEYS[1]) or 0)
 if tat < now then tat = now end
 local taken = false
