@@ -25,7 +25,7 @@ import os
 import threading
 import time
 import weakref
-from typing import Optional
+from typing import Any, Optional
 
 __all__ = ["Leases"]
 
@@ -33,7 +33,7 @@ __all__ = ["Leases"]
 class Leases:
     """The leased slots of one limiter in this process (shared by its threads and event loops)."""
 
-    __slots__ = ("__weakref__", "_gap", "_last", "_lock", "_slots", "most", "window")
+    __slots__ = ("__weakref__", "_claimed", "_gap", "_last", "_lock", "_settled", "_slots", "most", "window")
 
     def __init__(self, window: float, most: int) -> None:
         #: How long after it was asked for a leased slot may still be used (seconds).
@@ -42,9 +42,13 @@ class Leases:
         self.most = most
         self._last = 0.0  # when the last acquire began (0: none yet)
         self._gap = 0.0  # the recent time between acquires, smoothed (0: not known yet)
+        # A take asking for a lease is in flight: the threads that find no slot meanwhile wait for it
+        # (sixteen threads leasing at once would lease what one of them would use).
+        self._claimed = False
         # (usable from, usable until), monotonic, in schedule order.
         self._slots: "collections.deque[tuple[float, float]]" = collections.deque()
         self._lock = threading.Lock()
+        self._settled = threading.Condition(self._lock)  # notified when a claim is settled
         _ALL.add(self)
 
     def add(self, count: int, first: float, interval: float, asked: float, answered: float) -> None:
@@ -72,16 +76,55 @@ class Leases:
         wanted = int(self.window / gap)
         return wanted if wanted < self.most else self.most
 
-    def take(self, timeout: Optional[float]) -> Optional[float]:
+    def claim(self) -> int:
+        """How many slots the take about to be sent should lease (0: none); then :meth:`settle` it.
+
+        None while another take of this process is leasing.
+        """
+        wanted = self.wanted()
+        if not wanted:
+            return 0
+        with self._lock:
+            if self._claimed:
+                return 0
+            self._claimed = True
+        return wanted
+
+    def settle(self, reply: Any, interval: float, asked: float) -> None:
+        """End the claim of a take asked at ``asked``; keep the slots its ``reply`` leased (``None``: it failed).
+
+        The reply's last two words: how many were leased, and the first one's time.
+        """
+        leased = 0 if reply is None else int(reply[-2])
+        if leased:
+            self.add(leased, float(reply[-1]), interval, asked, time.monotonic())
+        with self._lock:
+            self._claimed = False
+            self._settled.notify_all()
+
+    def take_after_claim(self, timeout: Optional[float], bound: float) -> Optional[float]:
+        """:meth:`take` once the lease another thread is taking comes (waiting at most ``bound`` s for it).
+
+        ``None`` at once when no lease is being taken.
+        """
+        if not self._claimed:
+            return None
+        with self._lock:
+            if self._claimed:
+                self._settled.wait(bound if timeout is None else min(timeout, bound))
+        return self.take(timeout, pace=False)
+
+    def take(self, timeout: Optional[float], pace: bool = True) -> Optional[float]:
         """The wait before the next leased slot, which is now this caller's; ``None``: none within ``timeout``.
 
         Called at the start of every acquire: it also keeps the pace.
         """
         now = time.monotonic()
-        last, self._last = self._last, now
-        if last:  # unlocked: a lost update between threads only nudges the estimate
-            gap = self._gap
-            self._gap = now - last if gap <= 0.0 else (gap + now - last) / 2
+        if pace:
+            last, self._last = self._last, now
+            if last:  # unlocked: a lost update between threads only nudges the estimate
+                gap = self._gap
+                self._gap = now - last if gap <= 0.0 else (gap + now - last) / 2
         slots = self._slots
         if not slots or not self.most:
             return None
@@ -111,7 +154,9 @@ _ALL: "weakref.WeakSet[Leases]" = weakref.WeakSet()
 def _after_fork() -> None:
     for leases in list(_ALL):
         leases._lock = threading.Lock()  # the parent's may have been held by another of its threads
+        leases._settled = threading.Condition(leases._lock)
         leases._slots.clear()
+        leases._claimed = False
 
 
 os.register_at_fork(after_in_child=_after_fork)

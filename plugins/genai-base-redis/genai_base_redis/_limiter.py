@@ -113,20 +113,24 @@ class RedisRateLimiter:
             )
         return wait
 
-    def _keep(self, reply: Any, asked: float) -> None:
-        """Keep the slots a take's ``reply`` leased (its last two words: how many, the first one's time)."""
-        if reply is not None and reply[-2]:
-            self.leases.add(int(reply[-2]), float(reply[-1]), self._interval, asked, time.monotonic())
-
     def acquire(self, timeout: Optional[float]) -> None:
         """Take the next shared slot (leased, or in one round trip within ``timeout``) and sleep until it comes."""
         asked = time.monotonic()
         _CALL_DEADLINE.set(None if timeout is None else asked + timeout)
-        wait: Optional[float] = self.leases.take(timeout)
+        leases = self.leases
+        wait: Optional[float] = leases.take(timeout)
         if wait is None:
-            words = [*self._take, b"%d" % self.leases.wanted(), _max_wait(timeout)]
-            reply = self.store.run("take", words, timeout)
-            self._keep(reply, asked)
+            wait = leases.take_after_claim(timeout, self.store.timeout)
+        if wait is None:
+            if timeout is not None:  # what is left after waiting for another thread's lease, if it did
+                timeout = max(timeout - (time.monotonic() - asked), 0.0)
+            claimed = leases.claim()
+            reply = None
+            try:
+                reply = self.store.run("take", [*self._take, b"%d" % claimed, _max_wait(timeout)], timeout)
+            finally:
+                if claimed:
+                    leases.settle(reply, self._interval, asked)
             wait = self._wait(reply, timeout)
         if wait > 0:
             time.sleep(wait)
@@ -156,20 +160,23 @@ class RedisRateLimiter:
 
     async def _first(self, state: Any, timeout: Optional[float], asked: float) -> Optional[Any]:
         """Ask for this caller's slot at once (nothing else is in flight on this loop)."""
-        store, wire = self.store, state.wire
+        store, wire, leases = self.store, state.wire, self.leases
         wire.busy = True
+        claimed = leases.claim()
+        reply = None
         try:
             limit = store.timeout if timeout is None else max(min(timeout, store.timeout), 0.0)
             try:
-                words = [*self._take, b"%d" % self.leases.wanted(), _max_wait(timeout)]
+                words = [*self._take, b"%d" % claimed, _max_wait(timeout)]
                 reply = await within(limit, wire.call(pack(words), self._script))
             except (*FAILURES, asyncio.TimeoutError) as exc:
                 reject_cluster(exc, store)
                 return store.unavailable(exc, cut=cut_short(exc, timeout, limit < store.timeout))
             store.reachable()
-            self._keep(reply, asked)
             return reply
         finally:
+            if claimed:
+                leases.settle(reply, self._interval, asked)
             self._next_batch(state)
 
     async def _behind(self, state: Any, timeout: Optional[float], now: float) -> Optional[Any]:
@@ -200,15 +207,17 @@ class RedisRateLimiter:
         batch = [(future, deadline) for future, deadline in wire.pending if not future.done()]
         wire.pending = []
         served = False
+        claimed = 0
+        reply: Any = None
+        now = time.monotonic()
         try:
             if not batch:
                 served = True
                 return
-            now = time.monotonic()
             args = [_max_wait(None if deadline is None else deadline - now) for _, deadline in batch]
-            reply: Any
+            claimed = self.leases.claim()
             try:
-                words = [*self._take, b"%d" % self.leases.wanted(), *args]
+                words = [*self._take, b"%d" % claimed, *args]
                 reply = await within(store.timeout, wire.call(pack(words), self._script))
             except (*FAILURES, asyncio.TimeoutError) as exc:
                 try:
@@ -223,12 +232,13 @@ class RedisRateLimiter:
                 reply = None
             else:
                 store.reachable()
-                self._keep(reply, now)
             for index, (future, _) in enumerate(batch):
                 if not future.done():
                     future.set_result(_DOWN if reply is None else (reply[2 * index], reply[2 * index + 1]))
             served = True
         finally:
+            if claimed:
+                self.leases.settle(reply, self._interval, now)
             if served:
                 self._next_batch(state)
             else:  # cancelled (the loop is closing): nobody is served any more
