@@ -4,7 +4,6 @@ never stale, never shared."""
 from __future__ import annotations
 
 import asyncio
-import itertools
 import os
 import signal
 import threading
@@ -132,8 +131,9 @@ def test_a_leased_slot_is_used_no_earlier_than_its_time(kind: str, redis_server:
         admin.config_resetstat()
         times = acquire_times(kind, limiter, 6)
         assert takes(admin) == 2
-    gaps = [b - a for a, b in itertools.pairwise(times)]
-    assert all(gap >= 0.0095 for gap in gaps), gaps
+    # The i-th slot is i intervals after the first (a late call does not move the ones after it).
+    since = [t - times[0] for t in times]
+    assert all(elapsed >= index * 0.0095 for index, elapsed in enumerate(since)), since
     limiter.close()
 
 
@@ -152,10 +152,10 @@ def test_leased_slots_lapse_after_the_window(kind: str, redis_server: RedisServe
     limiter = limiter_for(redis_server.url, rps=1e6, lease=8, lease_window=0.03)
     with redis_server.client() as admin:
         acquire_times(kind, limiter, 2)
-        assert len(limiter.leases) == 8
+        assert len(limiter.leases) > 0  # (as many as the pace of the first two calls says)
         time.sleep(0.04)
         admin.config_resetstat()
-        acquire_times(kind, limiter, 1)  # the 8 are stale: dropped, and Redis asked again
+        acquire_times(kind, limiter, 1)  # those are stale: dropped, and Redis asked again
         assert takes(admin) == 1
     # After a 40 ms pause the pace says about one call per 20 ms: a lease of one, not eight.
     assert len(limiter.leases) <= 2
