@@ -33,7 +33,9 @@ __all__ = ["Leases"]
 class Leases:
     """The leased slots of one limiter in this process (shared by its threads and event loops)."""
 
-    __slots__ = ("__weakref__", "_claimed", "_gap", "_last", "_lock", "_settled", "_slots", "most", "window")
+    __slots__ = (
+        "__weakref__", "_claimed", "_gap", "_last", "_lock", "_settled", "_settlements", "_slots", "most", "window",
+    )
 
     def __init__(self, window: float, most: int) -> None:
         #: How long after it was asked for a leased slot may still be used (seconds).
@@ -43,8 +45,9 @@ class Leases:
         self._last = 0.0  # when the last acquire began (0: none yet)
         self._gap = 0.0  # the recent time between acquires, smoothed (0: not known yet)
         # A take asking for a lease is in flight: the threads that find no slot meanwhile wait for it
-        # (sixteen threads leasing at once would lease what one of them would use).
+        # (sixteen threads leasing at once would each lease what all of them would use).
         self._claimed = False
+        self._settlements = 0  # how many claims were settled: a waiter knows its claim came back
         # (usable from, usable until), monotonic, in schedule order.
         self._slots: "collections.deque[tuple[float, float]]" = collections.deque()
         self._lock = threading.Lock()
@@ -76,19 +79,29 @@ class Leases:
         wanted = int(self.window / gap)
         return wanted if wanted < self.most else self.most
 
-    def claim(self) -> int:
-        """How many slots the take about to be sent should lease (0: none); then :meth:`settle` it.
+    def claim(self) -> Optional[int]:
+        """How many slots the take about to be sent should lease (0: none); :meth:`settle` it after.
 
-        None while another take of this process is leasing.
+        ``None`` while another take of this process is leasing: wait for it
+        (:meth:`wait_for_claim`) and look again, rather than lease twice.
         """
         wanted = self.wanted()
         if not wanted:
             return 0
         with self._lock:
             if self._claimed:
-                return 0
+                return None
             self._claimed = True
         return wanted
+
+    def wait_for_claim(self, seconds: float) -> bool:
+        """Wait at most ``seconds`` for the lease being taken; False if it is still being taken."""
+        with self._lock:
+            if not self._claimed:
+                return True
+            settled = self._settlements
+            self._settled.wait(seconds)
+            return self._settlements != settled  # (another thread may have claimed the next one since)
 
     def settle(self, reply: Any, interval: float, asked: float) -> None:
         """End the claim of a take asked at ``asked``; keep the slots its ``reply`` leased (``None``: it failed).
@@ -100,19 +113,8 @@ class Leases:
             self.add(leased, float(reply[-1]), interval, asked, time.monotonic())
         with self._lock:
             self._claimed = False
+            self._settlements += 1
             self._settled.notify_all()
-
-    def take_after_claim(self, timeout: Optional[float], bound: float) -> Optional[float]:
-        """:meth:`take` once the lease another thread is taking comes (waiting at most ``bound`` s for it).
-
-        ``None`` at once when no lease is being taken.
-        """
-        if not self._claimed:
-            return None
-        with self._lock:
-            if self._claimed:
-                self._settled.wait(bound if timeout is None else min(timeout, bound))
-        return self.take(timeout, pace=False)
 
     def take(self, timeout: Optional[float], pace: bool = True) -> Optional[float]:
         """The wait before the next leased slot, which is now this caller's; ``None``: none within ``timeout``.

@@ -319,8 +319,8 @@ def test_a_fleet_with_leases_stays_within_the_bound(redis_server: RedisServer) -
 
 
 def test_threads_share_the_lease_and_lease_one_at_a_time(redis_server: RedisServer) -> None:
-    # Eight threads calling at once: while one thread's take leases, the others that must ask Redis
-    # take their own slot only, so a process never leases eight times what its pace uses.
+    # Eight threads calling at once: while one thread's take leases, the others that find no slot wait
+    # for it rather than ask Redis; and a process never leases eight times what its pace uses.
     limiter = limiter_for(redis_server.url, rps=1e6, lease=8, lease_window=1.0)
     limiter.acquire(1.0)
     limiter.acquire(1.0)  # a pace is known
@@ -340,8 +340,8 @@ def test_threads_share_the_lease_and_lease_one_at_a_time(redis_server: RedisServ
         for thread in threads:
             thread.join()
         asked = takes(admin)
-    # 200 slots: most of them leased (about 40 round trips here; each thread asking for its own, as
-    # when the lease in flight was not waited for, made 80-110).
-    assert asked <= 200 / 3, asked
+    # 200 slots: most of them leased (about 30 round trips here; with each thread that found no slot
+    # asking Redis for its own, 80-110).
+    assert asked <= 200 / 4, asked
     assert len(limiter.leases) <= 8  # never more than one lease's worth held
     limiter.close()
