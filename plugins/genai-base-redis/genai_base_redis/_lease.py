@@ -33,118 +33,107 @@ __all__ = ["Leases"]
 class Leases:
     """The leased slots of one limiter in this process (shared by its threads and event loops)."""
 
-    __slots__ = (
-        "__weakref__", "_claimed", "_gap", "_last", "_lock", "_settled", "_settlements", "_slots", "most", "window",
-    )
+    __slots__ = ("__weakref__", "_gap", "_last", "_lock", "_pending", "_slots", "most", "window")
 
     def __init__(self, window: float, most: int) -> None:
-        #: How long after it was asked for a leased slot may still be used (seconds).
+        #: How far ahead a leased slot may be, and how long after its time it may still be used (seconds).
         self.window = window
         #: The most slots one round trip leases.
         self.most = most
         self._last = 0.0  # when the last acquire began (0: none yet)
-        self._gap = 0.0  # the recent time between acquires, smoothed (0: not known yet)
-        # A take asking for a lease is in flight: the threads that find no slot meanwhile wait for it
-        # (sixteen threads leasing at once would each lease what all of them would use).
-        self._claimed = False
-        self._settlements = 0  # how many claims were settled: a waiter knows its claim came back
+        self._gap = -1.0  # the recent time between acquires, smoothed (negative: not known yet)
+        # Slots asked for by takes still in flight: threads asking at once share what the pace
+        # says the process will use, and do not each lease all of it.
+        self._pending = 0
         # (usable from, usable until), monotonic, in schedule order.
         self._slots: "collections.deque[tuple[float, float]]" = collections.deque()
         self._lock = threading.Lock()
-        self._settled = threading.Condition(self._lock)  # notified when a claim is settled
         _ALL.add(self)
 
-    def add(self, count: int, first: float, interval: float, asked: float, answered: float) -> None:
-        """Keep ``count`` slots from a take asked at ``asked`` and answered at ``answered`` (monotonic).
+    def add(self, count: int, first: float, interval: float, answered: float) -> None:
+        """Keep ``count`` slots from a take answered at ``answered`` (monotonic).
 
         The i-th is ``max(first + i * interval, 0)`` seconds after Redis's
-        "now", which lies between the two: counted from ``answered`` its time
-        is never early, and the window after it, counted from ``asked``,
-        never ends late.
+        "now", which came before the answer: counted from ``answered`` its
+        time is never early. Its window is counted from there too, as a slot
+        granted to the caller itself is first used once the answer is in: a
+        leased slot goes at most the window later than that one would have.
         """
         window = self.window
-        with self._lock:
-            append = self._slots.append
-            for index in range(count):
-                due = first + index * interval
-                if due < 0.0:
-                    due = 0.0
-                append((answered + due, asked + due + window))
+        made = []
+        for index in range(count):
+            due = first + index * interval
+            start = answered + (due if due > 0.0 else 0.0)
+            made.append((start, start + window))
+        self._slots.extend(made)  # atomic, as every change to the deque is
 
     def wanted(self) -> int:
-        """How many slots to lease: the acquires the recent pace says will begin within the window."""
+        """The acquires the recent pace says will begin within the window (0: no pace known yet)."""
         gap = self._gap
-        if gap <= 0.0:
-            return 0  # no pace known yet: a single call leases nothing it might let lapse
-        wanted = int(self.window / gap)
-        return wanted if wanted < self.most else self.most
+        if gap < 0.0:
+            return 0  # a single call leases nothing it might let lapse
+        return int(self.window / gap) if gap > 1e-7 else 1_000_000
 
-    def claim(self) -> Optional[int]:
+    def claim(self) -> int:
         """How many slots the take about to be sent should lease (0: none); :meth:`settle` it after.
 
-        ``None`` while another take of this process is leasing: wait for it
-        (:meth:`wait_for_claim`) and look again, rather than lease twice.
+        What the pace will use in the window, less the slots held and those
+        other takes of this process are asking for; at most :attr:`most`.
         """
         wanted = self.wanted()
         if not wanted:
             return 0
         with self._lock:
-            if self._claimed:
-                return None
-            self._claimed = True
-        return wanted
+            claim = wanted - len(self._slots) - self._pending
+            if claim > self.most:
+                claim = self.most
+            if claim <= 0:
+                return 0
+            self._pending += claim
+        return claim
 
-    def wait_for_claim(self, seconds: float) -> bool:
-        """Wait at most ``seconds`` for the lease being taken; False if it is still being taken."""
-        with self._lock:
-            if not self._claimed:
-                return True
-            settled = self._settlements
-            self._settled.wait(seconds)
-            return self._settlements != settled  # (another thread may have claimed the next one since)
-
-    def settle(self, reply: Any, interval: float, asked: float) -> None:
-        """End the claim of a take asked at ``asked``; keep the slots its ``reply`` leased (``None``: it failed).
+    def settle(self, claimed: int, reply: Any, interval: float) -> None:
+        """End a claim of ``claimed`` slots; keep those its take's ``reply`` leased (``None``: it failed).
 
         The reply's last two words: how many were leased, and the first one's time.
         """
         leased = 0 if reply is None else int(reply[-2])
         if leased:
-            self.add(leased, float(reply[-1]), interval, asked, time.monotonic())
+            self.add(leased, float(reply[-1]), interval, time.monotonic())
         with self._lock:
-            self._claimed = False
-            self._settlements += 1
-            self._settled.notify_all()
+            self._pending -= claimed
 
-    def take(self, timeout: Optional[float], pace: bool = True) -> Optional[float]:
+    def take(self, timeout: Optional[float]) -> Optional[float]:
         """The wait before the next leased slot, which is now this caller's; ``None``: none within ``timeout``.
 
         Called at the start of every acquire: it also keeps the pace.
         """
         now = time.monotonic()
-        if pace:
-            last, self._last = self._last, now
-            if last:  # unlocked: a lost update between threads only nudges the estimate
-                gap = self._gap
-                self._gap = now - last if gap <= 0.0 else (gap + now - last) / 2
+        last, self._last = self._last, now
+        if last:  # unlocked: threads racing here only nudge the estimate (never below 0)
+            since = now - last if now > last else 0.0
+            gap = self._gap
+            self._gap = since if gap < 0.0 else (gap + since) / 2
         slots = self._slots
-        if not slots or not self.most:
-            return None
-        with self._lock:
-            while slots and slots[0][1] < now:
-                slots.popleft()  # stale: its time has passed by more than the window allows
-            if not slots:
+        # Lock-free (a deque's popleft and appendleft are atomic): a lock taken here by every call of
+        # a many-threaded process convoys its threads behind whichever lost the GIL holding it.
+        while slots:
+            try:
+                start, until = slots.popleft()
+            except IndexError:
                 return None
-            wait = slots[0][0] - now
+            if until < now:
+                continue  # stale: its time has passed by more than the window allows
+            wait = start - now
             if timeout is not None and wait > timeout:
+                slots.appendleft((start, until))  # not this call's, still another's
                 return None
-            slots.popleft()
-        return wait if wait > 0 else 0.0
+            return wait if wait > 0 else 0.0
+        return None
 
     def clear(self) -> None:
         """Drop every leased slot (the shared schedule moved, or this is a forked child)."""
-        with self._lock:
-            self._slots.clear()
+        self._slots.clear()
 
     def __len__(self) -> int:
         return len(self._slots)
@@ -156,9 +145,8 @@ _ALL: "weakref.WeakSet[Leases]" = weakref.WeakSet()
 def _after_fork() -> None:
     for leases in list(_ALL):
         leases._lock = threading.Lock()  # the parent's may have been held by another of its threads
-        leases._settled = threading.Condition(leases._lock)
         leases._slots.clear()
-        leases._claimed = False
+        leases._pending = 0  # the parent's takes in flight are not this process's
 
 
 os.register_at_fork(after_in_child=_after_fork)

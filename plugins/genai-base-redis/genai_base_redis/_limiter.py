@@ -21,7 +21,6 @@ KEY_PREFIX = "genai_base:rate:"
 _RETRY_AFTER_CEILING = 60.0
 DEFAULT_LEASE = 8
 DEFAULT_LEASE_WINDOW = 0.002
-_LEASE_WAITS = 3  # how many other threads' leases a sync caller waits for before it asks for itself
 _DOWN = object()  # a queued caller's answer when Redis failed its batch
 # When the current call's attempt must be done (monotonic; None: no bound), set by ``acquire``: the
 # feedback that follows in the same thread or task bounds its Redis command by it too.
@@ -30,10 +29,6 @@ _CALL_DEADLINE: "contextvars.ContextVar[Optional[float]]" = contextvars.ContextV
 
 def _max_wait(timeout: Optional[float]) -> bytes:
     return b"-1" if timeout is None else b"%.6f" % max(timeout, 0.0)
-
-
-def _until(deadline: Optional[float]) -> Optional[float]:
-    return None if deadline is None else max(deadline - time.monotonic(), 0.0)
 
 
 def _left() -> Optional[float]:
@@ -120,30 +115,18 @@ class RedisRateLimiter:
 
     def acquire(self, timeout: Optional[float]) -> None:
         """Take the next shared slot (leased, or in one round trip within ``timeout``) and sleep until it comes."""
-        asked = time.monotonic()
-        deadline = None if timeout is None else asked + timeout
-        _CALL_DEADLINE.set(deadline)
+        _CALL_DEADLINE.set(None if timeout is None else time.monotonic() + timeout)
         leases = self.leases
         wait: Optional[float] = leases.take(timeout)
-        waits = 0
-        while wait is None:
-            left = _until(deadline)
+        if wait is None:
             claimed = leases.claim()
-            if claimed is None:  # another thread is leasing: its slots may serve this call too
-                waits += 1
-                bound = self.store.timeout if left is None else min(self.store.timeout, left)
-                if waits <= _LEASE_WAITS and bound > 0 and leases.wait_for_claim(bound):
-                    wait = leases.take(_until(deadline), pace=False)
-                    continue
-                claimed = 0  # too slow, or emptied by others each time: ask for this call's own slot
-                left = _until(deadline)
             reply = None
             try:
-                reply = self.store.run("take", [*self._take, b"%d" % claimed, _max_wait(left)], left)
+                reply = self.store.run("take", [*self._take, b"%d" % claimed, _max_wait(timeout)], timeout)
             finally:
                 if claimed:
-                    leases.settle(reply, self._interval, asked)
-            wait = self._wait(reply, left)
+                    leases.settle(claimed, reply, self._interval)
+            wait = self._wait(reply, timeout)
         if wait > 0:
             time.sleep(wait)
 
@@ -165,16 +148,16 @@ class RedisRateLimiter:
                 if state.wire.busy:
                     reply = await self._behind(state, timeout, now)
                 else:
-                    reply = await self._first(state, timeout, now)
+                    reply = await self._first(state, timeout)
             wait = self._wait(reply, timeout)
         if wait > 0:
             await asyncio.sleep(wait)
 
-    async def _first(self, state: Any, timeout: Optional[float], asked: float) -> Optional[Any]:
+    async def _first(self, state: Any, timeout: Optional[float]) -> Optional[Any]:
         """Ask for this caller's slot at once (nothing else is in flight on this loop)."""
         store, wire, leases = self.store, state.wire, self.leases
         wire.busy = True
-        claimed = leases.claim() or 0  # another loop's lease in flight: this one leases nothing
+        claimed = leases.claim()
         reply = None
         try:
             limit = store.timeout if timeout is None else max(min(timeout, store.timeout), 0.0)
@@ -188,7 +171,7 @@ class RedisRateLimiter:
             return reply
         finally:
             if claimed:
-                leases.settle(reply, self._interval, asked)
+                leases.settle(claimed, reply, self._interval)
             self._next_batch(state)
 
     async def _behind(self, state: Any, timeout: Optional[float], now: float) -> Optional[Any]:
@@ -227,7 +210,7 @@ class RedisRateLimiter:
                 served = True
                 return
             args = [_max_wait(None if deadline is None else deadline - now) for _, deadline in batch]
-            claimed = self.leases.claim() or 0
+            claimed = self.leases.claim()
             try:
                 words = [*self._take, b"%d" % claimed, *args]
                 reply = await within(store.timeout, wire.call(pack(words), self._script))
@@ -250,7 +233,7 @@ class RedisRateLimiter:
             served = True
         finally:
             if claimed:
-                self.leases.settle(reply, self._interval, now)
+                self.leases.settle(claimed, reply, self._interval)
             if served:
                 self._next_batch(state)
             else:  # cancelled (the loop is closing): nobody is served any more

@@ -319,8 +319,8 @@ def test_a_fleet_with_leases_stays_within_the_bound(redis_server: RedisServer) -
 
 
 def test_threads_share_the_lease_and_lease_one_at_a_time(redis_server: RedisServer) -> None:
-    # Eight threads calling at once: while one thread's take leases, the others that find no slot wait
-    # for it rather than ask Redis; and a process never leases eight times what its pace uses.
+    # Eight threads calling at once share one budget, what the process's pace uses in the window:
+    # takes in flight together never lease more than that between them.
     limiter = limiter_for(redis_server.url, rps=1e6, lease=8, lease_window=1.0)
     limiter.acquire(1.0)
     limiter.acquire(1.0)  # a pace is known
