@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -98,3 +100,32 @@ def redis_server(redis_server_process: RedisServer) -> Iterator[RedisServer]:
     yield redis_server_process
     if redis_server_process.process is None:
         redis_server_process.start()
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No ``GENAI_BASE_*`` variable of the machine's reaches a test."""
+    for name in list(os.environ):
+        if name.startswith("GENAI_BASE_"):
+            monkeypatch.delenv(name)
+    yield
+
+
+@pytest.fixture(params=["sync", "async"])
+def kind(request: pytest.FixtureRequest) -> str:
+    """Each test once on the sync client, once on the async one."""
+    return str(request.param)
+
+
+def child_exit_code(pid: int, give_up_after: float = 20.0) -> int:
+    """The exit code of forked child ``pid``; a child stuck (say on a lock held at the fork) fails the test."""
+    give_up = time.monotonic() + give_up_after
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return os.waitstatus_to_exitcode(status)
+        if time.monotonic() > give_up:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            pytest.fail("the forked child did not finish")
+        time.sleep(0.01)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from conftest import RedisServer, closed_port
@@ -23,19 +22,6 @@ from genai_base import (
 from genai_base.testing import FakeAPIServer, Reply
 
 DOWN = Reply(status=503, headers={"retry-after": "0.01"}, json={"error": "down"})
-
-
-@pytest.fixture(autouse=True)
-def clean_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for name in list(os.environ):
-        if name.startswith("GENAI_BASE_"):
-            monkeypatch.delenv(name)
-    yield
-
-
-@pytest.fixture(params=["sync", "async"])
-def kind(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 def budgeted(url: str, **rate_limit: Any) -> ClientContainer:

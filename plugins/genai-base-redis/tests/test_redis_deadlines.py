@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import signal
 import subprocess
 import time
 from pathlib import Path
@@ -14,7 +13,7 @@ from typing import Any, Iterator
 
 import pytest
 import redis
-from conftest import RedisServer, _free_port, closed_port
+from conftest import RedisServer, _free_port, child_exit_code, closed_port
 from genai_base_redis import RedisBudgetedRetryPolicy, RedisRateLimiter, RedisRetryBudget
 from genai_base_redis._budget import BUDGET_PREFIX
 from genai_base_redis._wire import timeout_step
@@ -31,19 +30,6 @@ from genai_base import (
 from genai_base.testing import FakeAPIServer, Reply
 
 DOWN = Reply(status=503, headers={"retry-after": "0.01"}, json={"error": "down"})
-
-
-@pytest.fixture(autouse=True)
-def clean_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for name in list(os.environ):
-        if name.startswith("GENAI_BASE_"):
-            monkeypatch.delenv(name)
-    yield
-
-
-@pytest.fixture(params=["sync", "async"])
-def kind(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 class Paused:
@@ -380,17 +366,7 @@ def test_a_forked_child_opens_its_own_connection_and_the_parents_still_works(red
             os._exit(0 if limiter.store.outages == 0 else 3)
         except BaseException:
             os._exit(4)
-    give_up = time.monotonic() + 20  # a child stuck on a lock another thread held at the fork fails the test
-    while True:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            break
-        if time.monotonic() > give_up:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-            pytest.fail("the forked child did not finish")
-        time.sleep(0.01)
-    assert os.waitstatus_to_exitcode(status) == 0
+    assert child_exit_code(pid) == 0
     limiter.acquire(1.0)  # the parent's connection survived the child
     assert limiter.store.outages == 0
     with redis_server.client() as admin:

@@ -5,10 +5,9 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-import os
 import threading
 import time
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 import pytest
 from conftest import RedisServer, closed_port
@@ -25,19 +24,6 @@ from genai_base import (
     SyncAPIClient,
 )
 from genai_base.testing import FakeAPIServer, Reply
-
-
-@pytest.fixture(autouse=True)
-def clean_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for name in list(os.environ):
-        if name.startswith("GENAI_BASE_"):
-            monkeypatch.delenv(name)
-    yield
-
-
-@pytest.fixture(params=["sync", "async"])
-def kind(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 def container_for(url: str, **rate_limit: Any) -> ClientContainer:
