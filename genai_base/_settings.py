@@ -65,7 +65,7 @@ DEFAULTS: dict[str, Any] = {
     # rps: requests per second (None: the limiter says it needs one); key None: the base URL's origin.
     "rate_limit": {
         "rps": None, "burst": 1, "key": None, "url": None, "fail_open": True, "redis_timeout": 0.1,
-        "lease": 8, "lease_window": 0.002,
+        "lease": 8, "lease_window": 0.005,
     },
 }
 # Mapping-valued keys whose entries merge across sources (an entry's own source is kept).

@@ -271,7 +271,7 @@ def test_settings_defaults_and_sources(monkeypatch: pytest.MonkeyPatch) -> None:
     settings = ClientContainer().settings()
     assert settings["rate_limiter"] == "none"
     assert settings["rate_limit"] == {"rps": None, "burst": 1, "key": None, "url": None, "fail_open": True,
-                                      "redis_timeout": 0.1, "lease": 8, "lease_window": 0.002}
+                                      "redis_timeout": 0.1, "lease": 8, "lease_window": 0.005}
     monkeypatch.setenv("GENAI_BASE_RATE_LIMIT__RPS", "12.5")
     monkeypatch.setenv("GENAI_BASE_RATE_LIMIT__FAIL_OPEN", "false")
     container = ClientContainer()

@@ -14,6 +14,13 @@ have used. When the schedule is more than the window ahead (a fleet at its
 limit) no slot comes within it, and every call asks Redis, as it would
 without leases.
 
+A thread that finds no slot while another thread's take is leasing some
+waits for that answer (once, bounded) before it asks Redis for its own:
+in a many-threaded process several threads arrive during the round trip
+that refills the lease, and each would otherwise make a round trip of its
+own. (The async shell serves the callers that arrive meanwhile with one
+command instead.)
+
 Leases are this process's own: a forked child starts with none (the parent
 may still use them), and a server's pause or correction drops them.
 """
@@ -33,7 +40,9 @@ __all__ = ["Leases"]
 class Leases:
     """The leased slots of one limiter in this process (shared by its threads and event loops)."""
 
-    __slots__ = ("__weakref__", "_gap", "_last", "_lock", "_pending", "_slots", "most", "window")
+    __slots__ = (
+        "__weakref__", "_gap", "_last", "_lock", "_pending", "_settled", "_settlements", "_slots", "most", "window",
+    )
 
     def __init__(self, window: float, most: int) -> None:
         #: How far ahead a leased slot may be, and how long after its time it may still be used (seconds).
@@ -48,6 +57,8 @@ class Leases:
         # (usable from, usable until), monotonic, in schedule order.
         self._slots: "collections.deque[tuple[float, float]]" = collections.deque()
         self._lock = threading.Lock()
+        self._settled = threading.Condition(self._lock)  # notified as each claim is settled
+        self._settlements = 0
         _ALL.add(self)
 
     def add(self, count: int, first: float, interval: float, answered: float) -> None:
@@ -102,6 +113,26 @@ class Leases:
             self.add(leased, float(reply[-1]), interval, time.monotonic())
         with self._lock:
             self._pending -= claimed
+            self._settlements += 1
+            self._settled.notify_all()
+
+    def take_after_pending(self, timeout: Optional[float], bound: float) -> Optional[float]:
+        """:meth:`take` (``timeout`` from now), once the take in flight that leases slots here is answered.
+
+        ``None`` at once when no such take is in flight, and when it was not
+        answered within ``bound`` seconds (or ``timeout``) or left no slot.
+        """
+        began = time.monotonic()
+        if timeout is not None and timeout < bound:
+            bound = timeout
+        with self._lock:
+            if not self._pending or bound <= 0.0:
+                return None
+            seen = self._settlements
+            if not self._settled.wait_for(lambda: self._settlements != seen, bound):
+                return None
+        now = time.monotonic()
+        return self._pop(now, None if timeout is None else timeout - (now - began))
 
     def take(self, timeout: Optional[float]) -> Optional[float]:
         """The wait before the next leased slot, which is now this caller's; ``None``: none within ``timeout``.
@@ -114,6 +145,9 @@ class Leases:
             since = now - last if now > last else 0.0
             gap = self._gap
             self._gap = since if gap < 0.0 else (gap + since) / 2
+        return self._pop(now, timeout)
+
+    def _pop(self, now: float, timeout: Optional[float]) -> Optional[float]:
         slots = self._slots
         # Lock-free (a deque's popleft and appendleft are atomic): a lock taken here by every call of
         # a many-threaded process convoys its threads behind whichever lost the GIL holding it.
@@ -145,6 +179,7 @@ _ALL: "weakref.WeakSet[Leases]" = weakref.WeakSet()
 def _after_fork() -> None:
     for leases in list(_ALL):
         leases._lock = threading.Lock()  # the parent's may have been held by another of its threads
+        leases._settled = threading.Condition(leases._lock)
         leases._slots.clear()
         leases._pending = 0  # the parent's takes in flight are not this process's
 

@@ -20,7 +20,7 @@ __all__ = ["RedisRateLimiter", "make_rate_limiter", "KEY_PREFIX"]
 KEY_PREFIX = "genai_base:rate:"
 _RETRY_AFTER_CEILING = 60.0
 DEFAULT_LEASE = 8
-DEFAULT_LEASE_WINDOW = 0.002
+DEFAULT_LEASE_WINDOW = 0.005
 _DOWN = object()  # a queued caller's answer when Redis failed its batch
 # When the current call's attempt must be done (monotonic; None: no bound), set by ``acquire``: the
 # feedback that follows in the same thread or task bounds its Redis command by it too.
@@ -119,14 +119,20 @@ class RedisRateLimiter:
         leases = self.leases
         wait: Optional[float] = leases.take(timeout)
         if wait is None:
+            # Another thread's take may be leasing slots for this process right now.
+            wait = leases.take_after_pending(timeout, self.store.timeout)
+        if wait is None:
+            left = _left()  # what is left after waiting for that answer, if this call did
+            if left is not None and left < 0.0:
+                left = 0.0
             claimed = leases.claim()
             reply = None
             try:
-                reply = self.store.run("take", [*self._take, b"%d" % claimed, _max_wait(timeout)], timeout)
+                reply = self.store.run("take", [*self._take, b"%d" % claimed, _max_wait(left)], left)
             finally:
                 if claimed:
                     leases.settle(claimed, reply, self._interval)
-            wait = self._wait(reply, timeout)
+            wait = self._wait(reply, left)
         if wait > 0:
             time.sleep(wait)
 

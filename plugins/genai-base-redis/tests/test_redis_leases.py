@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from conftest import RedisServer, child_exit_code
 from genai_base_redis import RedisRateLimiter
+from genai_base_redis._lease import Leases
 from genai_base_redis._scripts import RATE_TAKE
 
 from genai_base import APITimeoutError, AsyncAPIClient, ClientContainer, RateLimitError, SyncAPIClient
@@ -318,4 +319,93 @@ def test_threads_share_one_lease_budget(redis_server: RedisServer) -> None:
     # asking Redis for its own, 80-110).
     assert asked <= 200 / 4, asked
     assert limiter.leases._pending == 0  # every claim settled: the budget is whole again
+    limiter.close()
+
+
+# -- a thread that finds no slot while another is leasing ----------------------------------------------
+
+
+def test_a_thread_is_served_by_the_lease_another_thread_is_taking() -> None:
+    leases = Leases(window=1.0, most=8)
+    leases.take(None)
+    leases.take(None)  # a pace is known: the next claim leases
+    claimed = leases.claim()
+    assert claimed > 0
+    got: list[Any] = []
+    waiter = threading.Thread(target=lambda: got.append(leases.take_after_pending(5.0, 5.0)))
+    waiter.start()
+    time.sleep(0.02)
+    assert not got  # still waiting for the take in flight
+    leases.settle(claimed, [b"1", b"0.0", b"2", b"0.0"], 0.001)  # that take leased two slots
+    waiter.join(5.0)
+    assert got and got[0] is not None and 0.0 <= got[0] <= 0.01  # one of them is the waiter's
+    assert len(leases) == 1
+
+
+def test_no_wait_when_no_lease_is_in_flight() -> None:
+    leases = Leases(window=1.0, most=8)
+    began = time.monotonic()
+    assert leases.take_after_pending(5.0, 5.0) is None
+    assert time.monotonic() - began < 0.05
+
+
+@pytest.mark.parametrize("timeout, bound", [(5.0, 0.03), (0.03, 5.0)])
+def test_the_wait_for_another_threads_lease_is_bounded(timeout: float, bound: float) -> None:
+    # The take in flight never answers: the waiter gives up after the bound or the call's time left.
+    leases = Leases(window=1.0, most=8)
+    leases.take(None)
+    leases.take(None)
+    claimed = leases.claim()
+    assert claimed > 0
+    began = time.monotonic()
+    assert leases.take_after_pending(timeout, bound) is None
+    assert 0.025 <= time.monotonic() - began < 1.0
+    leases.settle(claimed, None, 0.001)
+
+
+def test_a_failed_lease_wakes_its_waiters_with_no_slot() -> None:
+    leases = Leases(window=1.0, most=8)
+    leases.take(None)
+    leases.take(None)
+    claimed = leases.claim()
+    got: list[Any] = []
+    waiter = threading.Thread(target=lambda: got.append((leases.take_after_pending(5.0, 5.0), time.monotonic())))
+    waiter.start()
+    time.sleep(0.02)
+    failed = time.monotonic()
+    leases.settle(claimed, None, 0.001)  # Redis did not answer: nothing leased
+    waiter.join(5.0)
+    assert got and got[0][0] is None  # the waiter asks for its own slot next
+    assert got[0][1] - failed < 1.0  # woken by the failure, not by its 5 s bound
+
+
+def test_threads_that_run_out_wait_for_the_lease_in_flight(redis_server: RedisServer) -> None:
+    # Redis answers 50 ms late (CLIENT PAUSE): the first thread's take, which leases for the process,
+    # is in flight while the seven others find no slot. They wait for it instead of each asking.
+    limiter = limiter_for(redis_server.url, rps=1e6, lease=8, lease_window=1.0)
+    limiter.acquire(1.0)
+    limiter.acquire(1.0)  # a pace is known
+    limiter.leases.clear()
+    barrier = threading.Barrier(9)
+    done: list[float] = []
+
+    def work() -> None:
+        barrier.wait()
+        limiter.acquire(1.0)
+        done.append(time.monotonic())
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    with redis_server.client() as admin:
+        admin.script_load(RATE_TAKE)
+        admin.config_resetstat()
+        for thread in threads:
+            thread.start()
+        admin.client_pause(50)
+        barrier.wait()
+        for thread in threads:
+            thread.join()
+        asked = takes(admin)
+    assert len(done) == 8
+    assert asked <= 2, asked  # each asking for its own: 8
+    assert limiter.leases._pending == 0
     limiter.close()
