@@ -75,7 +75,8 @@ def worker(args: argparse.Namespace) -> None:
         config = {"rate_limiter": "local", "rate_limit": share}
     elif args.scenario == "c":
         config = {"rate_limiter": "redis", "rate_limit": {
-            "rps": args.limit, "burst": args.client_burst, "url": args.redis, "key": args.key}}
+            "rps": args.limit, "burst": args.client_burst, "url": args.redis, "key": args.key,
+            **({} if args.lease is None else {"lease": args.lease})}}
     container = ClientContainer()
     container.config.from_dict(config)
     tally = Tally()
@@ -116,7 +117,7 @@ def run_scenario(scenario: str, url: str, redis_url: Optional[str], opts: argpar
     start_at = time.time() + 3.0 + 0.5 * opts.workers  # every worker has imported and built its client
     command = [sys.executable, __file__, "--worker", "--scenario", scenario, "--url", url,
                "--limit", str(opts.limit), "--burst", str(opts.burst), "--workers", str(opts.workers),
-               "--client-burst", str(opts.client_burst),
+               "--client-burst", str(opts.client_burst), *([] if opts.lease is None else ["--lease", str(opts.lease)]),
                "--seconds", str(opts.seconds), "--start-at", repr(start_at), "--key", f"bench-{os.getpid()}-{scenario}"]
     if redis_url:
         command += ["--redis", redis_url]
@@ -154,6 +155,7 @@ def main() -> None:
     parser.add_argument("--client-burst", type=int, default=10,
                         help="the limiters' burst: redis's, split between the local ones (at least 1 each)")
     parser.add_argument("--only", default="abc", help="scenarios to run (a, b, c)")
+    parser.add_argument("--lease", type=int, default=None, help="the redis limiter's rate_limit.lease (0: off)")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--scenario", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)

@@ -10,9 +10,7 @@ any ``w`` seconds the fleet sends at most
 ``burst + rps * (w + lease_window)`` requests, where ``burst + rps * w`` is
 the bound with no lease. Sizing a lease by the pace keeps a slow process
 from leasing slots it would let lapse, which the rest of the fleet could
-have used. When the schedule is more than the window ahead (a fleet at its
-limit) no slot comes within it, and every call asks Redis, as it would
-without leases.
+have used.
 
 A thread that finds no slot while another thread's take is leasing some
 waits for that answer (once, bounded) before it asks Redis for its own:
@@ -22,7 +20,10 @@ own. (The async shell serves the callers that arrive meanwhile with one
 command instead.)
 
 Leases are this process's own: a forked child starts with none (the parent
-may still use them), and a server's pause or correction drops them.
+may still use them), and a server's pause or correction drops them. Only
+a fleet below its limit leases: a take whose callers must wait for their
+slots leases nothing, and after a server's pause or correction this
+process leases nothing for a second.
 """
 
 from __future__ import annotations
@@ -41,7 +42,8 @@ class Leases:
     """The leased slots of one limiter in this process (shared by its threads and event loops)."""
 
     __slots__ = (
-        "__weakref__", "_gap", "_last", "_lock", "_pending", "_settled", "_settlements", "_slots", "most", "window",
+        "__weakref__", "_gap", "_last", "_lock", "_off_until", "_pending", "_settled", "_settlements", "_slots",
+        "most", "window",
     )
 
     def __init__(self, window: float, most: int) -> None:
@@ -51,6 +53,7 @@ class Leases:
         self.most = most
         self._last = 0.0  # when the last acquire began (0: none yet)
         self._gap = -1.0  # the recent time between acquires, smoothed (negative: not known yet)
+        self._off_until = 0.0  # no leases before this (monotonic; 0: none held off)
         # Slots asked for by takes still in flight: threads asking at once share what the pace
         # says the process will use, and do not each lease all of it.
         self._pending = 0
@@ -79,10 +82,12 @@ class Leases:
         self._slots.extend(made)  # atomic, as every change to the deque is
 
     def wanted(self) -> int:
-        """The acquires the recent pace says will begin within the window (0: no pace known yet)."""
+        """The acquires the recent pace says will begin within the window (0: no pace known yet, or held off)."""
         gap = self._gap
         if gap < 0.0:
             return 0  # a single call leases nothing it might let lapse
+        if self._off_until and time.monotonic() < self._off_until:
+            return 0
         return int(self.window / gap) if gap > 1e-7 else 1_000_000
 
     def claim(self) -> int:
@@ -165,8 +170,15 @@ class Leases:
             return wait if wait > 0 else 0.0
         return None
 
-    def clear(self) -> None:
-        """Drop every leased slot (the shared schedule moved, or this is a forked child)."""
+    def clear(self, hold: float = 0.0) -> None:
+        """Drop every leased slot (the shared schedule moved, or this is a forked child).
+
+        ``hold``: lease nothing for that many seconds either (the server said
+        the fleet is close to its limit, where leased slots would be dropped
+        again before they are used).
+        """
+        if hold > 0.0:
+            self._off_until = time.monotonic() + hold
         self._slots.clear()
 
     def __len__(self) -> int:
@@ -182,6 +194,7 @@ def _after_fork() -> None:
         leases._settled = threading.Condition(leases._lock)
         leases._slots.clear()
         leases._pending = 0  # the parent's takes in flight are not this process's
+        leases._off_until = 0.0
 
 
 os.register_at_fork(after_in_child=_after_fork)

@@ -21,6 +21,8 @@ KEY_PREFIX = "genai_base:rate:"
 _RETRY_AFTER_CEILING = 60.0
 DEFAULT_LEASE = 8
 DEFAULT_LEASE_WINDOW = 0.005
+#: After a server's pause or correction, how long this process leases no slot (seconds).
+_NO_LEASES_AFTER_FEEDBACK = 1.0
 _DOWN = object()  # a queued caller's answer when Redis failed its batch
 # When the current call's attempt must be done (monotonic; None: no bound), set by ``acquire``: the
 # feedback that follows in the same thread or task bounds its Redis command by it too.
@@ -256,7 +258,8 @@ class RedisRateLimiter:
         remaining = found.remaining if found.remaining is not None and found.remaining < self.burst else None
         if found.pause is None and remaining is None:
             return None  # more left than a burst: nothing to correct, no round trip
-        self.leases.clear()  # the schedule moves later: slots taken ahead may no longer be free
+        # The schedule moves later: slots taken ahead may no longer be free, and the fleet is at its limit.
+        self.leases.clear(hold=_NO_LEASES_AFTER_FEEDBACK)
         pause = b"-1" if found.pause is None else b"%.6f" % found.pause
         return [*self._feed, pause, b"-1" if remaining is None else b"%d" % remaining]
 

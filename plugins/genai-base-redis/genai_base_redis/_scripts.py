@@ -16,9 +16,10 @@ __all__ = ["RATE_TAKE", "RATE_FEED", "BUDGET"]
 # then one max_wait (s; negative: no bound) per caller, in order: the callers of one process that
 # arrived together are served by one call.
 # Returns {taken, wait} per caller (taken 1: its slot is `wait` s from now; 0: none within its
-# max_wait, nothing taken for it), then {leased, first}: once every caller is served, up to `lease`
-# further slots that come within the window, for the process to use without asking again; the
-# i-th (from 0) is max(first + i * interval, 0) s from now.
+# max_wait, nothing taken for it), then {leased, first}: once every caller is served, and only if
+# none of them has to wait (the fleet is below its limit), up to `lease` further slots that come
+# within the window, for the process to use without asking again; the i-th (from 0) is
+# max(first + i * interval, 0) s from now.
 RATE_TAKE = """
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
@@ -30,6 +31,7 @@ local tat = tonumber(redis.call('GET', KEYS[1]) or 0)
 if tat < now then tat = now end
 local taken = false
 local refused = false
+local waited = false
 local out = {}
 for i = 5, #ARGV do
   local max_wait = tonumber(ARGV[i])
@@ -42,12 +44,13 @@ for i = 5, #ARGV do
     out[#out + 1] = 1
     tat = tat + interval
     taken = true
+    if wait > 0 then waited = true end
   end
   out[#out + 1] = string.format('%.6f', wait)
 end
 local first = tat - tolerance - now
 local leased = 0
-if not refused then
+if not refused and not waited then
   while leased < lease and tat - tolerance - now <= window do
     tat = tat + interval
     leased = leased + 1
