@@ -10,7 +10,10 @@ the response is released.
 aiohttp has no write timeout: a body of 64 KiB or more (and any file body)
 is sent through :class:`~.aiohttp_body.TimedBody`, each wait for the server
 to take more bounded by ``Timeout.write``. Bodies are read a piece at a
-time against ``max_response_size`` (counted after decompression).
+time against ``max_response_size`` (counted after decompression). Each
+wait for a piece of a response is bounded by ``Timeout.read`` through one
+timer per loop (:mod:`.aiohttp_reads`) rather than aiohttp's per-read
+timers, when the session's connector says when connections are ready.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from .._redact import redact_url
 from .._request import PreparedRequest, origin_key
 from .aiohttp_body import TIMED_BODY_MIN, TimedBody, WriteTimeoutError
 from .aiohttp_cookies import OriginCookieJar
+from .aiohttp_reads import ReadTimedConnector, ReadWait, ReadWatch, reads_watched
 from .base import MAX_HEADER_LINE, MAX_RESPONSE_HEADERS, TOO_MANY_HEADERS, too_large, warn_if_unverified
 from .environment import OriginEnvironment, environment_for, netrc_file, split_userinfo
 
@@ -83,7 +87,8 @@ def disable_hidden_retry(session: aiohttp.ClientSession) -> bool:
 def aiohttp_session_factory(settings: Any) -> aiohttp.ClientSession:
     """An ``aiohttp.ClientSession`` with the pool size, TLS and ``trust_env`` settings (call inside the loop)."""
     ssl_context = ssl_context_for(settings["verify"], settings["cert"])
-    connector = aiohttp.TCPConnector(limit=settings["pool_size"], ssl=ssl_context)
+    # It reports when each connection is ready: the transport's read timeouts start there (see .aiohttp_reads).
+    connector = ReadTimedConnector(limit=settings["pool_size"], ssl=ssl_context)
     # Redirects, timeouts and retries are the client's; the session only moves bytes. The
     # transport applies trust_env itself, once per origin (see .environment).
     session = aiohttp.ClientSession(
@@ -104,11 +109,20 @@ def aiohttp_session_factory(settings: Any) -> aiohttp.ClientSession:
 
 
 @functools.lru_cache(maxsize=256)
-def client_timeout(timeout: Timeout) -> aiohttp.ClientTimeout:
-    """aiohttp's timeouts for ours (cached: Timeout is immutable and hashable); the pool wait is the transport's."""
+def client_timeout(timeout: Timeout, reads_by_aiohttp: bool = True) -> aiohttp.ClientTimeout:
+    """aiohttp's timeouts for ours (cached: Timeout is immutable and hashable); the pool wait is the transport's.
+
+    ``reads_by_aiohttp``: False when the transport's :class:`~.aiohttp_reads.ReadWatch` bounds the reads.
+    """
     return aiohttp.ClientTimeout(
-        total=timeout.total, connect=timeout.connect, sock_connect=timeout.connect, sock_read=timeout.read
+        total=timeout.total, connect=timeout.connect, sock_connect=timeout.connect,
+        sock_read=timeout.read if reads_by_aiohttp else None,
     )
+
+
+def _read_timed_out(request: PreparedRequest) -> APIError:
+    """The error of a wait for the response that the transport's read watch ended."""
+    return map_aiohttp_error(aiohttp.SocketTimeoutError("Timeout on reading data from socket"), request)
 
 
 def map_aiohttp_error(exc: BaseException, request: PreparedRequest) -> APIError:
@@ -228,7 +242,8 @@ class AiohttpResponse:
     closed, as soon as more than that has arrived.
     """
 
-    __slots__ = ("_headers", "_limit", "_raw", "_slots", "content_type", "is_closed", "request", "status_code")
+    __slots__ = ("_headers", "_limit", "_raw", "_slots", "_watch", "content_type", "is_closed", "request",
+                 "status_code")
 
     def __init__(
         self,
@@ -236,8 +251,11 @@ class AiohttpResponse:
         request: PreparedRequest,
         slots: _Slots,
         limit: Optional[int] = DEFAULT_MAX_RESPONSE_SIZE,
+        watch: Optional[ReadWatch] = None,
     ) -> None:
         self._raw = raw
+        #: What bounds each wait for a piece of the body (``None``: aiohttp's ``sock_read``).
+        self._watch = watch if request.timeout.read is not None else None
         self.request = request
         self.status_code: int = raw.status
         self._headers: Optional[Headers] = None
@@ -265,25 +283,41 @@ class AiohttpResponse:
         """The URL this response came from."""
         return self.request.url
 
-    async def read(self) -> bytes:
-        """The whole body, then the connection is released."""
+    async def read(self, wait: Optional[ReadWait] = None) -> bytes:
+        """The whole body, then the connection is released (``wait``: the read wait to use again)."""
         if self.is_closed:
             raise StreamInterruptedError("the response was closed before its body was read", request=self.request)
-        raw, limit = self._raw, self._limit
+        raw, limit, watch = self._raw, self._limit, self._watch
         try:
-            if limit is None:
+            if limit is None and watch is None:
                 return await raw.read()
             length = raw.content_length
             if length is not None and "Content-Encoding" not in raw.headers:  # no decoding can grow it
-                if length > limit:
+                if limit is not None and length > limit:
                     raise too_large(self.request, limit, declared=length)
-                return await raw.read()  # a known length within the bound: read at once
+                if watch is None:
+                    return await raw.read()  # a known length within the bound: read at once
+                if raw.content.is_eof():  # all of it is here already: no wait
+                    return await raw.read()
+                if length <= _ONE_PIECE:  # a small body: one wait for all of it
+                    if wait is None:
+                        wait = ReadWait(self.request.timeout.read or 0.0)
+                        wait.task = asyncio.current_task()
+                    watch.arm(wait)
+                    try:
+                        return await raw.read()
+                    except asyncio.CancelledError:
+                        if watch.timed_out(wait):
+                            raise _read_timed_out(self.request) from None
+                        raise
+                    finally:
+                        watch.end(wait)
             return b"".join([piece async for piece in _Chunks(self, None)])
         except _TRANSPORT_ERRORS as exc:
             self._release(broken=True)
             raise map_aiohttp_error(exc, self.request) from exc
         except BaseException:
-            self._release(broken=True)  # cancelled or too large: never hand a half-read connection back
+            self._release(broken=True)  # cancelled, timed out or too large: never hand a half-read connection back
             raise
         finally:
             self._release()
@@ -315,11 +349,12 @@ class AiohttpResponse:
 class _Chunks:
     """The body of an :class:`AiohttpResponse` in chunks as they arrive; released at the end or on error."""
 
-    __slots__ = ("_pending", "_response", "_seen", "_size")
+    __slots__ = ("_pending", "_response", "_seen", "_size", "_wait")
 
     def __init__(self, response: AiohttpResponse, size: Optional[int]) -> None:
         self._response = response
         self._size = size
+        self._wait: Optional[ReadWait] = None  # made on the first read, when a read watch bounds them
         self._seen = 0  # bytes handed over so far, against max_response_size
         #: The break to raise once the bytes that arrived before it were handed over.
         self._pending: Optional[APIError] = None
@@ -336,6 +371,12 @@ class _Chunks:
         if response.is_closed:
             raise StopAsyncIteration
         content = response._raw.content
+        watch, wait = response._watch, self._wait
+        if watch is not None:
+            if wait is None:
+                wait = self._wait = ReadWait(response.request.timeout.read or 0.0)
+            wait.task = asyncio.current_task()  # (a stream may be read on from another task)
+            watch.arm(wait)
         try:
             chunk = await (content.read(self._size) if self._size else content.readany())
         except _TRANSPORT_ERRORS as exc:
@@ -347,9 +388,17 @@ class _Chunks:
                 self._pending = error
                 return received
             raise error from exc
-        except BaseException:
-            response._release(broken=True)  # cancelled: never hand a half-read connection back to the pool
+        except asyncio.CancelledError:
+            response._release(broken=True)  # never hand a half-read connection back to the pool
+            if wait is not None and watch is not None and watch.timed_out(wait):
+                raise _read_timed_out(response.request) from None
             raise
+        except BaseException:
+            response._release(broken=True)
+            raise
+        finally:
+            if wait is not None and watch is not None:
+                watch.end(wait)
         if not chunk:
             response._release()
             raise StopAsyncIteration
@@ -363,6 +412,10 @@ class _Chunks:
 
 # -- sending -------------------------------------------------------------------------
 
+
+#: A body of a known length up to this is read with one wait for all of it; a longer one (or one of an
+#: unknown length) a piece at a time, each piece within ``Timeout.read``, as aiohttp's ``sock_read`` would.
+_ONE_PIECE = TIMED_BODY_MIN
 
 # aiohttp adds these when a request has none (a Content-Type to every POST, PUT and PATCH, and to any body).
 _AUTO_HEADERS = ("Accept", "User-Agent", "Content-Type")
@@ -399,6 +452,8 @@ class AiohttpTransport:
     def __init__(self, session: aiohttp.ClientSession, settings: Any, templates: Sequence[Headers] = ()) -> None:
         self.session = session
         self._settings = settings
+        #: Bounds each wait for a piece of a response (``None``: aiohttp's ``sock_read`` does).
+        self._watch = reads_watched(session)
         #: The bound on every response body read (``None``: no bound).
         self.max_response_size: Optional[int] = settings.get("max_response_size", DEFAULT_MAX_RESPONSE_SIZE)
         self._slots = _Slots(settings["pool_size"] or 1_000_000)
@@ -432,6 +487,10 @@ class AiohttpTransport:
 
     async def _open(self, request: PreparedRequest, read: bool) -> Any:
         # One coroutine for the send and the read of an exchange: every await passes through it.
+        watch = self._watch
+        wait = None if watch is None or request.timeout.read is None else watch.prepare(request.timeout.read)
+        if wait is None:
+            watch = None  # no read watch for this request: aiohttp's sock_read bounds its reads
         sent = request.headers
         typed = request.content is not None or request.method in _TYPED_METHODS
         prebuilt: Any = None
@@ -487,14 +546,16 @@ class AiohttpTransport:
                             break
             timeout = request.timeout
             if timeout is not self._timeouts[0]:  # the same Timeout object on most calls
-                self._timeouts = (timeout, client_timeout(timeout))
+                self._timeouts = (timeout, client_timeout(timeout, self._watch is None))
+            # A request the watch does not bound (sent outside a task) keeps aiohttp's sock_read.
+            client_timeouts = self._timeouts[1] if watch is self._watch else client_timeout(timeout)
             raw = await self.session.request(
                 request.method,
                 url,
                 headers=headers,
                 skip_auto_headers=skips,
                 data=body,
-                timeout=self._timeouts[1],
+                timeout=client_timeouts,
                 allow_redirects=False,
                 proxy=env.proxy,
                 proxy_headers=proxy_headers,
@@ -502,13 +563,21 @@ class AiohttpTransport:
         except _TRANSPORT_ERRORS as exc:
             slots.release()
             raise map_aiohttp_error(exc, request) from exc
+        except asyncio.CancelledError:
+            slots.release()
+            if wait is not None and watch is not None and watch.timed_out(wait):
+                raise _read_timed_out(request) from None
+            raise
         except BaseException:
             slots.release()
             raise
-        response = AiohttpResponse(raw, request, slots, self.max_response_size)
+        finally:
+            if wait is not None and watch is not None:
+                watch.connected(wait)
+        response = AiohttpResponse(raw, request, slots, self.max_response_size, watch)
         if not read:
             return response
-        return response, await response.read()
+        return response, await response.read(wait)
 
     async def _environment(self, url: str) -> OriginEnvironment:
         """The environment's proxy and netrc credentials for ``url``'s origin, looked up once (in a thread)."""
