@@ -562,6 +562,8 @@ class AiohttpTransport:
             )
         except _TRANSPORT_ERRORS as exc:
             slots.release()
+            if wait is not None and wait.expired and watch is not None and watch.timed_out(wait):
+                raise _read_timed_out(request) from exc  # the watch's cancellation, turned into this on the way
             raise map_aiohttp_error(exc, request) from exc
         except asyncio.CancelledError:
             slots.release()
@@ -573,11 +575,17 @@ class AiohttpTransport:
             raise
         finally:
             if wait is not None and watch is not None:
-                watch.connected(wait)
+                watch.end(wait)
         response = AiohttpResponse(raw, request, slots, self.max_response_size, watch)
         if not read:
+            if wait is not None:
+                wait.task = None  # the task's context keeps the wait: it must not keep the task
             return response
-        return response, await response.read(wait)
+        try:
+            return response, await response.read(wait)
+        finally:
+            if wait is not None:
+                wait.task = None
 
     async def _environment(self, url: str) -> OriginEnvironment:
         """The environment's proxy and netrc credentials for ``url``'s origin, looked up once (in a thread)."""

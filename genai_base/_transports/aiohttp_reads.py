@@ -71,11 +71,6 @@ class ReadWatch:
         _CONNECTING.set(wait)
         return wait
 
-    def connected(self, wait: ReadWait) -> None:
-        """The request's head came (or its sending failed): end ``wait`` and forget it in this task."""
-        self._waits.discard(wait)
-        _CONNECTING.set(None)  # the task's context would keep the wait, and the wait the task
-
     def arm(self, wait: ReadWait) -> None:
         """Start (or start again) ``wait`` (its task set): the next piece must come within its seconds from now."""
         loop = self._loop
