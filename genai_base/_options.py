@@ -42,7 +42,8 @@ class Timeout:
     timeout: Optional[float] = None
     #: Seconds to establish the connection (TCP and TLS).
     connect: Optional[float] = None
-    #: Seconds to wait for each piece of the response (headers, then each chunk of the body).
+    #: Seconds to wait for each piece of the response (headers, then each chunk of the body; on the
+    #: async shell a body of a known length up to 64 KiB, read whole, is one piece).
     read: Optional[float] = None
     #: Seconds to send each piece of the request body.
     write: Optional[float] = None
