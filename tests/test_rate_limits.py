@@ -125,11 +125,12 @@ def test_local_spaces_requests(shell: Shell) -> None:
 
 
 def test_local_allows_a_burst_then_the_rate(shell: Shell) -> None:
-    client = shell.client(container=limited(rps=10, burst=3))
+    client = shell.client(container=limited(rps=10, burst=4))
     started = time.monotonic()
-    assert timed(shell, client, 3) < 0.18  # not spaced (that would take 0.2 s)
+    timed(shell, client, 1)  # the first call also makes the transport (a TLS context, a session): not timed
+    assert timed(shell, client, 3) < 0.18  # the rest of the burst: not spaced (that would take 0.3 s)
     timed(shell, client, 1)
-    assert time.monotonic() - started >= 0.095  # the 4th waits for the first slot that came back
+    assert time.monotonic() - started >= 0.095  # the 5th waits for the first slot that came back
 
 
 def test_copies_share_one_bucket(shell: Shell) -> None:
