@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import inspect
 from dataclasses import dataclass, replace
-from typing import Any, AsyncGenerator, Awaitable, Callable, Generator, Mapping, Optional, Protocol, Union
+from typing import Any, AsyncGenerator, Awaitable, Callable, Generator, Mapping, Optional, Protocol, Union, cast
 from urllib.parse import parse_qsl, urlencode
 
 from ._request import PreparedRequest
@@ -183,7 +183,7 @@ def bearer_from_settings(settings: Any) -> BearerAuth:
     if provider is not None:
         if not callable(provider):
             raise ValueError("auth 'bearer' needs auth_options.token_provider to be callable")
-        return BearerAuth(token_provider=provider)
+        return BearerAuth(token_provider=cast(TokenProvider, provider))
     if not options.get("token"):
         raise ValueError("auth 'bearer' needs auth_options.token (or token_provider)")
     return BearerAuth(str(options["token"]))

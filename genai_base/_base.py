@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Mapping, Optional, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Mapping, Optional, TypeVar, Union, cast
 
 if sys.version_info >= (3, 11):
     from typing import Self
@@ -136,8 +136,8 @@ class BaseClient:
         # the first client is built, so ``import genai_base`` stays light.
         from ._container import ClientContainer, load_component
         if container is None:
-            container = source.container if source is not None else ClientContainer()
-        self._container = container
+            container = cast("ClientContainer", source.container) if source is not None else ClientContainer()
+        self._container: ClientContainer = container
         # Explicit arguments are the last, highest source; they are validated like every other.
         arguments: dict[str, Any] = {
             key: value

@@ -8,7 +8,7 @@ one by one.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Iterator, Mapping, MutableMapping, Optional, TypeVar, Union, overload
+from typing import Any, Iterable, Iterator, Mapping, MutableMapping, Optional, TypeVar, Union, cast, overload
 
 from ._redact import REDACTED, SECRET_HEADERS
 
@@ -30,20 +30,25 @@ class Headers(MutableMapping[str, str]):
     # ``_shared``: the store is another Headers' (a template's), copied before the first change.
     __slots__ = ("_lists", "_shared", "_store")
 
+    _store: dict[str, tuple[str, str]]
+    _lists: Optional[dict[str, list[str]]]
+    _shared: bool
+
     def __init__(self, headers: Optional[HeadersLike] = None) -> None:
-        self._lists: Optional[dict[str, list[str]]] = None
+        self._lists = None
         self._shared = False
         if headers is None:
-            self._store: dict[str, tuple[str, str]] = {}
+            self._store = {}
         elif isinstance(headers, Headers):
             self._store = headers._store.copy()
             if headers._lists:
                 self._lists = {k: v.copy() for k, v in headers._lists.items()}
         elif isinstance(headers, Mapping):
-            self._store = {name.lower(): (name, value) for name, value in headers.items()}
-            if len(self._store) != len(headers):  # two names differing only in case
+            mapping = cast("Mapping[str, str]", headers)
+            self._store = {name.lower(): (name, value) for name, value in mapping.items()}
+            if len(self._store) != len(mapping):  # two names differing only in case
                 self._store = {}
-                for name, value in headers.items():
+                for name, value in mapping.items():
                     self.add(name, value)
         else:
             self._store = {}

@@ -94,9 +94,11 @@ class SyncResponse(_ResponseHead, Protocol):
 
     def read(self) -> bytes:
         """The whole body; the connection is released afterwards, also on error."""
+        ...
 
     def iter_bytes(self, chunk_size: Optional[int] = None) -> Iterator[bytes]:
         """The body in chunks as they arrive; released at the end or on error."""
+        ...
 
 
 class AsyncResponse(_ResponseHead, Protocol):
@@ -104,9 +106,11 @@ class AsyncResponse(_ResponseHead, Protocol):
 
     async def read(self) -> bytes:
         """The whole body; the connection is released afterwards, also on error."""
+        ...
 
     def iter_bytes(self, chunk_size: Optional[int] = None) -> AsyncIterator[bytes]:
         """The body in chunks as they arrive; released at the end or on error."""
+        ...
 
 
 class SyncTransport(Protocol):

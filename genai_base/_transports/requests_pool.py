@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import http.client
 from contextvars import ContextVar
-from typing import Any, Optional
+from typing import Any, Optional, cast
 
 import urllib3
 import urllib3.connection
@@ -109,12 +109,12 @@ class _GuardedResponse(http.client.HTTPResponse):
             return
         raw = self.fp
         guard = _HeaderLines(raw)
-        self.fp = guard
+        self.fp = cast(Any, guard)  # a reader over the socket's file that checks every head line
         try:
             super().begin()
             # 101 ends HTTP on this connection; 100 is skipped by http.client itself.
             while 100 < self.status < 200 and self.status != 101:
-                self.headers = self.msg = None  # lets begin() read the next head
+                self.headers = self.msg = cast(Any, None)  # lets begin() read the next head
                 super().begin()
         finally:
             if self.fp is guard:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterable, cast
 
 from marshmallow import ValidationError
 from marshmallow import fields as ma
@@ -88,7 +88,7 @@ class EnumField(_AnyEnum):
     """Enum by value that does not take ``True`` for a member whose value is 1."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> Any:
-        if isinstance(value, bool) and not any(isinstance(m.value, bool) for m in self.enum):
+        if isinstance(value, bool) and not any(isinstance(m.value, bool) for m in cast("Iterable[Any]", self.enum)):
             raise self.make_error("unknown", choices=self.choices_text)
         return super()._deserialize(value, attr, data, **kwargs)
 
