@@ -219,3 +219,41 @@ def test_the_sessions_connector_decides_who_bounds_the_reads() -> None:
             await plain.close()
 
     asyncio.run(main())
+
+
+@pytest.mark.parametrize("outcome", ["answered", "status error", "refused"])
+def test_a_finished_call_does_not_keep_its_task_alive(fake_api: FakeAPIServer, outcome: str) -> None:
+    # The task's context holds the last read wait; the wait must not hold the task (a cycle only the
+    # garbage collector would break), whether the call got its answer or failed before it.
+    import gc
+    import socket
+    import weakref
+
+    if outcome == "refused":
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            url = f"http://127.0.0.1:{probe.getsockname()[1]}"  # nothing listens there once closed
+    else:
+        url = fake_api.url
+    path = "/status/500" if outcome == "status error" else "/echo"
+
+    async def main() -> Any:
+        async with client_for(url, 5.0) as client:
+            async def call() -> None:
+                try:
+                    await client.get(path, cast_to=dict)
+                except Exception:
+                    pass
+
+            task = asyncio.ensure_future(call())
+            await task
+            gone = weakref.ref(task)
+            del task
+            return gone
+
+    gc.disable()
+    try:
+        gone = asyncio.run(main())
+        assert gone() is None
+    finally:
+        gc.enable()

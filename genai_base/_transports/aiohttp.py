@@ -488,9 +488,7 @@ class AiohttpTransport:
     async def _open(self, request: PreparedRequest, read: bool) -> Any:
         # One coroutine for the send and the read of an exchange: every await passes through it.
         watch = self._watch
-        wait = None if watch is None or request.timeout.read is None else watch.prepare(request.timeout.read)
-        if wait is None:
-            watch = None  # no read watch for this request: aiohttp's sock_read bounds its reads
+        wait: Optional[ReadWait] = None
         sent = request.headers
         typed = request.content is not None or request.method in _TYPED_METHODS
         prebuilt: Any = None
@@ -511,6 +509,7 @@ class AiohttpTransport:
                 f"no pooled connection became free{within} ({request.method} {redact_url(request.url)})",
                 request=request,
             )
+        answered = False
         try:
             url = request.url
             last_prefix, env = self._last_origin
@@ -545,6 +544,10 @@ class AiohttpTransport:
                             headers, skips = made, made_skips[typed]
                             break
             timeout = request.timeout
+            if watch is not None and timeout.read is not None:
+                wait = watch.prepare(timeout.read)  # started by the connector once the connection is ready
+            if wait is None:
+                watch = None  # no read watch for this request: aiohttp's sock_read bounds its reads
             if timeout is not self._timeouts[0]:  # the same Timeout object on most calls
                 self._timeouts = (timeout, client_timeout(timeout, self._watch is None))
             # A request the watch does not bound (sent outside a task) keeps aiohttp's sock_read.
@@ -560,6 +563,7 @@ class AiohttpTransport:
                 proxy=env.proxy,
                 proxy_headers=proxy_headers,
             )
+            answered = True
         except _TRANSPORT_ERRORS as exc:
             slots.release()
             if wait is not None and wait.expired and watch is not None and watch.timed_out(wait):
@@ -576,6 +580,8 @@ class AiohttpTransport:
         finally:
             if wait is not None and watch is not None:
                 watch.end(wait)
+                if not answered:
+                    wait.task = None  # failed: the task's context keeps the wait, which must not keep the task
         response = AiohttpResponse(raw, request, slots, self.max_response_size, watch)
         if not read:
             if wait is not None:

@@ -24,6 +24,7 @@ import math
 from typing import Any, Optional
 
 import aiohttp
+import aiohttp.connector
 
 __all__ = ["ReadTimedConnector", "ReadWait", "ReadWatch", "reads_watched"]
 
@@ -145,7 +146,9 @@ class ReadTimedConnector(aiohttp.TCPConnector):
         #: The read deadlines of the requests sent through this connector (one loop's, as aiohttp's are).
         self.read_watch = ReadWatch()
 
-    async def connect(self, req: Any, traces: Any, timeout: Any) -> Any:  # aiohttp's documented signature
+    async def connect(
+        self, req: aiohttp.ClientRequest, traces: list[Any], timeout: aiohttp.ClientTimeout
+    ) -> aiohttp.connector.Connection:
         """aiohttp's connection for ``req``; the request's read wait starts once it is ready."""
         connection = await super().connect(req, traces, timeout)
         wait = _CONNECTING.get(None)
@@ -153,10 +156,10 @@ class ReadTimedConnector(aiohttp.TCPConnector):
             self.read_watch.arm(wait)
         return connection
 
-    async def close(self, *args: Any, **kwargs: Any) -> Any:
+    async def close(self, *args: Any, **kwargs: Any) -> None:
         """Close the connections and stop the read timer."""
         self.read_watch.close()
-        return await super().close(*args, **kwargs)
+        await super().close(*args, **kwargs)
 
 
 def reads_watched(session: aiohttp.ClientSession) -> Optional[ReadWatch]:
