@@ -1,6 +1,6 @@
 """The async transport's read timeouts: one watch per loop, not aiohttp's per-read timers (see
 ``genai_base._transports.aiohttp_reads``), against real loopback servers; and the fallback to aiohttp's
-``sock_read`` for a session whose connector does not report connections."""
+``sock_read`` for a session whose requests do not start the waits (an app's own)."""
 
 from __future__ import annotations
 
@@ -15,16 +15,17 @@ import pytest
 from genai_base import APIResponse, APITimeoutError, AsyncAPIClient, ClientContainer, Timeout
 from genai_base._settings import resolve_settings
 from genai_base._transports.aiohttp import aiohttp_session_factory, client_timeout
-from genai_base._transports.aiohttp_reads import ReadTimedConnector, ReadWait, ReadWatch, reads_watched
+from genai_base._transports.aiohttp_reads import ReadWait, ReadWatch
+from genai_base._transports.aiohttp_request import hands_over, transport_session
 from genai_base.testing import Delay, FakeAPIServer, RawSocketServer, ReadRequest, Reply, Trickle
 
 
 def plain_session(settings: Any) -> aiohttp.ClientSession:
-    """An app's own session: a plain TCPConnector, which reports nothing (aiohttp's sock_read applies)."""
+    """An app's own session: its requests start no read waits (aiohttp's sock_read applies)."""
     return aiohttp.ClientSession(connector=aiohttp.TCPConnector())
 
 
-class SlowToConnect(ReadTimedConnector):
+class SlowToConnect(aiohttp.TCPConnector):
     """Takes 0.2 s to hand out a connection, as a slow TCP or TLS handshake would."""
 
     async def connect(self, req: Any, traces: Any, timeout: Any) -> Any:
@@ -109,7 +110,7 @@ def test_a_small_body_is_one_wait_and_a_large_one_a_wait_per_piece() -> None:
 def test_the_read_timeout_starts_once_the_connection_is_ready(fake_api: FakeAPIServer) -> None:
     # Connecting takes 0.2 s, longer than the 0.1 s read timeout: only the wait after it counts.
     def factory(settings: Any) -> aiohttp.ClientSession:
-        return aiohttp.ClientSession(connector=SlowToConnect())
+        return transport_session(connector=SlowToConnect())
 
     async def main() -> None:
         async with client_for(fake_api.url, 0.1, factory) as client:
@@ -203,7 +204,7 @@ def test_outside_a_task_a_request_keeps_aiohttps_sock_read() -> None:
     assert asyncio.run(main()) is None
 
 
-def test_the_sessions_connector_decides_who_bounds_the_reads() -> None:
+def test_the_session_decides_who_bounds_the_reads(fake_api: FakeAPIServer) -> None:
     timeout = Timeout(60, read=7)
     assert client_timeout(timeout).sock_read == 7
     assert client_timeout(timeout, False).sock_read is None
@@ -212,19 +213,24 @@ def test_the_sessions_connector_decides_who_bounds_the_reads() -> None:
         ours = aiohttp_session_factory(resolve_settings({}, {}))
         plain = plain_session({})
         try:
-            assert isinstance(reads_watched(ours), ReadWatch)
-            assert reads_watched(plain) is None
+            assert hands_over(ours)
+            assert not hands_over(plain)
         finally:
             await ours.close()
             await plain.close()
+        async with client_for(fake_api.url, 5.0) as client:
+            assert isinstance(await watch_of(client), ReadWatch)
+        async with client_for(fake_api.url, 5.0, plain_session) as client:
+            assert await watch_of(client) is None
 
     asyncio.run(main())
 
 
 @pytest.mark.parametrize("outcome", ["answered", "status error", "refused"])
 def test_a_finished_call_does_not_keep_its_task_alive(fake_api: FakeAPIServer, outcome: str) -> None:
-    # The task's context holds the last read wait; the wait must not hold the task (a cycle only the
-    # garbage collector would break), whether the call got its answer or failed before it.
+    # The task's context holds what the transport handed over for the last request; that must not
+    # hold the task (a cycle only the garbage collector would break), whether the call got its
+    # answer or failed before it.
     import gc
     import socket
     import weakref

@@ -13,7 +13,8 @@ to take more bounded by ``Timeout.write``. Bodies are read a piece at a
 time against ``max_response_size`` (counted after decompression). Each
 wait for a piece of a response is bounded by ``Timeout.read`` through one
 timer per loop (:mod:`.aiohttp_reads`) rather than aiohttp's per-read
-timers, when the session's connector says when connections are ready.
+timers, and the default headers go out prebuilt, on the sessions
+:func:`aiohttp_session_factory` makes (:mod:`.aiohttp_request`).
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ from .._redact import redact_url
 from .._request import PreparedRequest, origin_key
 from .aiohttp_body import TIMED_BODY_MIN, TimedBody, WriteTimeoutError
 from .aiohttp_cookies import OriginCookieJar
-from .aiohttp_reads import ReadTimedConnector, ReadWait, ReadWatch, reads_watched
+from .aiohttp_reads import ReadWait, ReadWatch
+from .aiohttp_request import Outgoing, hand_over, hands_over, transport_session
 from .base import MAX_HEADER_LINE, MAX_RESPONSE_HEADERS, TOO_MANY_HEADERS, too_large, warn_if_unverified
 from .environment import OriginEnvironment, environment_for, netrc_file, split_userinfo
 
@@ -87,11 +89,11 @@ def disable_hidden_retry(session: aiohttp.ClientSession) -> bool:
 def aiohttp_session_factory(settings: Any) -> aiohttp.ClientSession:
     """An ``aiohttp.ClientSession`` with the pool size, TLS and ``trust_env`` settings (call inside the loop)."""
     ssl_context = ssl_context_for(settings["verify"], settings["cert"])
-    # It reports when each connection is ready: the transport's read timeouts start there (see .aiohttp_reads).
-    connector = ReadTimedConnector(limit=settings["pool_size"], ssl=ssl_context)
+    connector = aiohttp.TCPConnector(limit=settings["pool_size"], ssl=ssl_context)
     # Redirects, timeouts and retries are the client's; the session only moves bytes. The
-    # transport applies trust_env itself, once per origin (see .environment).
-    session = aiohttp.ClientSession(
+    # transport applies trust_env itself, once per origin (see .environment). Its requests take
+    # the transport's prebuilt headers and start its read waits (see .aiohttp_request).
+    session = transport_session(
         connector=connector,
         trust_env=False,
         auto_decompress=True,
@@ -452,8 +454,10 @@ class AiohttpTransport:
     def __init__(self, session: aiohttp.ClientSession, settings: Any, templates: Sequence[Headers] = ()) -> None:
         self.session = session
         self._settings = settings
+        #: Whether the session's requests take what ``_open`` hands over (see .aiohttp_request).
+        self._hands_over = hands_over(session)
         #: Bounds each wait for a piece of a response (``None``: aiohttp's ``sock_read`` does).
-        self._watch = reads_watched(session)
+        self._watch = ReadWatch() if self._hands_over else None
         #: The bound on every response body read (``None``: no bound).
         self.max_response_size: Optional[int] = settings.get("max_response_size", DEFAULT_MAX_RESPONSE_SIZE)
         self._slots = _Slots(settings["pool_size"] or 1_000_000)
@@ -489,6 +493,7 @@ class AiohttpTransport:
         # One coroutine for the send and the read of an exchange: every await passes through it.
         watch = self._watch
         wait: Optional[ReadWait] = None
+        outgoing: Optional[Outgoing] = None
         sent = request.headers
         typed = request.content is not None or request.method in _TYPED_METHODS
         prebuilt: Any = None
@@ -545,9 +550,13 @@ class AiohttpTransport:
                             break
             timeout = request.timeout
             if watch is not None and timeout.read is not None:
-                wait = watch.prepare(timeout.read)  # started by the connector once the connection is ready
+                wait = watch.prepare(timeout.read)  # started by the request class once connected
             if wait is None:
                 watch = None  # no read watch for this request: aiohttp's sock_read bounds its reads
+            if self._hands_over:  # the session's requests take the headers in one copy, and start the wait
+                taken = headers if type(headers) is CIMultiDictProxy else CIMultiDict(headers)
+                outgoing = hand_over(taken, wait, watch)
+                headers = None
             if timeout is not self._timeouts[0]:  # the same Timeout object on most calls
                 self._timeouts = (timeout, client_timeout(timeout, self._watch is None))
             # A request the watch does not bound (sent outside a task) keeps aiohttp's sock_read.
@@ -578,20 +587,16 @@ class AiohttpTransport:
             slots.release()
             raise
         finally:
+            if outgoing is not None:
+                outgoing.clear()  # the task's context keeps it: nothing in it for a later request
             if wait is not None and watch is not None:
                 watch.end(wait)
                 if not answered:
-                    wait.task = None  # failed: the task's context keeps the wait, which must not keep the task
+                    wait.task = None  # failed: the error's frames keep the wait, which must not keep the task
         response = AiohttpResponse(raw, request, slots, self.max_response_size, watch)
         if not read:
-            if wait is not None:
-                wait.task = None  # the task's context keeps the wait: it must not keep the task
             return response
-        try:
-            return response, await response.read(wait)
-        finally:
-            if wait is not None:
-                wait.task = None
+        return response, await response.read(wait)
 
     async def _environment(self, url: str) -> OriginEnvironment:
         """The environment's proxy and netrc credentials for ``url``'s origin, looked up once (in a thread)."""
@@ -607,4 +612,6 @@ class AiohttpTransport:
 
     async def close(self) -> None:
         """Close the session and its connections."""
+        if self._watch is not None:
+            self._watch.close()
         await self.session.close()

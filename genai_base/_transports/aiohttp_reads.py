@@ -10,26 +10,19 @@ timeout in place of the cancellation. A deadline that moves later needs no
 new timer: when the timer fires early it is simply set again.
 
 As with ``sock_read``, the read phase starts once the connection is ready (a
-pooled one at once, a new one once connected and through TLS), which
-:class:`ReadTimedConnector` reports. A session whose connector is not one (a
-session factory of the app's own) keeps aiohttp's ``sock_read``: see
-:func:`reads_watched`.
+pooled one at once, a new one once connected and through TLS): the request
+class of :mod:`.aiohttp_request` starts the wait as the request is written.
+A session it is not in (a session factory of the app's own) keeps aiohttp's
+``sock_read``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import math
 from typing import Any, Optional
 
-import aiohttp
-import aiohttp.connector
-
-__all__ = ["ReadTimedConnector", "ReadWait", "ReadWatch", "reads_watched"]
-
-# The wait of the request this task is sending: the connector starts it once the connection is ready.
-_CONNECTING: "contextvars.ContextVar[Optional[ReadWait]]" = contextvars.ContextVar("genai_base_read_wait")
+__all__ = ["ReadWait", "ReadWatch"]
 
 
 class ReadWait:
@@ -58,8 +51,9 @@ class ReadWatch:
         self._timer: Optional[asyncio.TimerHandle] = None
         self._fires_at = math.inf
 
-    def prepare(self, seconds: float) -> Optional[ReadWait]:
-        """A wait for the current task's request, started by the connector once the connection is ready.
+    @staticmethod
+    def prepare(seconds: float) -> Optional[ReadWait]:
+        """A wait for the current task's request, to start once the connection is ready.
 
         ``None`` outside a task (a coroutine driven by hand): nothing to
         cancel, so that request's reads are left to aiohttp's ``sock_read``.
@@ -69,7 +63,6 @@ class ReadWatch:
             return None
         wait = ReadWait(seconds)
         wait.task = task
-        _CONNECTING.set(wait)
         return wait
 
     def arm(self, wait: ReadWait) -> None:
@@ -136,34 +129,3 @@ class ReadWatch:
                 earliest = wait.deadline
         if earliest < math.inf:
             self._set_timer(loop, earliest)
-
-
-class ReadTimedConnector(aiohttp.TCPConnector):
-    """A ``TCPConnector`` that starts the read timeout of the request it connects, once connected."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        #: The read deadlines of the requests sent through this connector (one loop's, as aiohttp's are).
-        self.read_watch = ReadWatch()
-
-    async def connect(
-        self, req: aiohttp.ClientRequest, traces: list[Any], timeout: aiohttp.ClientTimeout
-    ) -> aiohttp.connector.Connection:
-        """aiohttp's connection for ``req``; the request's read wait starts once it is ready."""
-        connection = await super().connect(req, traces, timeout)
-        wait = _CONNECTING.get(None)
-        if wait is not None and not wait.started:
-            self.read_watch.arm(wait)
-        return connection
-
-    async def close(self, *args: Any, **kwargs: Any) -> None:
-        """Close the connections and stop the read timer."""
-        self.read_watch.close()
-        await super().close(*args, **kwargs)
-
-
-def reads_watched(session: aiohttp.ClientSession) -> Optional[ReadWatch]:
-    """The :class:`ReadWatch` of ``session`` if its connector reports connections (else ``None``:
-    aiohttp's ``sock_read`` bounds its reads)."""
-    connector = session.connector
-    return connector.read_watch if isinstance(connector, ReadTimedConnector) else None
