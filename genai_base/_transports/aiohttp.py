@@ -39,7 +39,7 @@ from .._request import PreparedRequest, origin_key
 from .aiohttp_body import TIMED_BODY_MIN, TimedBody, WriteTimeoutError
 from .aiohttp_cookies import OriginCookieJar
 from .aiohttp_reads import ReadWait, ReadWatch
-from .aiohttp_request import Outgoing, hand_over, hands_over, transport_session
+from .aiohttp_request import OUTGOING, hands_over, transport_session
 from .base import MAX_HEADER_LINE, MAX_RESPONSE_HEADERS, TOO_MANY_HEADERS, too_large, warn_if_unverified
 from .environment import OriginEnvironment, environment_for, netrc_file, split_userinfo
 
@@ -493,7 +493,7 @@ class AiohttpTransport:
         # One coroutine for the send and the read of an exchange: every await passes through it.
         watch = self._watch
         wait: Optional[ReadWait] = None
-        outgoing: Optional[Outgoing] = None
+        handed_over = False
         sent = request.headers
         typed = request.content is not None or request.method in _TYPED_METHODS
         prebuilt: Any = None
@@ -554,9 +554,8 @@ class AiohttpTransport:
             if wait is None:
                 watch = None  # no read watch for this request: aiohttp's sock_read bounds its reads
             if self._hands_over:  # the session's requests take the headers in one copy, and start the wait
-                taken = headers if type(headers) is CIMultiDictProxy else CIMultiDict(headers)
-                outgoing = hand_over(taken, wait, watch)
-                headers = None
+                OUTGOING.set((headers if type(headers) is CIMultiDictProxy else CIMultiDict(headers), wait, watch))
+                headers, handed_over = None, True
             if timeout is not self._timeouts[0]:  # the same Timeout object on most calls
                 self._timeouts = (timeout, client_timeout(timeout, self._watch is None))
             # A request the watch does not bound (sent outside a task) keeps aiohttp's sock_read.
@@ -587,8 +586,8 @@ class AiohttpTransport:
             slots.release()
             raise
         finally:
-            if outgoing is not None:
-                outgoing.clear()  # the task's context keeps it: nothing in it for a later request
+            if handed_over:
+                OUTGOING.set(None)  # the task's context keeps it: nothing in it for a later request
             if wait is not None and watch is not None:
                 watch.end(wait)
                 if not answered:

@@ -52,6 +52,8 @@ class OriginCookieJar(aiohttp.CookieJar):
             self._jar_for(response_url).update_cookies_from_headers(headers, response_url)
 
     def filter_cookies(self, request_url: URL = _NO_URL) -> "BaseCookie[str]":
+        if not self._by_origin:  # no cookie came yet (most API clients): no origin to work out
+            return SimpleCookie()
         jar = self._by_origin.get(_origin(request_url))
         return SimpleCookie() if jar is None else jar.filter_cookies(request_url)
 

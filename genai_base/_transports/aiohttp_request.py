@@ -10,7 +10,7 @@ new one once connected, through TLS and any proxy), as aiohttp's own
 ``sock_read`` starts there.
 
 The transport hands both over through the task's context
-(:func:`hand_over`), since aiohttp has no per-request slot for them. The
+(:data:`OUTGOING`), since aiohttp has no per-request slot for them. The
 request class overrides two methods aiohttp does not document,
 ``ClientRequest.update_headers`` and ``send``; :func:`request_class_for`
 probes that they still work as relied on, and where they do not, the
@@ -33,51 +33,31 @@ from yarl import URL
 
 from .aiohttp_reads import ReadWait, ReadWatch
 
-__all__ = ["Outgoing", "hand_over", "hands_over", "request_class_for", "transport_session"]
+__all__ = ["OUTGOING", "Outgoing", "hands_over", "request_class_for", "transport_session"]
 
 #: A request's headers, made in one go (a template's, or a request's own).
 Prebuilt = Union[CIMultiDict[str], CIMultiDictProxy[str]]
 
 
-class Outgoing:
-    """What the transport prepared for the request it is about to send from this task."""
+#: What the transport prepared for the request it is about to send from this task: its headers,
+#: prebuilt (``None``: aiohttp merges the ``headers=`` it was given), the read wait to start once the
+#: request is written (``None``: aiohttp's ``sock_read``), and the watch that wait belongs to.
+Outgoing = tuple[Optional[Prebuilt], Optional[ReadWait], Optional[ReadWatch]]
 
-    __slots__ = ("headers", "wait", "watch")
-
-    def __init__(self, headers: Optional[Prebuilt], wait: Optional[ReadWait], watch: Optional[ReadWatch]) -> None:
-        #: The request's headers, prebuilt (``None``: aiohttp merges the ``headers=`` it was given).
-        self.headers = headers
-        #: The read wait to start once the request is written (``None``: aiohttp's ``sock_read``).
-        self.wait = wait
-        self.watch = watch
-
-    def clear(self) -> None:
-        """Nothing more to take (the request went out or failed): no later request may pick these up."""
-        self.headers = None
-        self.wait = None
-
-
-# Set afresh for each request: a task made during a call inherits the context, never the record.
-_OUTGOING: "contextvars.ContextVar[Optional[Outgoing]]" = contextvars.ContextVar("genai_base_outgoing")
-
-
-def hand_over(headers: Optional[Prebuilt], wait: Optional[ReadWait], watch: Optional[ReadWatch]) -> Outgoing:
-    """Leave ``headers`` and ``wait`` for the next request this task sends on a transport session."""
-    outgoing = Outgoing(headers, wait, watch)
-    _OUTGOING.set(outgoing)
-    return outgoing
+# Set just before each request (a tuple: made in C) and set back to None once it went out or failed, so
+# a later request of the task takes nothing. A task made meanwhile inherits the context: it sends none.
+OUTGOING: "contextvars.ContextVar[Optional[Outgoing]]" = contextvars.ContextVar("genai_base_outgoing")
 
 
 class _TakesHandOver(aiohttp.ClientRequest):
     """A ``ClientRequest`` that takes the headers and the read wait the transport handed over."""
 
     def update_headers(self, headers: Any) -> None:
-        outgoing = _OUTGOING.get(None)
-        prebuilt = None if outgoing is None else outgoing.headers
-        if outgoing is None or prebuilt is None:
+        outgoing = OUTGOING.get(None)
+        prebuilt = None if outgoing is None else outgoing[0]
+        if prebuilt is None:
             super().update_headers(headers)
             return
-        outgoing.headers = None  # taken: never by another request
         if headers or "Host" in prebuilt:
             # The session's own default headers (the request's win), or a Host of the request's own:
             # aiohttp's way, one at a time.
@@ -94,9 +74,9 @@ class _TakesHandOver(aiohttp.ClientRequest):
     # Not a coroutine of its own: it hands out aiohttp's, so no extra frame is held while the request
     # is in flight.
     def send(self, conn: aiohttp.connector.Connection) -> Coroutine[Any, Any, aiohttp.ClientResponse]:
-        outgoing = _OUTGOING.get(None)
+        outgoing = OUTGOING.get(None)
         if outgoing is not None:
-            wait, watch = outgoing.wait, outgoing.watch
+            _, wait, watch = outgoing
             if wait is not None and watch is not None and not wait.started:
                 watch.arm(wait)  # connected: the read phase starts
         return super().send(conn)
@@ -128,7 +108,7 @@ def request_class_for(base: type[aiohttp.ClientRequest]) -> Optional[type[aiohtt
     prebuilt: Prebuilt = CIMultiDictProxy(CIMultiDict({_PROBE_HEADER: "1"}))
 
     def built() -> Any:
-        hand_over(prebuilt, None, None)
+        OUTGOING.set((prebuilt, None, None))
         return taking("GET", URL("http://probe.invalid/"), loop=asyncio.get_running_loop())
 
     try:
