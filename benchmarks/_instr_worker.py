@@ -2,7 +2,8 @@
 
 ``python _instr_worker.py <contender> <n> <base_url>`` makes ``n`` requests
 (after building its client) and exits. Each contender is what the wall-clock
-benchmarks time, one request at a time; the seed contenders need an
+benchmarks time, one request at a time, or for an async one named
+``... (c=N)`` by ``N`` coroutines at once; the seed contenders need an
 interpreter that has ``google.genai``.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from collections.abc import Awaitable, Callable
 from typing import Any, Dict
 
 GET_PATH = "/v1/items/abc"
@@ -18,13 +20,30 @@ POST_PATH = "/v1/items"
 BODY = {"name": "x", "count": 3}
 
 
+async def _concurrently(get: Callable[[], Awaitable[Any]], n: int, concurrency: int) -> None:
+    started = 0
+
+    async def worker() -> None:
+        nonlocal started
+        while started < n:
+            started += 1
+            await get()
+
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+
+
 async def _async_loop(contender: str, n: int, url: str) -> None:
     import aiohttp
 
+    contender, _, rest = contender.partition(" (c=")
+    concurrency = int(rest.rstrip(")")) if rest else 1
     if contender == "genai_base async GET":
         from genai_base import AsyncAPIClient
 
         async with AsyncAPIClient(version="1.0.0", base_url=url, max_retries=0) as client:
+            if concurrency > 1:
+                await _concurrently(lambda: client.get(GET_PATH, cast_to=dict), n, concurrency)
+                return
             for _ in range(n):
                 await client.get(GET_PATH, cast_to=dict)
         return
@@ -36,6 +55,14 @@ async def _async_loop(contender: str, n: int, url: str) -> None:
         made = AsyncAPIClient(version="1.0.0", base_url=url)
         headers = dict(made._builder.build(FinalRequestOptions(method="get", url=GET_PATH), DEFAULT_TIMEOUT).headers)
     async with aiohttp.ClientSession() as session:
+        if concurrency > 1:
+
+            async def get() -> None:
+                async with session.get(url + GET_PATH, headers=headers) as resp:
+                    json.loads(await resp.read())
+
+            await _concurrently(get, n, concurrency)
+            return
         for _ in range(n):
             async with session.get(url + GET_PATH, headers=headers) as resp:
                 json.loads(await resp.read())

@@ -10,7 +10,7 @@ is counted (the loopback server is another process).
 
 Needs ``valgrind`` on PATH (the script says so and exits 0 without it); the
 seed rows need an interpreter with ``google.genai`` (as the other scripts).
-Run: ``python benchmarks/bench_instructions.py [--quick]`` (~8 minutes;
+Run: ``python benchmarks/bench_instructions.py [--quick]`` (~10 minutes;
 ``--quick`` uses fewer requests).
 """
 
@@ -32,6 +32,8 @@ WORKER = str(Path(__file__).resolve().parent / "_instr_worker.py")
 _COLLECTED = re.compile(r"Collected\s*:\s*([\d,]+)")
 
 ASYNC = ("genai_base async GET", "raw aiohttp GET", "raw aiohttp GET, same headers")
+#: The async pair again with 16 and 64 coroutines at once (the loop's own work is shared among them).
+CONCURRENT = tuple(f"{name} (c={c})" for c in (16, 64) for name in ("genai_base async GET", "raw aiohttp GET"))
 SYNC = ("genai_base sync GET", "requests GET", "seed GET", "genai_base sync POST", "requests POST", "seed POST")
 
 
@@ -64,7 +66,7 @@ def main() -> None:
     seed = seed_python()
     figures: dict[str, Optional[float]] = {}
     with LoopbackServer() as url:
-        for contender in ASYNC + SYNC:
+        for contender in ASYNC + CONCURRENT + SYNC:
             python = seed if contender.startswith("seed") else sys.executable
             figures[contender] = None if python is None else per_request(python, contender, url)
     raw = figures["raw aiohttp GET"]
@@ -79,6 +81,16 @@ def main() -> None:
             f"genai_base / raw aiohttp = {raw / ours:.3f}x (target >= 0.85x); "
             f"/ raw aiohttp sending the same headers = {same / ours:.3f}x"
         ],
+    )
+    concurrent_rows = []
+    for c in (16, 64):
+        gb_c, raw_c = figures[f"genai_base async GET (c={c})"], figures[f"raw aiohttp GET (c={c})"]
+        assert gb_c is not None and raw_c is not None
+        concurrent_rows.append([f"c={c}", f"{gb_c:,.0f}", f"{raw_c:,.0f}", f"{raw_c / gb_c:.3f}x"])
+    print_table(
+        "async GET at concurrency: instructions per request (client process)",
+        ["concurrency", "genai_base", "raw aiohttp", "raw aiohttp / genai_base (target >= 0.85x)"],
+        concurrent_rows,
     )
     rows = []
     notes = []
