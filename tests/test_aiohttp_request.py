@@ -102,6 +102,17 @@ def test_the_probe_accepts_aiohttps_request_class() -> None:
     assert taking is not None and issubclass(taking, aiohttp.ClientRequest)
 
 
+def test_the_probe_gives_the_same_answer_outside_a_loop() -> None:
+    # Probed with a loop of its own for the request to name, closed again (a session factory might
+    # be called before the loop runs).
+    class Subclass(aiohttp.ClientRequest):
+        pass
+
+    taking = request_class_for(Subclass)
+    assert taking is not None and issubclass(taking, Subclass)
+    assert request_class_for(BuildsHeadersOtherwise) is None
+
+
 class BuildsHeadersOtherwise(aiohttp.ClientRequest):
     """As an aiohttp whose requests no longer get their headers from ``update_headers`` would."""
 

@@ -89,7 +89,7 @@ _PROBE_HEADER = "X-Genai-Probe"
 def request_class_for(base: type[aiohttp.ClientRequest]) -> Optional[type[aiohttp.ClientRequest]]:
     """The request class that takes the transport's hand-over, if ``base`` works as it relies on.
 
-    The probe (once per class, in the running loop): ``base`` has aiohttp's
+    The probe (once per class): ``base`` has aiohttp's
     own ``update_headers`` and ``send`` (the hand-over would skip overrides of
     them), ``send`` is a coroutine function of the connection, and a request
     built in a context with headers handed over carries them, after its
@@ -107,15 +107,23 @@ def request_class_for(base: type[aiohttp.ClientRequest]) -> Optional[type[aiohtt
     taking = _TakesHandOver if base is plain else type(f"TakesHandOver{base.__name__}", (_TakesHandOver, base), {})
     prebuilt: Prebuilt = CIMultiDictProxy(CIMultiDict({_PROBE_HEADER: "1"}))
 
+    try:
+        loop, own = asyncio.get_running_loop(), None
+    except RuntimeError:  # probed outside a loop: one of its own, for the request to name
+        loop = own = asyncio.new_event_loop()
+
     def built() -> Any:
         OUTGOING.set((prebuilt, None, None))
-        return taking("GET", URL("http://probe.invalid/"), loop=asyncio.get_running_loop())
+        return taking("GET", URL("http://probe.invalid/"), loop=loop)
 
     try:
         request = contextvars.copy_context().run(built)
         fits = list(request.headers.items())[:2] == [("Host", "probe.invalid"), (_PROBE_HEADER, "1")]
     except Exception:  # an aiohttp that builds its requests some other way
         fits = False
+    finally:
+        if own is not None:
+            own.close()
     return taking if fits else None
 
 
