@@ -122,7 +122,7 @@ class AsyncAPIClient(BaseClient, AsyncVerbs):
     def _make_transport(self) -> AiohttpTransport:
         # Made in the loop that runs the calls, which the session binds to.
         session = self._container.async_session_factory(settings=self._settings)(self._settings)
-        return AiohttpTransport(session, self._settings, self._builder.templates)
+        return AiohttpTransport(session, self._settings)
 
     # -- public API ------------------------------------------------------
 

@@ -15,6 +15,16 @@ from ._redact import REDACTED, SECRET_HEADERS
 __all__ = ["Headers", "HeadersLike"]
 
 _T = TypeVar("_T")
+
+
+class _Template:
+    """The mark of headers that :meth:`Headers.template_copy` was called on: they never change again."""
+
+    def __repr__(self) -> str:
+        return "<template>"
+
+
+_TEMPLATE = _Template()
 HeadersLike = Union["Headers", Mapping[str, str], Iterable[tuple[str, str]]]
 
 
@@ -27,12 +37,13 @@ class Headers(MutableMapping[str, str]):
 
     # ``_store``: lower-cased name -> (name as first given, value or values joined by ", ");
     # ``_lists``: only for names seen more than once, every value in order;
-    # ``_shared``: the store is another Headers' (a template's), copied before the first change.
+    # ``_shared``: True when the store is a template's, copied before the first change; _TEMPLATE when
+    # these are a template (their store shared by copies, so never changed); False otherwise.
     __slots__ = ("_lists", "_shared", "_store")
 
     _store: dict[str, tuple[str, str]]
     _lists: Optional[dict[str, list[str]]]
-    _shared: bool
+    _shared: Union[bool, _Template]
 
     def __init__(self, headers: Optional[HeadersLike] = None) -> None:
         self._lists = None
@@ -79,6 +90,11 @@ class Headers(MutableMapping[str, str]):
 
     def _own(self) -> None:
         """Copy a shared store before the first change (the template it came from never changes)."""
+        if self._shared is _TEMPLATE:
+            raise TypeError(
+                "these headers are a template (template_copy() was called on them) and do not change: "
+                "change a copy() of them"
+            )
         self._store = self._store.copy()
         self._shared = False
 
@@ -192,10 +208,13 @@ class Headers(MutableMapping[str, str]):
 
         For headers that never change themselves (a client's defaults): most
         requests send them as they are, and :meth:`is_copy_of` tells a
-        transport so without comparing them.
+        transport so without comparing them. From the first call on, these
+        headers are a template: changing them raises ``TypeError``.
         """
         if self._lists:
             return self.copy()
+        if self._shared is False:
+            self._shared = _TEMPLATE
         copy = Headers.__new__(Headers)
         copy._store = self._store
         copy._lists = None
@@ -205,6 +224,11 @@ class Headers(MutableMapping[str, str]):
     def is_copy_of(self, template: "Headers") -> bool:
         """True while this :meth:`template_copy` of ``template`` is unchanged."""
         return self._store is template._store
+
+    def template_store(self) -> Optional[object]:
+        """While these are a template or an unchanged :meth:`template_copy` of one: the template's
+        storage, which never changes (a key for what a transport made of it once); else ``None``."""
+        return self._store if self._shared else None
 
     def redacted(self, secret: Iterable[str] = SECRET_HEADERS) -> "Headers":
         """A copy whose credential values (names in ``secret``, lower case) read ``<redacted>``."""

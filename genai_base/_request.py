@@ -309,15 +309,6 @@ class RequestBuilder:
         )
 
     @property
-    def templates(self) -> tuple[Headers, Headers]:
-        """The default headers of a request with a body and of one without (no Content-Type).
-
-        Requests built from them share their storage until changed
-        (:meth:`Headers.template_copy`); neither is ever changed itself.
-        """
-        return self._template, self._bodyless_template
-
-    @property
     def default_headers(self) -> dict[str, str]:
         """The headers every request starts with (the retry count header included)."""
         return self._template.to_dict()

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import TYPE_CHECKING, Any, Callable, Literal, Optional, Sequence, TypeVar, Union, overload
+from typing import TYPE_CHECKING, Any, Callable, Literal, Optional, TypeVar, Union, overload
 
 from ._base import BaseClient, Self
 from ._engine import EXCHANGE, FEEDBACK, LIMIT, READ, SEND, SLEEP
 from ._errors import APIError
-from ._headers import Headers
 from ._options import FinalRequestOptions, RequestOptions
 from ._pagination import SyncPage
 from ._process import PROCESS
@@ -35,11 +34,8 @@ class _SharedSync:
     own on first use and leaves the parent's sockets alone.
     """
 
-    def __init__(
-        self, make_session: Any, settings: Any, retry_policy: Any, rate_limiter: Any, templates: Sequence[Headers] = ()
-    ) -> None:
+    def __init__(self, make_session: Any, settings: Any, retry_policy: Any, rate_limiter: Any) -> None:
         self._make_session = make_session
-        self._templates = templates
         self.settings = settings
         self.retry_policy = retry_policy
         self.rate_limiter = rate_limiter
@@ -49,9 +45,7 @@ class _SharedSync:
         self._install(self._make_session(settings))
 
     def _install(self, session: Any) -> None:
-        self.transport = transport = RequestsTransport(
-            session, max_response_size=self.settings["max_response_size"], templates=self._templates
-        )
+        self.transport = transport = RequestsTransport(session, max_response_size=self.settings["max_response_size"])
         limiter = self.rate_limiter
         #: What performs each step of a call's flow (the sync flow asks no AUTH step).
         self.performers: dict[str, Callable[[Any], Any]] = {
@@ -84,7 +78,7 @@ class SyncAPIClient(BaseClient, SyncVerbs):
 
     def _new_shared(self, settings: Settings) -> _SharedSync:
         make_session = self._container.session_factory(settings=settings)
-        return _SharedSync(make_session, settings, self._retry_policy, self._rate_limiter, self._builder.templates)
+        return _SharedSync(make_session, settings, self._retry_policy, self._rate_limiter)
 
     @property
     def _session(self) -> Any:

@@ -26,6 +26,11 @@ class Shell:
     def is_async(self) -> bool:
         return self.kind == "async"
 
+    @property
+    def client_class(self) -> type:
+        """``AsyncAPIClient`` or ``SyncAPIClient``: the base of an SDK's own client on this shell."""
+        return AsyncAPIClient if self.is_async else SyncAPIClient
+
     def client(self, **kwargs: Any) -> Any:
         """A client of this shell's kind on the fake server (closed after the test)."""
         kwargs.setdefault("version", "1.0.0")

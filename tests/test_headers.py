@@ -93,3 +93,57 @@ def test_a_plain_copy_is_no_template_copy() -> None:
     template = Headers({"Accept": "application/json"})
     assert not template.copy().is_copy_of(template)
     assert not Headers(template).is_copy_of(template)
+
+
+def test_a_template_does_not_change_once_copied_and_names_its_storage() -> None:
+    template = Headers({"Accept": "application/json"})
+    assert template.template_store() is None  # plain headers: no template yet
+    copy = template.template_copy()
+    store = template.template_store()
+    assert store is not None and copy.template_store() is store
+    with pytest.raises(TypeError, match="template"):
+        template["Accept"] = "text/plain"
+    with pytest.raises(TypeError, match="template"):
+        template.add("X-New", "1")
+    assert template["Accept"] == "application/json"
+    copy["X-New"] = "1"  # a copy changes, on its own storage
+    assert copy.template_store() is None and "X-New" not in template
+    changed = template.copy()
+    changed["Accept"] = "text/plain"  # a plain copy of a template is no template
+    assert changed.template_store() is None
+
+
+@pytest.mark.parametrize("value", ["a\r\nX-Injected: 1", "a\nb", "a\x00b"])
+def test_a_template_of_an_sdks_own_is_checked_before_it_is_sent(shell: Shell, value: str) -> None:
+    # The transports check a template's headers once and then trust them: a template that never went
+    # through the request builder is checked too, on both shells.
+    bad = Headers({"Accept": "application/json", "X-Bad": value})
+
+    class OwnTemplate(shell.client_class):  # type: ignore[misc,name-defined]
+        def _prepare_request(self, request: Any) -> None:
+            request.headers = bad.template_copy()
+
+    client = OwnTemplate(version="1", base_url=shell.server.url, max_retries=0)
+    shell._clients.append(client)
+    for _ in range(2):  # checked again: a refused template is never taken as checked
+        with pytest.raises(ValueError, match="X-Bad"):
+            shell.run(client.get("/echo", cast_to=dict))
+
+
+def test_templates_of_changing_sdk_headers_are_each_sent_as_they_are(shell: Shell) -> None:
+    # An SDK whose headers are properties gets a new template whenever they change (a rotated key):
+    # each goes out with its own values, however many there were.
+    class Rotating(shell.client_class):  # type: ignore[misc,name-defined]
+        key = "k0"
+
+        @property
+        def auth_headers(self) -> dict[str, str]:
+            return {"Authorization": f"Bearer {self.key}"}
+
+    client = Rotating(version="1", base_url=shell.server.url, max_retries=0)
+    shell._clients.append(client)
+    for round_ in range(70):  # past the transports' bound on remembered templates
+        client.key = f"k{round_ % 35}"
+        sent = shell.run(client.get("/echo", cast_to=dict))["headers"]
+        assert sent["authorization"] == f"Bearer k{round_ % 35}"
+        assert sent["accept"] == "application/json"

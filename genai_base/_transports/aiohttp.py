@@ -24,7 +24,7 @@ import collections
 import functools
 import logging
 import ssl
-from typing import Any, AsyncIterator, Coroutine, Optional, Sequence
+from typing import Any, AsyncIterator, Coroutine, Optional
 
 import aiohttp
 import aiohttp.http_exceptions
@@ -451,7 +451,7 @@ def _body(request: PreparedRequest) -> Any:
 class AiohttpTransport:
     """Sends prepared requests on one ``aiohttp.ClientSession``, bound to the loop it was made in."""
 
-    def __init__(self, session: aiohttp.ClientSession, settings: Any, templates: Sequence[Headers] = ()) -> None:
+    def __init__(self, session: aiohttp.ClientSession, settings: Any) -> None:
         self.session = session
         self._settings = settings
         #: Whether the session's requests take what ``_open`` hands over (see .aiohttp_request).
@@ -464,20 +464,11 @@ class AiohttpTransport:
         self._env_by_origin: dict[str, OriginEnvironment] = {}
         self._last_origin: tuple[str, OriginEnvironment] = ("\x00", OriginEnvironment())
         self._timeouts: tuple[Optional[Timeout], Any] = (None, None)
-        # aiohttp turns a dict of headers into a CIMultiDict on every request: hand it one made once
-        # for each set of default headers most requests carry as they are (it never changes it).
-        # ``templates`` are the request builder's (checked when it was made); a request whose
-        # headers are still a copy of one is sent with its prebuilt form, or one equal to one.
-        self._templates = tuple(
-            (
-                template,
-                template.to_dict(),
-                CIMultiDictProxy(CIMultiDict(template.multi_items())),
-                # What aiohttp must not add: to a GET (say), and to a POST or a body.
-                (auto_header_skips(template, "GET", False), auto_header_skips(template, "POST", True)),
-            )
-            for template in templates
-        )
+        # aiohttp turns a dict of headers into a CIMultiDict on every request: a template's headers
+        # (Headers.template_store) are checked and made into one once, with what aiohttp must not add
+        # to a request without a body (a GET, say) and to one with a body or a POST; most requests
+        # carry a template's headers as they are (the client's defaults, an SDK's as they are now).
+        self._prebuilt: dict[int, tuple[object, CIMultiDictProxy[str], tuple[Optional[tuple[str, ...]], ...]]] = {}
 
     # ``send`` and ``exchange`` hand out the coroutine of ``_open`` itself: no frame of their own is
     # held while the request is in flight.
@@ -498,10 +489,10 @@ class AiohttpTransport:
         typed = request.content is not None or request.method in _TYPED_METHODS
         prebuilt: Any = None
         template_skips: Any = None
-        for template, _, made, made_skips in self._templates:
-            if sent.is_copy_of(template):  # most requests: the defaults as built, checked then
-                prebuilt, template_skips = made, made_skips
-                break
+        store = sent.template_store()
+        if store is not None:  # most requests: a template's headers as they are
+            made = self._prebuilt.get(id(store)) or self._prebuild(sent, store)
+            prebuilt, template_skips = made[1], made[2]
         else:
             check_sent_headers(sent)  # auth, policies and _prepare_request added headers after the builder
         slots = self._slots
@@ -543,11 +534,6 @@ class AiohttpTransport:
                     for name, value in env.headers.items():
                         if name.lower() not in present:
                             headers[name] = value
-                else:
-                    for _, equal, made, made_skips in self._templates:
-                        if headers == equal:  # the defaults again (an SDK's copy, a policy that changed nothing)
-                            headers, skips = made, made_skips[typed]
-                            break
             timeout = request.timeout
             if watch is not None and timeout.read is not None:
                 wait = watch.prepare(timeout.read)  # started by the request class once connected
@@ -596,6 +582,22 @@ class AiohttpTransport:
         if not read:
             return response
         return response, await response.read(wait)
+
+    def _prebuild(
+        self, headers: Headers, store: object
+    ) -> tuple[object, CIMultiDictProxy[str], tuple[Optional[tuple[str, ...]], ...]]:
+        """A template's headers checked, and as aiohttp is handed them, once (see ``_prebuilt``)."""
+        check_sent_headers(headers)
+        if len(self._prebuilt) >= 64:  # a client that makes ever more templates (a key rotated often)
+            self._prebuilt.clear()
+        # The store is kept with what was made of it: its id names no other while the entry lives.
+        made = (
+            store,
+            CIMultiDictProxy(CIMultiDict(headers.multi_items())),
+            (auto_header_skips(headers, "GET", False), auto_header_skips(headers, "POST", True)),
+        )
+        self._prebuilt[id(store)] = made
+        return made
 
     async def _environment(self, url: str) -> OriginEnvironment:
         """The environment's proxy and netrc credentials for ``url``'s origin, looked up once (in a thread)."""

@@ -15,7 +15,7 @@ import re
 import threading
 import time
 from http.cookiejar import CookieJar
-from typing import Any, Optional, Sequence
+from typing import Any, Optional
 
 import requests
 import requests.cookies
@@ -24,7 +24,6 @@ import urllib3.util
 from requests.structures import CaseInsensitiveDict
 
 from .._errors import APIConnectionError
-from .._headers import Headers
 from .._headers_check import check_sent_headers
 from .._options import DEFAULT_MAX_RESPONSE_SIZE, Timeout
 from .._redact import REDACTED, redact_text, redact_url
@@ -132,13 +131,12 @@ class RequestsTransport:
         session: requests.Session,
         *,
         max_response_size: Optional[int] = DEFAULT_MAX_RESPONSE_SIZE,
-        templates: Sequence[Headers] = (),
     ) -> None:
         self.session = session
         self.max_response_size = max_response_size
-        # The request builder's default headers (checked when it was made): a request whose headers
-        # are still a copy of one is not checked again.
-        self._templates = tuple(templates)
+        # The templates (Headers.template_store) whose headers were checked already, kept with their
+        # ids: a request carrying one as it is is not checked again.
+        self._checked: dict[int, object] = {}
         self._env_by_origin: dict[str, dict[str, Any]] = {}
         self._env_lock = threading.Lock()
 
@@ -147,11 +145,13 @@ class RequestsTransport:
         """Send ``request`` (no redirects followed) and return its response head."""
         sent = request.headers
         headers = sent.to_dict()
-        for template in self._templates:
-            if sent.is_copy_of(template):  # most requests: the defaults as built, checked then
-                break
-        else:
-            check_sent_headers(headers)  # auth, policies and _prepare_request added headers after the builder
+        store = sent.template_store()
+        if store is None or id(store) not in self._checked:  # auth, policies, _prepare_request added some
+            check_sent_headers(headers)
+            if store is not None:
+                if len(self._checked) >= 64:  # a client that makes ever more templates (a key rotated often)
+                    self._checked.clear()
+                self._checked[id(store)] = store
         if "user-agent" not in request.headers:  # omitted by the caller: urllib3 would send its own
             headers["User-Agent"] = urllib3.util.SKIP_HEADER
         timeout = request.timeout
