@@ -31,7 +31,10 @@ class Auth(Protocol):
     """Signs each attempt of a request.
 
     ``sensitive_headers`` / ``sensitive_query_params`` name what must be
-    dropped on a redirect to another origin and never logged.
+    dropped on a redirect to another origin and never logged. A component
+    whose flow only signs (it never reads the response) may also have a
+    ``signer`` attribute: a callable from the request to the signed request.
+    The clients then call it for each attempt in place of running the flow.
     """
 
     #: Lower-case names of the headers that carry credentials.
@@ -82,14 +85,19 @@ class APIKeyAuth:
         self.sensitive_headers = frozenset({self.header.lower()}) if self.header else frozenset()
         #: The key's query parameter, if it is sent in one.
         self.sensitive_query_params = frozenset({query_param}) if query_param else frozenset()
+        #: The whole flow (it never reads the response): :meth:`sign`.
+        self.signer: Optional[Callable[[PreparedRequest], PreparedRequest]] = self.sign
+
+    def sign(self, request: PreparedRequest) -> PreparedRequest:
+        """``request`` with the key added (header or query parameter)."""
+        if self.query_param:
+            return replace(request, url=_add_query_param(request.url, self.query_param, self._key))
+        assert self.header is not None
+        return request.with_headers(**{self.header: self._key})
 
     def auth_flow(self, request: PreparedRequest) -> Generator[PreparedRequest, ResponseHead, None]:
         """Yield ``request`` with the key added (header or query parameter), once."""
-        if self.query_param:
-            yield replace(request, url=_add_query_param(request.url, self.query_param, self._key))
-        else:
-            assert self.header is not None
-            yield request.with_headers(**{self.header: self._key})
+        yield self.sign(request)
 
     def __repr__(self) -> str:
         where = f"query_param={self.query_param!r}" if self.query_param else f"header={self.header!r}"
@@ -118,6 +126,15 @@ class BearerAuth:
             raise ValueError("BearerAuth takes either a token or a token_provider")
         self._token = token
         self._provider = token_provider
+        #: With a static token the whole flow is signing (it never reads the response); with a provider
+        #: ``None``: the flow refreshes the token after a 401.
+        self.signer: Optional[Callable[[PreparedRequest], PreparedRequest]] = (
+            self._sign_static if token_provider is None else None
+        )
+
+    def _sign_static(self, request: PreparedRequest) -> PreparedRequest:
+        assert self._token is not None
+        return self._sign(request, self._token)
 
     def _sign(self, request: PreparedRequest, token: str) -> PreparedRequest:
         return request.with_headers(Authorization=f"Bearer {token}")

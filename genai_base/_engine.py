@@ -178,6 +178,11 @@ class EngineConfig:
         # Looked up once: a call tells the policy of every accepted response.
         self.on_success: Optional[Callable[[RetryOutcome], None]] = getattr(self.retry_policy, "on_success", None)
         self.plain_auth = type(self.auth) is NoAuth  # nothing to sign: no auth flow per request
+        signer = getattr(self.auth, "signer", None)
+        if signer is not None and not callable(signer):
+            raise TypeError(f"the auth component's signer must be callable or None, got {type(signer).__name__}")
+        #: The auth component's whole flow when it only signs (see Auth): no flow steps per attempt.
+        self.signer: Optional[Callable[[PreparedRequest], PreparedRequest]] = signer
         extra = getattr(self.auth, "sensitive_headers", ())
         self.secret_headers = SECRET_HEADERS | {h.lower() for h in extra}
         self.secret_params = frozenset(getattr(self.auth, "sensitive_query_params", ()))
@@ -331,15 +336,18 @@ class Call:
                 sent = request
                 hops = 0
                 signing = not config.plain_auth
+                signer = config.signer
                 while True:  # the hops of the redirects the call follows
-                    if signing:
+                    if signing and signer is None:
                         response = yield from self._send_signed(sent)
-                    elif exchange:
-                        yield EXCHANGE, sent
-                        response, content = self.answer if self.failure is None else self._fail()
                     else:
-                        yield SEND, sent
-                        response = self.answer if self.failure is None else self._fail()
+                        out = self._own_headers_over(signer(sent)) if signing and signer is not None else sent
+                        if exchange:
+                            yield EXCHANGE, out
+                            response, content = self.answer if self.failure is None else self._fail()
+                        else:
+                            yield SEND, out
+                            response = self.answer if self.failure is None else self._fail()
                     status = response.status_code
                     if status not in REDIRECT_STATUSES or not self.follow_redirects:
                         break

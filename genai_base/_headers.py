@@ -25,6 +25,12 @@ class _Template:
 
 
 _TEMPLATE = _Template()
+
+# Templates derived from a template with some headers set (an auth header, a retry count): made once per
+# (template, headers), so a request signed the same way again is still a template's copy. Each entry
+# keeps its template's store, so the id it is keyed by names no other while it lives.
+_DERIVED: dict[tuple[int, tuple[tuple[str, str], ...]], tuple[object, "Headers"]] = {}
+_DERIVED_MAX = 256
 HeadersLike = Union["Headers", Mapping[str, str], Iterable[tuple[str, str]]]
 
 
@@ -224,6 +230,26 @@ class Headers(MutableMapping[str, str]):
     def is_copy_of(self, template: "Headers") -> bool:
         """True while this :meth:`template_copy` of ``template`` is unchanged."""
         return self._store is template._store
+
+    def with_items(self, changes: tuple[tuple[str, str], ...]) -> "Headers":
+        """A copy with ``changes`` (name, value) set; a :meth:`template_copy` of a template made once
+        for them while these are a template or an unchanged copy of one."""
+        store = self._store if self._shared else None
+        if store is None:
+            copy = self.copy()
+            for name, value in changes:
+                copy[name] = value
+            return copy
+        key = (id(store), changes)
+        found = _DERIVED.get(key)
+        if found is None:
+            derived = Headers.from_store(store.copy())
+            for name, value in changes:
+                derived[name] = value
+            if len(_DERIVED) >= _DERIVED_MAX:  # headers that keep changing (a key rotated often)
+                _DERIVED.clear()
+            found = _DERIVED[key] = (store, derived)
+        return found[1].template_copy()
 
     def template_store(self) -> Optional[object]:
         """While these are a template or an unchanged :meth:`template_copy` of one: the template's

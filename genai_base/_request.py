@@ -96,9 +96,9 @@ class PreparedRequest:
 
     def with_headers(self, **changes: str) -> "PreparedRequest":
         """A copy with extra or replaced headers (names as given)."""
-        headers = self.headers.copy()
-        for name, value in changes.items():
-            headers[name] = value
+        # A template's headers stay a template's (derived once per change): the transports then take
+        # them as checked and prebuilt.
+        headers = self.headers.with_items(tuple(changes.items()))
         # A direct constructor call: dataclasses.replace costs several times more per attempt.
         return PreparedRequest(
             self.method,

@@ -262,3 +262,64 @@ def test_query_key_stays_out_of_connection_errors(shell: Shell) -> None:
     with pytest.raises(APIConnectionError) as info:
         shell.run(made.get("/x", cast_to=dict))
     assert SECRET not in str(info.value)
+
+
+# -- sign-only components --------------------------------------------------------------------------
+
+
+class SignsOnly:
+    """A third-party component whose flow only signs: its ``signer`` is the whole flow."""
+
+    sensitive_headers = frozenset({"x-signed"})
+    sensitive_query_params: frozenset[str] = frozenset()
+
+    def __init__(self) -> None:
+        self.signed = 0
+        self.signer = self.sign
+
+    def sign(self, request: Any) -> Any:
+        self.signed += 1
+        return request.with_headers(**{"X-Signed": f"sig-{self.signed}"})
+
+    def auth_flow(self, request: Any) -> Any:
+        raise AssertionError("a component with a signer is not run as a flow")
+        yield request  # pragma: no cover
+
+    async def async_auth_flow(self, request: Any) -> Any:
+        raise AssertionError("a component with a signer is not run as a flow")
+        yield request  # pragma: no cover
+
+
+def test_a_signer_signs_every_attempt_in_place_of_the_flow(shell: Shell) -> None:
+    auth = SignsOnly()
+    shell.server.script("/flaky", [Reply(status=503, headers={"retry-after-ms": "1"}), Reply(json={"ok": 1})])
+    client = shell.client(auth=auth, max_retries=1)
+    assert shell.run(client.get("/flaky", cast_to=dict)) == {"ok": 1}
+    sent = [request.headers.get("x-signed") for request in shell.server.requests if request.path == "/flaky"]
+    assert sent == ["sig-1", "sig-2"]
+    # A per-call header still beats the component's.
+    echo = shell.run(client.get("/echo", cast_to=dict, options={"headers": {"X-Signed": "mine"}}))
+    assert echo["headers"]["x-signed"] == "mine"
+
+
+def test_the_built_ins_sign_without_a_flow_only_when_they_never_read_the_response() -> None:
+    assert BearerAuth(SECRET).signer is not None
+    assert BearerAuth(token_provider=lambda: SECRET).signer is None  # it refreshes after a 401
+    assert APIKeyAuth(SECRET).signer is not None
+    assert APIKeyAuth(SECRET, query_param="key").signer is not None
+
+
+def test_a_signer_that_is_not_callable_is_refused(shell: Shell) -> None:
+    auth = SignsOnly()
+    auth.signer = "not callable"  # type: ignore[assignment]
+    with pytest.raises(TypeError, match="signer must be callable"):
+        shell.run(shell.client(auth=auth).get("/echo", cast_to=dict))
+
+
+def test_a_token_with_a_line_break_is_refused_and_never_shown(shell: Shell) -> None:
+    client = shell.client(auth=BearerAuth("sk-a\r\nX-Injected: 1"), max_retries=0)
+    for _ in range(2):  # the signed template is checked each time until it passes
+        with pytest.raises(ValueError, match="'Authorization' has a CR, LF or NUL") as caught:
+            shell.run(client.get("/echo", cast_to=dict))
+        assert "sk-a" not in str(caught.value)
+    assert not [request for request in shell.server.requests if request.path == "/echo"]

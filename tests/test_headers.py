@@ -147,3 +147,16 @@ def test_templates_of_changing_sdk_headers_are_each_sent_as_they_are(shell: Shel
         sent = shell.run(client.get("/echo", cast_to=dict))["headers"]
         assert sent["authorization"] == f"Bearer k{round_ % 35}"
         assert sent["accept"] == "application/json"
+
+
+def test_the_same_change_to_a_template_gives_copies_of_one_derived_template() -> None:
+    template = Headers({"Accept": "application/json"})
+    first = template.template_copy().with_items((("Authorization", "Bearer a"),))
+    again = template.template_copy().with_items((("Authorization", "Bearer a"),))
+    other = template.template_copy().with_items((("Authorization", "Bearer b"),))
+    assert first["authorization"] == "Bearer a" and other["authorization"] == "Bearer b"
+    assert first.template_store() is not None and first.template_store() is again.template_store()
+    assert other.template_store() is not first.template_store()
+    assert "Authorization" not in template  # the template itself is as it was
+    plain = Headers({"Accept": "application/json"}).with_items((("X-New", "1"),))
+    assert plain.template_store() is None and plain["x-new"] == "1"  # no template: a plain copy
