@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, AsyncGenerator, Callable, Generator, NoReturn, Optional
+from typing import Any, AsyncGenerator, Callable, Generator, NoReturn, Optional, cast
 from urllib.parse import parse_qsl, urlencode, urljoin
 
 from ._auth import NoAuth, ResponseHead
@@ -182,7 +182,7 @@ class EngineConfig:
         if signer is not None and not callable(signer):
             raise TypeError(f"the auth component's signer must be callable or None, got {type(signer).__name__}")
         #: The auth component's whole flow when it only signs (see Auth): no flow steps per attempt.
-        self.signer: Optional[Callable[[PreparedRequest], PreparedRequest]] = signer
+        self.signer = cast(Optional[Callable[[PreparedRequest], PreparedRequest]], signer)
         extra = getattr(self.auth, "sensitive_headers", ())
         self.secret_headers = SECRET_HEADERS | {h.lower() for h in extra}
         self.secret_params = frozenset(getattr(self.auth, "sensitive_query_params", ()))

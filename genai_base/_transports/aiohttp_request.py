@@ -23,8 +23,9 @@ import asyncio
 import contextvars
 import functools
 import inspect
+import types
 import weakref
-from typing import Any, Coroutine, Optional, Union
+from typing import Any, Optional, Union, cast
 
 import aiohttp
 import aiohttp.connector
@@ -73,13 +74,13 @@ class _TakesHandOver(aiohttp.ClientRequest):
 
     # Not a coroutine of its own: it hands out aiohttp's, so no extra frame is held while the request
     # is in flight.
-    def send(self, conn: aiohttp.connector.Connection) -> Coroutine[Any, Any, aiohttp.ClientResponse]:
+    def send(self, conn: aiohttp.connector.Connection) -> "types.CoroutineType[Any, Any, aiohttp.ClientResponse]":
         outgoing = OUTGOING.get(None)
         if outgoing is not None:
             _, wait, watch = outgoing
             if wait is not None and watch is not None and not wait.started:
                 watch.arm(wait)  # connected: the read phase starts
-        return super().send(conn)
+        return cast("types.CoroutineType[Any, Any, aiohttp.ClientResponse]", super().send(conn))
 
 
 _PROBE_HEADER = "X-Genai-Probe"
