@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import warnings
 from typing import TYPE_CHECKING, Any, AsyncIterator, Awaitable, Callable, Literal, Optional, TypeVar, Union, overload
 
@@ -49,8 +50,8 @@ class _SharedAsync:
         self.retry_policy = retry_policy
         self.rate_limiter = rate_limiter
         self.closed = False
-        #: The loop (and process) the last call ran in, and the performers of its transport: most
-        #: calls find them here.
+        #: The loop, process and thread the last call ran in, and the performers of its transport:
+        #: most calls find them here.
         self.current: tuple[Any, Optional[Performers]] = (None, None)
         self._by_loop: dict[tuple[asyncio.AbstractEventLoop, int], tuple[AiohttpTransport, Any, Performers]] = {}
 
@@ -66,7 +67,7 @@ class _SharedAsync:
             keeper = _close_when_the_loop_ends(transport)
             await keeper.__anext__()
             found = self._by_loop[key] = (transport, keeper, self._performers(transport))
-        self.current = (key, found[2])
+        self.current = ((loop, PROCESS.generation, threading.get_ident()), found[2])
         return found[2]
 
     def _performers(self, transport: AiohttpTransport) -> Performers:
@@ -192,10 +193,16 @@ class AsyncAPIClient(BaseClient, AsyncVerbs):
             options = await self._prepare_options(options)
         call = self._start(options, cast_to, stream)
         shared = self._shared
-        loop = asyncio.get_running_loop()
         key, perform = shared.current
-        if perform is None or key[0] is not loop or key[1] != PROCESS.generation:
-            perform = await shared.performers_for(loop, self._make_transport)
+        # Still the last call's loop: that loop runs a task in this thread now (ours). Asked so, not by
+        # asyncio.get_running_loop(), which on Python 3.11 makes a getpid() system call.
+        if (
+            perform is None
+            or key[1] != PROCESS.generation
+            or key[2] != threading.get_ident()
+            or asyncio.current_task(key[0]) is None
+        ):
+            perform = await shared.performers_for(asyncio.get_running_loop(), self._make_transport)
         flow = call.flow()
         try:
             for kind, arg in flow:  # await each step the flow asks for; the flow reads the answer from the call

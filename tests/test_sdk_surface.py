@@ -313,6 +313,41 @@ def test_an_async_client_works_across_event_loops_and_closes_them_all(
     assert not [r for r in caplog.records if r.name == "asyncio"]
 
 
+def test_an_async_client_used_from_two_threads_at_once_uses_each_loops_own_session(fake_api: FakeAPIServer) -> None:
+    # Calls alternate between two threads' loops: each must find its own loop's transport (the client
+    # remembers the last one it used, for the next call to find quickly); another loop's session
+    # would fail the call.
+    import asyncio
+    import threading
+
+    client = AsyncAPIClient(version="1", base_url=fake_api.url, max_retries=0)
+    errors: list[BaseException] = []
+    methods: list[str] = []
+    turn = threading.Barrier(2)
+
+    def run() -> None:
+        async def calls() -> None:
+            for _ in range(20):
+                await asyncio.to_thread(turn.wait)  # both threads call in lockstep, interleaved
+                methods.append((await client.get("/echo", cast_to=dict))["method"])
+
+        try:
+            asyncio.run(calls())
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+            turn.abort()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == []
+    assert methods == ["GET"] * 40
+    assert not client.is_closed()  # each loop's session closed with its loop; the client goes on
+    asyncio.run(client.aclose())
+
+
 def test_an_unclosed_async_client_warns_once_and_logs_no_asyncio_error(
     fake_api: FakeAPIServer, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -51,14 +51,16 @@ class ReadWatch:
         self._timer: Optional[asyncio.TimerHandle] = None
         self._fires_at = math.inf
 
-    @staticmethod
-    def prepare(seconds: float) -> Optional[ReadWait]:
+    def prepare(self, seconds: float) -> Optional[ReadWait]:
         """A wait for the current task's request, to start once the connection is ready.
 
         ``None`` outside a task (a coroutine driven by hand): nothing to
         cancel, so that request's reads are left to aiohttp's ``sock_read``.
         """
-        task = asyncio.current_task()
+        loop = self._loop
+        if loop is None:
+            loop = self._loop = asyncio.get_running_loop()
+        task = asyncio.current_task(loop)  # the watch's loop named: no getpid() (Python 3.11) per request
         if task is None:
             return None
         wait = ReadWait(seconds)
