@@ -3,11 +3,11 @@
 aiohttp copies a request's headers into new multidicts one at a time, in
 Python, twice (merged with the session's defaults, then into the request);
 on a small request that is a large share of the work. The request class
-takes the transport's in one copy: its default headers are prebuilt once per
-set of defaults, and a request's own are made into one multidict at once. It also starts the request's read wait as the
-request is written, once the connection is ready (a pooled one at once, a
-new one once connected, through TLS and any proxy), as aiohttp's own
-``sock_read`` starts there.
+takes the transport's in one copy: a template's headers are prebuilt once,
+and a request's own are made into one multidict at once. It also starts the
+request's read wait as the request is written, once the connection is ready
+(a pooled one at once, a new one once connected, through TLS and any proxy),
+as aiohttp's own ``sock_read`` starts there.
 
 The transport hands both over through the task's context
 (:data:`OUTGOING`), since aiohttp has no per-request slot for them. The
@@ -46,7 +46,7 @@ Prebuilt = Union[CIMultiDict[str], CIMultiDictProxy[str]]
 Outgoing = tuple[Optional[Prebuilt], Optional[ReadWait], Optional[ReadWatch]]
 
 # Set just before each request (a tuple: made in C) and set back to None once it went out or failed, so
-# a later request of the task takes nothing. A task made meanwhile inherits the context: it sends none.
+# a later request of the task takes nothing. A task aiohttp makes meanwhile inherits it; it builds no request.
 OUTGOING: "contextvars.ContextVar[Optional[Outgoing]]" = contextvars.ContextVar("genai_base_outgoing")
 
 
