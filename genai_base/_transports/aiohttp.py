@@ -40,7 +40,14 @@ from .aiohttp_body import TIMED_BODY_MIN, TimedBody, WriteTimeoutError
 from .aiohttp_cookies import OriginCookieJar
 from .aiohttp_reads import ReadWait, ReadWatch
 from .aiohttp_request import OUTGOING, hands_over, transport_session
-from .base import MAX_HEADER_LINE, MAX_RESPONSE_HEADERS, TOO_MANY_HEADERS, too_large, warn_if_unverified
+from .base import (
+    MAX_HEADER_LINE,
+    MAX_RESPONSE_HEADERS,
+    TOO_MANY_HEADERS,
+    remember_template,
+    too_large,
+    warn_if_unverified,
+)
 from .environment import OriginEnvironment, environment_for, netrc_file, split_userinfo
 
 __all__ = [
@@ -588,15 +595,12 @@ class AiohttpTransport:
     ) -> tuple[object, CIMultiDictProxy[str], tuple[Optional[tuple[str, ...]], ...]]:
         """A template's headers checked, and as aiohttp is handed them, once (see ``_prebuilt``)."""
         check_sent_headers(headers)
-        if len(self._prebuilt) >= 64:  # a client that makes ever more templates (a key rotated often)
-            self._prebuilt.clear()
-        # The store is kept with what was made of it: its id names no other while the entry lives.
         made = (
             store,
             CIMultiDictProxy(CIMultiDict(headers.multi_items())),
             (auto_header_skips(headers, "GET", False), auto_header_skips(headers, "POST", True)),
         )
-        self._prebuilt[id(store)] = made
+        remember_template(self._prebuilt, store, made)
         return made
 
     async def _environment(self, url: str) -> OriginEnvironment:

@@ -31,12 +31,28 @@ __all__ = [
     "SessionFactory",
     "SyncResponse",
     "SyncTransport",
+    "remember_template",
     "too_large",
     "warn_if_unverified",
 ]
 
 log = logging.getLogger("genai_base")
 _warned_unverified = False
+
+#: How many templates a transport remembers (checked, prebuilt) before it starts over.
+TEMPLATES_REMEMBERED = 64
+
+
+def remember_template(memo: dict[int, Any], store: object, made: Any) -> None:
+    """Note ``made`` for the template storage ``store`` (``Headers.template_store``), under its id.
+
+    ``made`` must hold ``store``: then the id names no other object while the
+    entry lives. A client that makes ever more templates (a key rotated
+    often) has the memo start over at :data:`TEMPLATES_REMEMBERED`.
+    """
+    if len(memo) >= TEMPLATES_REMEMBERED:
+        memo.clear()
+    memo[id(store)] = made
 
 #: The longest response status or header line either transport accepts (http.client's own limit).
 MAX_HEADER_LINE = 65536

@@ -28,7 +28,7 @@ from .._headers_check import check_sent_headers
 from .._options import DEFAULT_MAX_RESPONSE_SIZE, Timeout
 from .._redact import REDACTED, redact_text, redact_url
 from .._request import PreparedRequest, origin_key
-from .base import warn_if_unverified
+from .base import remember_template, warn_if_unverified
 from .environment import split_userinfo
 from .requests_cookies import OriginCookiePolicy
 from .requests_errors import TRANSPORT_ERRORS, map_requests_error
@@ -149,9 +149,7 @@ class RequestsTransport:
         if store is None or id(store) not in self._checked:  # auth, policies, _prepare_request added some
             check_sent_headers(headers)
             if store is not None:
-                if len(self._checked) >= 64:  # a client that makes ever more templates (a key rotated often)
-                    self._checked.clear()
-                self._checked[id(store)] = store
+                remember_template(self._checked, store, store)
         if "user-agent" not in request.headers:  # omitted by the caller: urllib3 would send its own
             headers["User-Agent"] = urllib3.util.SKIP_HEADER
         timeout = request.timeout
